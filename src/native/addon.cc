@@ -1,0 +1,15 @@
+#include <napi.h>
+
+#include "netif.h"
+#include "tun.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("TunDevice", TunDevice::Define(env));
+  exports.Set("setPersistent", Napi::Function::New(env, SetPersistent));
+  exports.Set("getInterface", Napi::Function::New(env, GetInterface));
+  exports.Set("configureInterface", Napi::Function::New(env, ConfigureInterface));
+  exports.Set("lookupUser", Napi::Function::New(env, LookupUser));
+  return exports;
+}
+
+NODE_API_MODULE(tunscope_tun, Init)

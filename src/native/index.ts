@@ -1,0 +1,86 @@
+// Typed face of the tunscope_tun Node-API addon (built by node-gyp at install).
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export type TunKind = 'tun' | 'tap'
+
+export interface TunDevice {
+  readonly name: string
+  /** Packets land at pos+headroom with their length as a big-endian u16 at pos; one call per batch. */
+  startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch: (count: number, end: number) => void): void
+  stopReading(): void
+  /** spans holds [start, length] pairs into buffer; returns how many the kernel took. */
+  writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number
+  /** errno name of the last refused write, or null. */
+  readonly lastWriteError: string | null
+  close(): void
+}
+
+export interface InterfaceState {
+  name: string
+  index: number
+  mtu: number
+  up: boolean
+  kind: TunKind | 'other'
+  driver: string
+  address: string | null
+  prefixLength: number | null
+}
+
+export interface InterfaceSettings {
+  address?: string
+  prefixLength?: number
+  mtu?: number
+  up?: boolean
+}
+
+interface Addon {
+  TunDevice: new (name: string, tap: boolean) => TunDevice
+  setPersistent(name: string, tap: boolean, persistent: boolean, ownerUid: number): void
+  getInterface(name: string): InterfaceState | null
+  configureInterface(name: string, settings: InterfaceSettings): void
+  lookupUser(login: string): { uid: number; gid: number } | null
+}
+
+/** A failed system call, as thrown by the addon. */
+export interface SystemCallError extends Error {
+  code: string
+  errno: number
+  syscall: string
+}
+
+export function isSystemCallError(e: unknown): e is SystemCallError {
+  return e instanceof Error && typeof (e as SystemCallError).code === 'string' && typeof (e as SystemCallError).syscall === 'string'
+}
+
+const ADDON_PATH = join('src', 'native', 'build', 'Release', 'tunscope_tun.node')
+
+// The same source runs unbundled (tests), bundled into out/cli and inside the
+// Electron app, so look for the package root rather than a fixed relative path.
+function findAddon(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const candidate = join(dir, ADDON_PATH)
+    if (existsSync(candidate)) return candidate
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`The TUN addon is not built (${ADDON_PATH} is missing): run npm install (or npm run build:native) in the tunscope folder.`)
+    dir = parent
+  }
+}
+
+let loaded: Addon | undefined
+function addon(): Addon {
+  loaded ??= createRequire(import.meta.url)(findAddon()) as Addon
+  return loaded
+}
+
+export function openTun(name: string, kind: TunKind): TunDevice {
+  return new (addon().TunDevice)(name, kind === 'tap')
+}
+export const setPersistent = (name: string, kind: TunKind, persistent: boolean, ownerUid = -1): void =>
+  addon().setPersistent(name, kind === 'tap', persistent, ownerUid)
+export const getInterface = (name: string): InterfaceState | null => addon().getInterface(name)
+export const configureInterface = (name: string, settings: InterfaceSettings): void => addon().configureInterface(name, settings)
+export const lookupUser = (login: string): { uid: number; gid: number } | null => addon().lookupUser(login)

@@ -1,0 +1,6 @@
+#pragma once
+#include <napi.h>
+
+Napi::Value GetInterface(const Napi::CallbackInfo &info);
+Napi::Value ConfigureInterface(const Napi::CallbackInfo &info);
+Napi::Value LookupUser(const Napi::CallbackInfo &info);
