@@ -1,0 +1,123 @@
+// `tunscope bridge`: the headless bridge, with status output and optional
+// pcapng capture to a file or standard output.
+import { closeSync, createWriteStream, openSync, unlinkSync } from 'node:fs'
+import type { Writable } from 'node:stream'
+
+import { Bridge } from '../engine/bridge.js'
+import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
+import { CaptureRing } from '../engine/capture/ring.js'
+import { UserError } from '../engine/errors.js'
+import { toBridgeOptions, type BridgeFlags } from './bridgeOptions.js'
+import { describeDevice, describeLink, finalReport, statusLine } from './statusReport.js'
+import { VERSION } from './version.js'
+
+export interface BridgeCommandFlags extends BridgeFlags {
+  pcap?: string
+  json?: boolean
+  quiet?: boolean
+}
+
+const PLAIN_STATUS_EVERY_MS = 10_000
+
+export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
+  const options = toBridgeOptions(flags)
+  if (flags.json && flags.pcap === '-') throw new UserError('--json and --pcap - both want standard output; write the capture to a file or drop --json.')
+  const pcapOut = flags.pcap === undefined ? null : openCaptureOutput(flags.pcap)
+  const capture = pcapOut ? new CaptureRing({ dataBytes: 16 * 1024 * 1024, maxRecords: 131_072 }) : null
+  const bridge = new Bridge({ ...options, capture })
+  try {
+    bridge.start()
+  } catch (error) {
+    pcapOut?.discard()
+    throw error
+  }
+  const clearableStatus = new StatusWriter(process.stderr)
+  const log = (line: string): void => {
+    if (!flags.quiet) clearableStatus.write(line)
+  }
+  const pcap = pcapOut && capture
+    ? new PcapngWriter(capture, pcapOut.stream, {
+        application: `tunscope ${VERSION}`,
+        interfaceName: 'uart1',
+        interfaceDescription: `ESP32 UART tunnel via ${bridge.stats().link.endpoint}`,
+        onOverrun: (records) => (bridge.counters.drops.captureOverrun += records),
+        onError: (error) => clearableStatus.write(`capture stopped: ${error.message}`)
+      })
+    : null
+  pcap?.start()
+
+  bridge.on('link', (link) => log(describeLink(link)))
+  bridge.on('device', (device) => log(describeDevice(device)))
+  const ticker = setInterval(() => {
+    const stats = bridge.stats()
+    if (flags.json) process.stdout.write(`${JSON.stringify(stats)}\n`)
+    else if (!flags.quiet) clearableStatus.status(statusLine(stats))
+  }, 1000)
+  const plainTicker = !flags.quiet && !flags.json && !process.stderr.isTTY
+    ? setInterval(() => clearableStatus.write(statusLine(bridge.stats())), PLAIN_STATUS_EVERY_MS)
+    : undefined
+
+  await new Promise<void>((resolve, reject) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      // A second signal while stopping ends the process at once.
+      process.once('SIGINT', () => process.exit(130))
+      resolve()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    bridge.once('fatal', reject)
+  }).finally(async () => {
+    clearInterval(ticker)
+    clearInterval(plainTicker)
+    await bridge.stop()
+    await pcap?.close()
+    const counters = bridge.counters.snapshot()
+    if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, counters })}\n`)
+    else clearableStatus.write(finalReport(counters))
+  })
+}
+
+interface CaptureOutput {
+  stream: Writable
+  /** Removes a file that was created for a bridge that never started. */
+  discard(): void
+}
+
+function openCaptureOutput(path: string): CaptureOutput {
+  if (path === '-') {
+    if (process.stdout.isTTY) throw new UserError('--pcap - writes binary pcapng to standard output; pipe it (| wireshark -k -i -) or give a file name.')
+    return { stream: process.stdout, discard: () => {} }
+  }
+  let fd: number
+  try {
+    fd = openSync(path, 'w')
+  } catch (error) {
+    throw new UserError(`Cannot write the capture to ${path} (${(error as NodeJS.ErrnoException).code}); check that its folder exists and is writable.`)
+  }
+  return {
+    stream: createWriteStream('', { fd }),
+    discard: () => {
+      closeSync(fd)
+      unlinkSync(path)
+    }
+  }
+}
+
+/** A status line rewritten in place on a terminal; plain lines otherwise. */
+class StatusWriter {
+  private showing = false
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  status(line: string): void {
+    if (!this.out.isTTY) return
+    this.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (this.out.columns ?? 200) - 1))}`)
+    this.showing = true
+  }
+
+  write(line: string): void {
+    this.out.write(`${this.showing ? '\r\x1b[2K' : ''}${line}\n`)
+    this.showing = false
+  }
+}

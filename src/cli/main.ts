@@ -1,0 +1,53 @@
+// The `tunscope` command.
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
+
+import { UserError } from '../engine/errors.js'
+import { runBridge } from './bridgeCommand.js'
+import { addBridgeOptions } from './bridgeOptions.js'
+import { tunCreate, tunDelete } from './tunCommand.js'
+import { VERSION } from './version.js'
+
+const USAGE_ERROR = 2
+
+const program = new Command()
+  .name('tunscope')
+  .description("Bridge an emulated ESP32's UART Ethernet tunnel to a Linux TUN device, and watch every frame.")
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+
+addBridgeOptions(program.command('bridge').description('bridge the UART socket to the TUN device until stopped (Ctrl-C)'))
+  .option('--pcap <file>', 'capture every frame to a pcapng file, or - for standard output (| wireshark -k -i -)')
+  .option('--json', 'print one JSON stats object per second on standard output')
+  .option('--quiet', 'print only errors and the final counters')
+  .action((flags) => runBridge(flags))
+
+const tun = program.command('tun').description('create or delete a persistent TUN device (run as root, once)')
+tun
+  .command('create')
+  .description('make a persistent TUN owned by a user, with address, MTU and link up')
+  .requiredOption('--user <login>', 'who may attach to it without privileges')
+  .option('--name <name>', 'device name', 'tun0')
+  .option('--tap', 'make a TAP device instead')
+  .option('--host-ip <cidr>', "the host's address", '192.168.100.1/24')
+  .option('--mtu <bytes>', 'MTU (the firmware takes 1500-byte frames: 1486)', '1486')
+  .action((flags) => console.log(tunCreate(flags)))
+tun
+  .command('delete')
+  .description('delete a persistent TUN/TAP device')
+  .option('--name <name>', 'device name', 'tun0')
+  .action((flags) => console.log(tunDelete(flags)))
+
+try {
+  await program.parseAsync()
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander has printed its own message (or help / version)
+    process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR)
+  }
+  if (error instanceof UserError || error instanceof InvalidArgumentError) {
+    console.error(`tunscope: ${error.message}`)
+    process.exit(USAGE_ERROR)
+  }
+  throw error
+}

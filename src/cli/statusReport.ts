@@ -1,0 +1,51 @@
+// What `tunscope bridge` prints about itself: a status line, link and device
+// changes, and the final counters.
+import type { BridgeStats, DeviceInfo } from '../engine/bridge.js'
+import { FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, type CountersSnapshot } from '../engine/counters.js'
+import type { LinkState } from '../engine/transport/index.js'
+import { formatBytes, formatPercent, formatRate } from './format.js'
+
+export function describeLink(link: LinkState): string {
+  switch (link.status) {
+    case 'waiting':
+      return `waiting for the device at ${link.endpoint}`
+    case 'connected':
+      return `connected to ${link.endpoint}`
+    case 'reconnecting':
+      return `reconnecting to ${link.endpoint} (${link.attempt})`
+    case 'stopped':
+      return 'stopped'
+  }
+}
+
+export function describeDevice(device: DeviceInfo): string {
+  return `device ${device.mac ?? 'MAC not seen yet'}${device.ipv4 ? ` ${device.ipv4}` : ''}`
+}
+
+export function statusLine(stats: BridgeStats): string {
+  const r = stats.rates.window1s
+  const c = stats.counters
+  const tun = stats.tun ? `${stats.tun.name} ${stats.tun.address ?? '-'}/${stats.tun.prefixLength ?? '-'} mtu ${stats.tun.mtu}${stats.tun.up ? '' : ' DOWN'}` : 'no TUN'
+  const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
+  const drops = Object.values(c.drops).reduce((sum, n) => sum + n, 0)
+  return [
+    describeLink(stats.link),
+    tun,
+    describeDevice(stats.device),
+    `→dev ${c.toDevice.frames} fr ${formatRate(r.toDevice.bytesPerSecond)} ${formatPercent(r.toDevice.utilization)}`,
+    `←dev ${c.fromDevice.frames} fr ${formatRate(r.fromDevice.bytesPerSecond)} ${formatPercent(r.fromDevice.utilization)}`,
+    `framing errors ${errors} (${formatBytes(c.bytesSkipped)} skipped)`,
+    `drops ${drops}`
+  ].join(' | ')
+}
+
+export function finalReport(c: CountersSnapshot): string {
+  const lines = [
+    `to device:   ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies)`,
+    `from device: ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes`,
+    `framing errors: ${FRAMING_ERROR_KINDS.map((k) => `${FRAMING_ERROR_TEXT[k]} ${c.framingErrors[k]}`).join(', ')}; ${c.bytesSkipped} bytes skipped`,
+    `drops: ${Object.entries(c.drops).map(([cause, n]) => `${cause} ${n}`).join(', ')}`,
+    `reconnects: ${c.reconnects}`
+  ]
+  return lines.join('\n')
+}

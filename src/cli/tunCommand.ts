@@ -1,0 +1,75 @@
+// `tunscope tun create|delete`: the privileged helper. It runs as root with
+// arguments that may come from elsewhere (pkexec), so every argument is
+// validated strictly and nothing passes through a shell.
+import { configureInterface, getInterface, isSystemCallError, lookupUser, setPersistent, type TunKind } from '../native/index.js'
+import { parseCidr, parseIntegerInRange, parseInterfaceName } from '../engine/addresses.js'
+import { UserError } from '../engine/errors.js'
+import { describeMismatch } from '../engine/host/tunSetup.js'
+
+export interface TunCreateFlags {
+  name: string
+  user: string
+  hostIp: string
+  mtu: string
+  tap?: boolean
+}
+
+const LOGIN = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) throw new UserError(`tun ${what} changes network devices and must run as root; run it with sudo (or pkexec).`)
+}
+
+function existingKind(name: string, kind: TunKind): boolean {
+  const state = getInterface(name)
+  if (state === null) return false
+  if (state.kind === 'other') throw new UserError(`${name} is an existing interface that is not a TUN/TAP device; choose another --name.`)
+  if (state.kind !== kind) throw new UserError(`${name} already exists as a ${state.kind.toUpperCase()} device; delete it first or choose another --name.`)
+  return true
+}
+
+export function tunCreate(flags: TunCreateFlags): string {
+  const name = parseInterfaceName(flags.name)
+  if (!LOGIN.test(flags.user)) throw new UserError(`--user "${flags.user}" is not a login name.`)
+  const hostIp = parseCidr(flags.hostIp, '--host-ip')
+  const mtu = parseIntegerInRange(flags.mtu, 68, 65535, '--mtu')
+  const kind: TunKind = flags.tap ? 'tap' : 'tun'
+  requireRoot('create')
+  const user = lookupUser(flags.user)
+  if (user === null) throw new UserError(`There is no user "${flags.user}" on this machine; give the login of the user who will run the bridge.`)
+  const existed = existingKind(name, kind)
+  try {
+    setPersistent(name, kind, true, user.uid)
+    configureInterface(name, { address: hostIp.address, prefixLength: hostIp.prefixLength, mtu, up: true })
+  } catch (error) {
+    // Leave nothing half-made: a device this call created goes away again.
+    if (!existed) {
+      try {
+        setPersistent(name, kind, false)
+      } catch {
+        // it may never have been created
+      }
+    }
+    if (isSystemCallError(error) && error.code === 'EBUSY') throw new UserError(`${name} is in use by a running program; stop it and try again.`)
+    throw new UserError(`Could not set up ${name}: ${(error as Error).message}.`)
+  }
+  const state = getInterface(name)
+  const wrong = state ? describeMismatch(state, { name, kind, hostIp, mtu }) : ['missing']
+  if (wrong.length > 0) throw new UserError(`${name} was set up but reads back with ${wrong.join(', ')}; check for another program managing it.`)
+  return `${name} is ready: persistent ${kind.toUpperCase()} owned by ${flags.user}, ${hostIp.address}/${hostIp.prefixLength}, MTU ${mtu}, up.`
+}
+
+export function tunDelete(flags: { name: string }): string {
+  const name = parseInterfaceName(flags.name)
+  requireRoot('delete')
+  const state = getInterface(name)
+  if (state === null) throw new UserError(`There is no interface named ${name}; nothing to delete.`)
+  if (state.kind === 'other') throw new UserError(`${name} is not a TUN/TAP device; tunscope only deletes its own kind.`)
+  try {
+    setPersistent(name, state.kind, false)
+  } catch (error) {
+    if (isSystemCallError(error) && error.code === 'EBUSY') throw new UserError(`${name} is in use (a bridge is attached); stop the bridge first.`)
+    throw error
+  }
+  return `${name} deleted.`
+}

@@ -1,0 +1,159 @@
+// The bridge: UART byte stream ↔ host TUN/TAP, with counters, rates and an
+// optional capture. Hosts (CLI, Electron main, browser server) create one,
+// start it, read stats() and events, and stop it.
+import { EventEmitter } from 'node:events'
+
+import { getInterface, type InterfaceState, type TunDevice } from '../native/index.js'
+import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
+import type { CaptureRing } from './capture/ring.js'
+import { Counters, type CountersSnapshot } from './counters.js'
+import { FromDevicePath, type DeviceIdentity } from './fromDevice.js'
+import { LengthPrefixDecoder } from './framing/lengthPrefix.js'
+import { openHostTun } from './host/tunSetup.js'
+import { RateMeter, type Rates } from './rates.js'
+import { TAP_HEADROOM, TUN_HEADROOM, ToDevicePath } from './toDevice.js'
+import { createTransport, type LinkState, type Transport, type TransportOptions } from './transport/index.js'
+
+export interface BridgeOptions {
+  transport: TransportOptions
+  tun: { name: string; kind: 'tun' | 'tap'; hostIp: Ipv4Cidr; mtu: number }
+  /** Largest Ethernet frame the device takes, header included (the firmware's 1500). */
+  maxFrame: number
+  gatewayMac: Uint8Array
+  /** The device's configured IPv4 address. */
+  deviceIp: string
+  /** Destination MAC towards the device until its own is learned. */
+  defaultDeviceMac: Uint8Array
+  baud: number
+  capture: CaptureRing | null
+}
+
+export interface DeviceInfo {
+  mac: string | null
+  ipv4: string | null
+}
+
+export interface BridgeStats {
+  link: LinkState
+  tun: InterfaceState | null
+  device: DeviceInfo
+  counters: CountersSnapshot
+  rates: Rates
+  baud: number
+  /** Bytes per second one direction of the UART carries at the configured baud (8N1). */
+  lineBytesPerSecond: number
+}
+
+export interface BridgeEvents {
+  link: [LinkState]
+  device: [DeviceInfo]
+  /** Something fatal happened after start (e.g. the listen socket failed). */
+  fatal: [Error]
+}
+
+const TUN_READ_BUFFER = 1024 * 1024
+const TUN_BATCH = 512
+
+export class Bridge extends EventEmitter<BridgeEvents> {
+  readonly counters = new Counters()
+  private readonly rates: RateMeter
+  private tun: TunDevice | null = null
+  private transport: Transport | null = null
+  private device: DeviceInfo = { mac: null, ipv4: null }
+
+  constructor(readonly options: BridgeOptions) {
+    super()
+    this.rates = new RateMeter(this.counters, options.baud)
+  }
+
+  /** Prepares the TUN (throws a UserError if it cannot) and starts reaching for the device. */
+  start(): void {
+    const o = this.options
+    const tap = o.tun.kind === 'tap'
+    const { device: tun } = openHostTun(o.tun)
+    this.tun = tun
+    const fromDevice = new FromDevicePath({
+      counters: this.counters,
+      capture: o.capture,
+      tun,
+      tap,
+      gatewayMac: o.gatewayMac,
+      deviceIp: ipv4ToBytes(o.deviceIp),
+      sendToDevice: (record) => this.transport?.write(record) ?? false,
+      onDeviceChanged: (identity) => this.deviceChanged(identity)
+    })
+    const decoder = new LengthPrefixDecoder(fromDevice, o.maxFrame)
+    fromDevice.decoder = decoder
+    const receiver = {
+      space: () => decoder.space(),
+      commit: (n: number) => {
+        fromDevice.batchTime = performance.now()
+        decoder.commit(n)
+      },
+      push: (chunk: Uint8Array) => {
+        fromDevice.batchTime = performance.now()
+        decoder.push(chunk)
+      },
+      reset: () => {
+        fromDevice.batchTime = performance.now()
+        decoder.reset()
+        fromDevice.forgetDevice()
+      }
+    }
+    const transport = createTransport(o.transport, receiver, {
+      onState: (state) => this.linkChanged(state),
+      onFatal: (error) => this.emit('fatal', error)
+    })
+    this.transport = transport
+    const toDevice = new ToDevicePath(
+      {
+        counters: this.counters,
+        capture: o.capture,
+        transport,
+        tap,
+        maxFrame: o.maxFrame,
+        gatewayMac: o.gatewayMac,
+        deviceMac: () => fromDevice.identity.mac ?? o.defaultDeviceMac
+      },
+      new Uint8Array(TUN_READ_BUFFER)
+    )
+    tun.startReading(toDevice.buffer, tap ? TAP_HEADROOM : TUN_HEADROOM, TUN_BATCH, (count) => toDevice.onTunBatch(count))
+    this.rates.start()
+    transport.start()
+  }
+
+  async stop(): Promise<void> {
+    this.rates.stop()
+    await this.transport?.stop()
+    this.tun?.close()
+    this.tun = null
+  }
+
+  stats(): BridgeStats {
+    const baud = this.options.baud
+    return {
+      link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0 },
+      tun: this.tun ? getInterface(this.options.tun.name) : null,
+      device: this.device,
+      counters: this.counters.snapshot(),
+      rates: this.rates.rates(),
+      baud,
+      lineBytesPerSecond: baud / 10
+    }
+  }
+
+  private linkChanged(state: LinkState): void {
+    if (state.status === 'connected' && state.connections > 1) this.counters.reconnects++
+    this.emit('link', state)
+  }
+
+  private deviceChanged(identity: DeviceIdentity): void {
+    const next: DeviceInfo = {
+      mac: identity.mac ? formatMacBytes(identity.mac) : this.device.mac,
+      ipv4: identity.ipv4 ? identity.ipv4.join('.') : this.device.ipv4
+    }
+    if (next.mac === this.device.mac && next.ipv4 === this.device.ipv4) return
+    this.device = next
+    this.emit('device', next)
+  }
+}

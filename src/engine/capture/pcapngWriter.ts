@@ -1,0 +1,95 @@
+// Streams the capture ring to a pcapng file or pipe. It reads the ring on a
+// short timer, off the data path; if the output cannot keep up, records are
+// skipped and counted rather than buffered without bound.
+import type { Writable } from 'node:stream'
+
+import { FRAMING_ERROR_TEXT, framingErrorKind } from '../counters.js'
+import { LENGTH_PREFIX_BYTES } from '../framing/lengthPrefix.js'
+import { EPB_INBOUND, EPB_OUTBOUND, pcapngHeader, PcapngPacketEncoder } from './pcapng.js'
+import { Direction, type CaptureRecordView, type CaptureRing } from './ring.js'
+
+const DRAIN_MS = 20
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024
+const JUNK_SHOWN = 32
+
+export interface PcapngWriterOptions {
+  application: string
+  interfaceName: string
+  interfaceDescription: string
+  /** Called with how many records were skipped because the output fell behind. */
+  onOverrun?(records: number): void
+  onError?(error: Error): void
+}
+
+export class PcapngWriter {
+  private cursor: number
+  private timer: NodeJS.Timeout | undefined
+  private failed = false
+  private readonly packets = new PcapngPacketEncoder()
+  private readonly visit = (r: CaptureRecordView): void => this.encode(r)
+
+  constructor(
+    private readonly ring: CaptureRing,
+    private readonly out: Writable,
+    private readonly options: PcapngWriterOptions
+  ) {
+    this.cursor = ring.head
+    out.on('error', (error: Error) => {
+      if (this.failed) return
+      this.failed = true
+      clearInterval(this.timer)
+      options.onError?.(error)
+    })
+  }
+
+  start(): void {
+    this.out.write(pcapngHeader(this.options.application, { name: this.options.interfaceName, description: this.options.interfaceDescription }))
+    this.timer = setInterval(() => this.drain(), DRAIN_MS)
+  }
+
+  drain(): void {
+    if (this.failed) return
+    const head = this.ring.head
+    if (this.out.writableLength > MAX_QUEUED_BYTES) {
+      this.skip(head - this.cursor)
+      this.cursor = head
+      return
+    }
+    const tail = this.ring.tail
+    if (tail > this.cursor) this.skip(tail - this.cursor)
+    this.cursor = this.ring.read(this.cursor, head, this.visit)
+    if (this.packets.length > 0) this.out.write(this.packets.take())
+  }
+
+  /** Writes what is left and closes the output (the file is complete when this resolves). */
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    this.drain()
+    if (this.failed) return
+    await new Promise<void>((resolve) => {
+      this.out.once('error', () => resolve())
+      this.out.end(resolve)
+    })
+  }
+
+  private skip(records: number): void {
+    if (records > 0) this.options.onOverrun?.(records)
+  }
+
+  private encode(r: CaptureRecordView): void {
+    const flags = r.direction === Direction.fromDevice ? EPB_INBOUND : EPB_OUTBOUND
+    const microseconds = Math.round((performance.timeOrigin + r.time) * 1000)
+    const kind = framingErrorKind(r.error)
+    if (kind === null) {
+      const frame = r.bytes.subarray(LENGTH_PREFIX_BYTES)
+      this.packets.add(microseconds, flags, frame, r.wireLength - LENGTH_PREFIX_BYTES)
+      return
+    }
+    // A framing error carries no frame: an empty packet whose original length is
+    // the bytes lost, so dissectors show it as cut short rather than malformed.
+    const shown = Array.from(r.bytes.subarray(0, JUNK_SHOWN), (b) => b.toString(16).padStart(2, '0')).join(' ')
+    const more = r.bytes.length > JUNK_SHOWN || r.wireLength > r.bytes.length ? ' …' : ''
+    this.packets.add(microseconds, flags, new Uint8Array(0), r.wireLength,
+      `UART framing error: ${FRAMING_ERROR_TEXT[kind]}; ${r.wireLength} bytes skipped: ${shown}${more}`)
+  }
+}

@@ -1,0 +1,75 @@
+// Every number the bridge keeps. Plain fields, bumped on the hot path.
+
+/** Framing error kinds; the numeric value is what the capture ring stores (0 = none). */
+export const FramingError = {
+  none: 0,
+  zeroLength: 1,
+  tooLong: 2,
+  tooShort: 3,
+  implausible: 4,
+  cutByDisconnect: 5,
+  slipEscape: 6
+} as const
+export type FramingErrorKind = Exclude<keyof typeof FramingError, 'none'>
+export type FramingErrorCode = (typeof FramingError)[keyof typeof FramingError]
+
+export const FRAMING_ERROR_KINDS: readonly FramingErrorKind[] = ['zeroLength', 'tooLong', 'tooShort', 'implausible', 'cutByDisconnect', 'slipEscape']
+
+export const FRAMING_ERROR_TEXT: Record<FramingErrorKind, string> = {
+  zeroLength: 'zero length',
+  tooLong: 'length over the device limit',
+  tooShort: 'too short for an Ethernet frame',
+  implausible: 'implausible content',
+  cutByDisconnect: 'frame cut by disconnect',
+  slipEscape: 'SLIP escape error'
+}
+
+export function framingErrorKind(code: number): FramingErrorKind | null {
+  return FRAMING_ERROR_KINDS[code - 1] ?? null
+}
+
+export type DropCause = 'noLink' | 'tooBigForDevice' | 'tunWriteError' | 'backPressure' | 'otherEtherType' | 'notIp' | 'captureOverrun'
+
+export interface DirectionCounters {
+  frames: number
+  bytes: number
+}
+
+export class Counters {
+  /** Device → host: records accepted from the UART stream. */
+  readonly fromDevice: DirectionCounters = { frames: 0, bytes: 0 }
+  /** Host → device: records written to the UART stream. */
+  readonly toDevice: DirectionCounters = { frames: 0, bytes: 0 }
+  readonly framingErrors: Record<FramingErrorKind, number> = {
+    zeroLength: 0, tooLong: 0, tooShort: 0, implausible: 0, cutByDisconnect: 0, slipEscape: 0
+  }
+  /** Bytes thrown away while hunting for the next plausible record. */
+  bytesSkipped = 0
+  readonly drops: Record<DropCause, number> = {
+    noLink: 0, tooBigForDevice: 0, tunWriteError: 0, backPressure: 0, otherEtherType: 0, notIp: 0, captureOverrun: 0
+  }
+  proxyArpReplies = 0
+  reconnects = 0
+
+  snapshot(): CountersSnapshot {
+    return {
+      fromDevice: { ...this.fromDevice },
+      toDevice: { ...this.toDevice },
+      framingErrors: { ...this.framingErrors },
+      bytesSkipped: this.bytesSkipped,
+      drops: { ...this.drops },
+      proxyArpReplies: this.proxyArpReplies,
+      reconnects: this.reconnects
+    }
+  }
+}
+
+export type CountersSnapshot = {
+  fromDevice: DirectionCounters
+  toDevice: DirectionCounters
+  framingErrors: Record<FramingErrorKind, number>
+  bytesSkipped: number
+  drops: Record<DropCause, number>
+  proxyArpReplies: number
+  reconnects: number
+}

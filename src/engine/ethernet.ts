@@ -1,0 +1,54 @@
+// Ethernet facts the bridge acts on; the display decoders live in decode/.
+
+export const ETHERNET_HEADER = 14
+export const ETHERTYPE_IPV4 = 0x0800
+export const ETHERTYPE_ARP = 0x0806
+export const ETHERTYPE_IPV6 = 0x86dd
+export const ARP_REQUEST = 1
+export const ARP_REPLY = 2
+export const ARP_FRAME = ETHERNET_HEADER + 28
+
+/** Offsets inside an ARP frame (Ethernet/IPv4). */
+const ARP_OP = 20
+const ARP_SENDER_MAC = 22
+const ARP_SENDER_IP = 28
+const ARP_TARGET_MAC = 32
+const ARP_TARGET_IP = 38
+
+export function etherTypeAt(frame: Uint8Array, start: number): number {
+  return (frame[start + 12]! << 8) | frame[start + 13]!
+}
+
+/** True when the ARP frame at `start` asks for an address other than the asker's own (not a gratuitous ARP). */
+export function isArpRequestForOther(frame: Uint8Array, start: number): boolean {
+  if (frame[start + ARP_OP] !== 0 || frame[start + ARP_OP + 1] !== ARP_REQUEST) return false
+  for (let i = 0; i < 4; i++) if (frame[start + ARP_SENDER_IP + i] !== frame[start + ARP_TARGET_IP + i]) return true
+  return false
+}
+
+export function arpTargetIpEquals(frame: Uint8Array, start: number, ip: Uint8Array): boolean {
+  for (let i = 0; i < 4; i++) if (frame[start + ARP_TARGET_IP + i] !== ip[i]) return false
+  return true
+}
+
+/**
+ * Writes into `out` at `at` the reply to the ARP request at `start`: "target IP is at gatewayMac",
+ * addressed to the asker. Returns the frame length.
+ */
+export function writeProxyArpReply(request: Uint8Array, start: number, gatewayMac: Uint8Array, out: Uint8Array, at: number): number {
+  for (let i = 0; i < 6; i++) {
+    const askerMac = request[start + ARP_SENDER_MAC + i]!
+    out[at + i] = askerMac
+    out[at + 6 + i] = gatewayMac[i]!
+    out[at + ARP_SENDER_MAC + i] = gatewayMac[i]!
+    out[at + ARP_TARGET_MAC + i] = askerMac
+  }
+  out[at + 12] = ETHERTYPE_ARP >> 8
+  out[at + 13] = ETHERTYPE_ARP & 0xff
+  out.set([0, 1, 0x08, 0x00, 6, 4, 0, ARP_REPLY], at + ETHERNET_HEADER)
+  for (let i = 0; i < 4; i++) {
+    out[at + ARP_SENDER_IP + i] = request[start + ARP_TARGET_IP + i]!
+    out[at + ARP_TARGET_IP + i] = request[start + ARP_SENDER_IP + i]!
+  }
+  return ARP_FRAME
+}

@@ -1,0 +1,106 @@
+// Connects to a listening device (QEMU's `-serial unix:PATH,server,nowait` or
+// `tcp::PORT,server,nowait`) and reconnects forever with capped backoff.
+// Reads land straight in the decoder's buffer (net's onread), no copies.
+import net from 'node:net'
+
+import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
+
+const FIRST_RETRY_MS = 50
+const MAX_RETRY_MS = 1000
+
+export type StreamEndpoint = { path: string } | { host: string; port: number }
+
+export class StreamClientTransport implements Transport {
+  private socket: net.Socket | null = null
+  private connected = false
+  private stopped = false
+  private retryMs = FIRST_RETRY_MS
+  private retryTimer: NodeJS.Timeout | undefined
+  private current: LinkState
+
+  constructor(
+    private readonly endpoint: StreamEndpoint,
+    private readonly receiver: StreamReceiver,
+    private readonly events: TransportEvents
+  ) {
+    const where = 'path' in endpoint ? endpoint.path : `${endpoint.host}:${endpoint.port}`
+    this.current = { status: 'waiting', endpoint: where, attempt: 0, connections: 0 }
+  }
+
+  get state(): LinkState {
+    return this.current
+  }
+
+  get queuedBytes(): number {
+    return this.socket?.writableLength ?? 0
+  }
+
+  start(): void {
+    this.stopped = false
+    this.events.onState(this.current)
+    this.connect()
+  }
+
+  write(data: Uint8Array): boolean {
+    if (!this.connected || !this.socket) return false
+    this.socket.write(data)
+    return true
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.retryTimer)
+    const socket = this.socket
+    this.socket = null
+    if (socket) {
+      if (this.connected) this.receiver.reset()
+      this.connected = false
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve())
+        socket.destroy()
+      })
+    }
+    this.setState({ status: 'stopped' })
+  }
+
+  private connect(): void {
+    const receiver = this.receiver
+    const onread = {
+      buffer: () => receiver.space(),
+      callback: (n: number) => {
+        receiver.commit(n)
+        return true
+      }
+    }
+    const socket = 'path' in this.endpoint
+      ? net.connect({ path: this.endpoint.path, onread })
+      : net.connect({ host: this.endpoint.host, port: this.endpoint.port, onread, noDelay: true })
+    this.socket = socket
+    socket.on('connect', () => {
+      this.connected = true
+      this.retryMs = FIRST_RETRY_MS
+      this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1 })
+    })
+    socket.on('error', () => {
+      // 'close' follows; the cause (no socket yet, refused, reset) only decides the retry.
+    })
+    socket.on('close', () => {
+      if (this.socket !== socket) return
+      this.socket = null
+      if (this.connected) {
+        this.connected = false
+        receiver.reset()
+      }
+      if (this.stopped) return
+      const status = this.current.connections === 0 ? 'waiting' : 'reconnecting'
+      this.setState({ status, attempt: this.current.attempt + 1 })
+      this.retryTimer = setTimeout(() => this.connect(), this.retryMs)
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS)
+    })
+  }
+
+  private setState(change: Partial<LinkState>): void {
+    this.current = { ...this.current, ...change }
+    this.events.onState(this.current)
+  }
+}

@@ -1,0 +1,46 @@
+// The UART side of the bridge: a byte stream to and from the device, however
+// it is reached (QEMU's unix socket, TCP, or QEMU connecting to us).
+
+export type LinkStatus = 'waiting' | 'connected' | 'reconnecting' | 'stopped'
+
+export interface LinkState {
+  status: LinkStatus
+  /** Human description of where the device is reached: a path or host:port. */
+  endpoint: string
+  /** Failed attempts since the last connection (for 'reconnecting'). */
+  attempt: number
+  /** Connections made so far. */
+  connections: number
+}
+
+/** Where received bytes go: the framing decoder. */
+export interface StreamReceiver {
+  /** Memory the next read may fill (zero-copy path). */
+  space(): Uint8Array
+  commit(n: number): void
+  /** Copies a chunk in, for transports that hand out their own buffers. */
+  push(chunk: Uint8Array): void
+  /** The stream broke: anything half-received is reported and dropped. */
+  reset(): void
+}
+
+export interface TransportEvents {
+  onState(state: LinkState): void
+  /** The transport cannot go on (e.g. it cannot listen on its path). */
+  onFatal(error: Error): void
+}
+
+export interface Transport {
+  readonly state: LinkState
+  start(): void
+  stop(): Promise<void>
+  /** Sends bytes if a device is connected; returns false (and sends nothing) when not. */
+  write(data: Uint8Array): boolean
+  /** Bytes accepted by write() but not yet handed to the kernel. */
+  readonly queuedBytes: number
+}
+
+export type TransportOptions =
+  | { kind: 'unix-client'; path: string }
+  | { kind: 'tcp-client'; host: string; port: number }
+  | { kind: 'unix-server'; path: string }
