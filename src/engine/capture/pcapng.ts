@@ -129,9 +129,11 @@ export class PcapngPacketEncoder {
     return this.b.length
   }
 
-  /** The blocks added since the last take, copied out; the encoder starts empty again. */
+  /** The blocks added since the last take; the encoder continues in fresh memory (no copy). */
   take(): Uint8Array {
-    const out = this.b.bytes.slice(0, this.b.length)
+    const out = this.b.bytes.subarray(0, this.b.length)
+    this.b.bytes = new Uint8Array(this.b.bytes.length)
+    this.b.view = new DataView(this.b.bytes.buffer)
     this.b.length = 0
     return out
   }
