@@ -23,16 +23,16 @@ const pad4 = (n: number): number => (n + 3) & ~3
 
 /** Growable little-endian block builder; reused across batches. */
 class BlockBuffer {
-  bytes = new Uint8Array(64 * 1024)
-  view = new DataView(this.bytes.buffer)
+  bytes: Uint8Array = Buffer.allocUnsafe(64 * 1024)
+  view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
   length = 0
 
   reserve(n: number): void {
     if (this.length + n <= this.bytes.length) return
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n))
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + n))
     grown.set(this.bytes.subarray(0, this.length))
     this.bytes = grown
-    this.view = new DataView(grown.buffer)
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength)
   }
   u16(v: number): void {
     this.view.setUint16(this.length, v, true)
@@ -95,7 +95,7 @@ export function pcapngHeader(application: string, iface: PcapngInterface): Uint8
   b.option(IF_TSRESOL, Uint8Array.of(6)) // microseconds
   b.u32(OPT_END)
   b.close(at)
-  return b.bytes.slice(0, b.length)
+  return b.bytes.subarray(0, b.length)
 }
 
 /** Collects Enhanced Packet Blocks for one write. */
@@ -132,8 +132,9 @@ export class PcapngPacketEncoder {
   /** The blocks added since the last take; the encoder continues in fresh memory (no copy). */
   take(): Uint8Array {
     const out = this.b.bytes.subarray(0, this.b.length)
-    this.b.bytes = new Uint8Array(this.b.bytes.length)
-    this.b.view = new DataView(this.b.bytes.buffer)
+    // Uninitialised memory: every byte is written before it is taken.
+    this.b.bytes = Buffer.allocUnsafe(this.b.bytes.length)
+    this.b.view = new DataView(this.b.bytes.buffer, this.b.bytes.byteOffset, this.b.bytes.byteLength)
     this.b.length = 0
     return out
   }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { dissectFrame, parseDhcp, summarizeFrame } from '../../src/engine/decode'
+import { dhcpDiscover, dhcpOffer } from './fixtures'
+import { problems } from './wellformed'
+
+const BOOTP = 42 // Ethernet + IPv4 + UDP
+
+/** dhcpDiscover with its options area (after the magic cookie) replaced. */
+function withOptions(options: number[], cookie = true): Uint8Array {
+  const fixed = dhcpDiscover.slice(0, BOOTP + 236)
+  const frame = new Uint8Array(fixed.length + 4 + options.length)
+  frame.set(fixed)
+  frame.set(cookie ? [0x63, 0x82, 0x53, 0x63] : [0, 0, 0, 0], fixed.length)
+  frame.set(options, fixed.length + 4)
+  // Keep IPv4 total length and UDP length in step with the new size.
+  const ip = frame.length - 14
+  frame[16] = ip >> 8
+  frame[17] = ip & 0xff
+  frame[38] = (ip - 20) >> 8
+  frame[39] = (ip - 20) & 0xff
+  return frame
+}
+
+describe('DHCP', () => {
+  it('parses the discover', () => {
+    const m = parseDhcp(dhcpDiscover, BOOTP, 266)
+    expect(m).toMatchObject({
+      op: 1, hardwareType: 1, hardwareLength: 6, transactionId: 0x1234abcd, flags: 0x8000,
+      clientIp: '0.0.0.0', yourIp: '0.0.0.0', clientHardware: '02:00:00:00:00:02', magicCookie: true, messageType: 1
+    })
+    expect(m?.options.map((o) => [o.code, o.offset, o.length])).toEqual([[53, 282, 1], [61, 285, 7], [12, 294, 5], [55, 301, 4], [255, 307, 0]])
+  })
+
+  it('writes Info from the message type', () => {
+    expect(summarizeFrame(dhcpDiscover)).toEqual({
+      protocol: 'DHCP', source: '0.0.0.0', destination: '255.255.255.255', info: 'DHCP Discover - Transaction ID 0x1234abcd'
+    })
+    expect(summarizeFrame(dhcpOffer).info).toBe('DHCP Offer - Transaction ID 0x1234abcd')
+  })
+
+  it('shows the options with their values', () => {
+    const layer = dissectFrame(dhcpOffer)[3]
+    expect(layer.label).toBe('Dynamic Host Configuration Protocol (Offer)')
+    expect(layer.children?.filter((n) => n.label.startsWith('Option')).map((n) => n.label)).toEqual([
+      'Option: (53) DHCP Message Type (Offer)',
+      'Option: (54) DHCP Server Identifier (192.168.100.1)',
+      'Option: (51) IP Address Lease Time (86400 s)',
+      'Option: (1) Subnet Mask (255.255.255.0)',
+      'Option: (3) Router (192.168.100.1)',
+      'Option: (255) End'
+    ])
+    const discover = dissectFrame(dhcpDiscover)[3].children?.map((n) => n.label) ?? []
+    expect(discover).toContain('Option: (12) Host Name ("esp32")')
+    expect(discover).toContain('Option: (55) Parameter Request List (Subnet Mask, Router, Domain Name Server, Domain Name)')
+    expect(discover).toContain('Your (client) IP address: 0.0.0.0')
+  })
+
+  it('calls a message without a message type BOOTP', () => {
+    expect(summarizeFrame(withOptions([255]))).toMatchObject({ protocol: 'BOOTP', info: 'Boot Request from 02:00:00:00:00:02' })
+    expect(summarizeFrame(withOptions([53, 1, 1], false))).toMatchObject({ protocol: 'BOOTP' })
+    expect(dissectFrame(withOptions([255]))[3].label).toBe('Bootstrap Protocol (Request)')
+  })
+
+  it('skips pad options and stops at an option running past the end', () => {
+    const m = parseDhcp(withOptions([0, 0, 53, 1, 3, 12, 9, 0x65]), BOOTP, 248)
+    expect(m).toMatchObject({ messageType: 3, problem: 'Option 12 runs past the end of the message' })
+    expect(summarizeFrame(withOptions([0, 0, 53, 1, 3, 12, 9, 0x65])).info).toBe('DHCP Request - Transaction ID 0x1234abcd')
+    expect(problems(dissectFrame(withOptions([53, 1, 3, 12, 9, 0x65])))).toContain('Option 12 runs past the end of the message')
+  })
+
+  it('refuses less than the fixed part', () => {
+    const frame = withOptions([]).slice(0, BOOTP + 100)
+    expect(parseDhcp(frame, BOOTP, 100)).toBeUndefined()
+    expect(summarizeFrame(frame)).toMatchObject({ protocol: 'DHCP', info: '[Malformed Packet: Message truncated: 100 of 236 bytes]' })
+  })
+})
