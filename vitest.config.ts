@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Network-namespace tests share the machine's TUN names and CPU; run files one at a time.
-    fileParallelism: false
+    // Network-namespace tests share the machine's CPU and the kernel; run files one at a time.
+    fileParallelism: false,
+    reporters: ['default', './test/plainSummaryReporter.ts']
   }
 })
