@@ -1,6 +1,7 @@
 // Host → device: packets read from the TUN in one batch become wire records
 // in place (the addon leaves headroom for the length prefix and Ethernet
 // header) and go to the UART in a single write.
+import { BufferPool } from './bufferPool.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import type { Counters } from './counters.js'
@@ -27,6 +28,8 @@ export interface ToDeviceContext {
 }
 
 export class ToDevicePath {
+  private readonly pool = new BufferPool(64 * 1024, 8)
+
   constructor(
     private readonly ctx: ToDeviceContext,
     readonly buffer: Uint8Array
@@ -65,7 +68,10 @@ export class ToDevicePath {
       out += recordLength
     }
     // The batch buffer is reused by the next read, so the socket gets a copy.
-    if (out > 0) transport.write(b.slice(0, out))
+    if (out === 0) return
+    const chunk = this.pool.take(out)
+    chunk.set(b.subarray(0, out))
+    transport.write(chunk.subarray(0, out), () => this.pool.give(chunk))
   }
 
   /** Writes prefix and synthetic Ethernet header in the headroom; 0 if the packet is not IP. */

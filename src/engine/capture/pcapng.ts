@@ -1,6 +1,7 @@
 // pcapng encoding (draft-ietf-opsawg-pcapng): one section header, one
 // Ethernet interface, and an Enhanced Packet Block per frame with the
 // direction in epb_flags and framing errors as packet comments.
+import { BufferPool } from '../bufferPool.js'
 
 const SHB = 0x0a0d0d0a
 const IDB = 0x00000001
@@ -19,20 +20,25 @@ export const EPB_INBOUND = 1
 export const EPB_OUTBOUND = 2
 
 const encoder = new TextEncoder()
+const INITIAL_BYTES = 64 * 1024
 const pad4 = (n: number): number => (n + 3) & ~3
 
 /** Growable little-endian block builder; reused across batches. */
 class BlockBuffer {
-  bytes: Uint8Array = Buffer.allocUnsafe(64 * 1024)
+  bytes: Uint8Array = Buffer.allocUnsafeSlow(INITIAL_BYTES)
   view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
   length = 0
 
   reserve(n: number): void {
     if (this.length + n <= this.bytes.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + n))
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.length + n))
     grown.set(this.bytes.subarray(0, this.length))
-    this.bytes = grown
-    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength)
+    this.reset(grown, this.length)
+  }
+  reset(bytes: Uint8Array, length = 0): void {
+    this.bytes = bytes
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.length = length
   }
   u16(v: number): void {
     this.view.setUint16(this.length, v, true)
@@ -42,12 +48,10 @@ class BlockBuffer {
     this.view.setUint32(this.length, v, true)
     this.length += 4
   }
-  raw(b: Uint8Array): void {
-    this.bytes.set(b, this.length)
-    this.length += b.length
-    const padded = pad4(b.length)
-    this.bytes.fill(0, this.length, this.length + padded - b.length)
-    this.length += padded - b.length
+  raw(b: Uint8Array, start = 0, length = b.length): void {
+    this.bytes.set(start === 0 && length === b.length ? b : b.subarray(start, start + length), this.length)
+    this.length += length
+    for (let pad = pad4(length) - length; pad > 0; pad--) this.bytes[this.length++] = 0
   }
   option(code: number, value: Uint8Array): void {
     this.u16(code)
@@ -101,25 +105,26 @@ export function pcapngHeader(application: string, iface: PcapngInterface): Uint8
 /** Collects Enhanced Packet Blocks for one write. */
 export class PcapngPacketEncoder {
   private readonly b = new BlockBuffer()
-  private readonly flags = new Uint8Array(4)
-  private readonly flagsView = new DataView(this.flags.buffer)
+  private readonly pool = new BufferPool(INITIAL_BYTES)
 
   /**
+   * Adds data[start, start + length) as one packet.
    * @param microseconds timestamp since the Unix epoch
-   * @param originalLength bytes the packet had on the wire (≥ data.length)
+   * @param originalLength bytes the packet had on the wire (≥ length)
    */
-  add(microseconds: number, epbFlags: number, data: Uint8Array, originalLength: number, comment?: string): void {
+  add(microseconds: number, epbFlags: number, data: Uint8Array, start: number, length: number, originalLength: number, comment?: string): void {
     const commentBytes = comment === undefined ? undefined : encoder.encode(comment)
-    this.b.reserve(48 + pad4(data.length) + (commentBytes ? 4 + pad4(commentBytes.length) : 0))
+    this.b.reserve(48 + pad4(length) + (commentBytes ? 4 + pad4(commentBytes.length) : 0))
     const at = this.b.open(EPB)
     this.b.u32(0) // interface 0
     this.b.u32(Math.floor(microseconds / 0x100000000))
     this.b.u32(microseconds % 0x100000000)
-    this.b.u32(data.length)
+    this.b.u32(length)
     this.b.u32(originalLength)
-    this.b.raw(data)
-    this.flagsView.setUint32(0, epbFlags, true)
-    this.b.option(EPB_FLAGS, this.flags)
+    this.b.raw(data, start, length)
+    this.b.u16(EPB_FLAGS)
+    this.b.u16(4)
+    this.b.u32(epbFlags)
     if (commentBytes) this.b.option(OPT_COMMENT, commentBytes)
     this.b.u32(OPT_END)
     this.b.close(at)
@@ -129,13 +134,18 @@ export class PcapngPacketEncoder {
     return this.b.length
   }
 
-  /** The blocks added since the last take; the encoder continues in fresh memory (no copy). */
+  /**
+   * The blocks added since the last take, without a copy; the encoder goes on
+   * in other memory. Hand the chunk back with recycle() once it is written.
+   */
   take(): Uint8Array {
     const out = this.b.bytes.subarray(0, this.b.length)
-    // Uninitialised memory: every byte is written before it is taken.
-    this.b.bytes = Buffer.allocUnsafe(this.b.bytes.length)
-    this.b.view = new DataView(this.b.bytes.buffer, this.b.bytes.byteOffset, this.b.bytes.byteLength)
-    this.b.length = 0
+    this.b.reset(this.pool.take(this.b.bytes.length))
     return out
+  }
+
+  /** Reuses a taken chunk's memory once it is written. */
+  recycle(chunk: Uint8Array): void {
+    this.pool.give(chunk)
   }
 }

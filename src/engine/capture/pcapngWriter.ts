@@ -27,6 +27,8 @@ export class PcapngWriter {
   private failed = false
   private readonly packets = new PcapngPacketEncoder()
   private readonly visit = (r: CaptureRecordView): void => this.encode(r)
+  /** performance.timeOrigin is a getter into the runtime: read it once. */
+  private readonly epochMs = performance.timeOrigin
 
   constructor(
     private readonly ring: CaptureRing,
@@ -58,7 +60,10 @@ export class PcapngWriter {
     const tail = this.ring.tail
     if (tail > this.cursor) this.skip(tail - this.cursor)
     this.cursor = this.ring.read(this.cursor, head, this.visit)
-    if (this.packets.length > 0) this.out.write(this.packets.take())
+    if (this.packets.length > 0) {
+      const chunk = this.packets.take()
+      this.out.write(chunk, () => this.packets.recycle(chunk))
+    }
   }
 
   /** Writes what is left and closes the output (the file is complete when this resolves). */
@@ -78,18 +83,17 @@ export class PcapngWriter {
 
   private encode(r: CaptureRecordView): void {
     const flags = r.direction === Direction.fromDevice ? EPB_INBOUND : EPB_OUTBOUND
-    const microseconds = Math.round((performance.timeOrigin + r.time) * 1000)
-    const kind = framingErrorKind(r.error)
-    if (kind === null) {
-      const frame = r.bytes.subarray(LENGTH_PREFIX_BYTES)
-      this.packets.add(microseconds, flags, frame, r.wireLength - LENGTH_PREFIX_BYTES)
+    const microseconds = Math.round((this.epochMs + r.time) * 1000)
+    if (r.error === 0) {
+      this.packets.add(microseconds, flags, r.data, r.offset + LENGTH_PREFIX_BYTES, r.length - LENGTH_PREFIX_BYTES, r.wireLength - LENGTH_PREFIX_BYTES)
       return
     }
+    const kind = framingErrorKind(r.error) ?? 'implausible'
     // A framing error carries no frame: an empty packet whose original length is
     // the bytes lost, so dissectors show it as cut short rather than malformed.
-    const shown = Array.from(r.bytes.subarray(0, JUNK_SHOWN), (b) => b.toString(16).padStart(2, '0')).join(' ')
-    const more = r.bytes.length > JUNK_SHOWN || r.wireLength > r.bytes.length ? ' …' : ''
-    this.packets.add(microseconds, flags, new Uint8Array(0), r.wireLength,
+    const shown = Array.from(r.data.subarray(r.offset, r.offset + Math.min(r.length, JUNK_SHOWN)), (b) => b.toString(16).padStart(2, '0')).join(' ')
+    const more = r.length > JUNK_SHOWN || r.wireLength > r.length ? ' …' : ''
+    this.packets.add(microseconds, flags, r.data, 0, 0, r.wireLength,
       `UART framing error: ${FRAMING_ERROR_TEXT[kind]}; ${r.wireLength} bytes skipped: ${shown}${more}`)
   }
 }

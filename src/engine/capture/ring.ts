@@ -14,15 +14,25 @@ export interface CaptureRingOptions {
   maxRecords?: number
 }
 
-/** One record as seen by a reader; `bytes` is a view valid only during the callback. */
-export interface CaptureRecordView {
-  seq: number
-  time: number
-  direction: DirectionCode
-  error: number
-  /** Bytes the record stands for on the wire (can exceed bytes.length for long junk runs). */
-  wireLength: number
-  bytes: Uint8Array
+/**
+ * One record as seen by a reader, valid only during the callback: its bytes are
+ * data[offset, offset + length). One object is reused for every record.
+ */
+export class CaptureRecordView {
+  seq = 0
+  time = 0
+  direction: DirectionCode = 0
+  error = 0
+  /** Bytes the record stands for on the wire (can exceed `length` for long junk runs). */
+  wireLength = 0
+  offset = 0
+  length = 0
+  constructor(readonly data: Uint8Array) {}
+
+  /** The record's bytes as their own view (allocates; the hot readers use data/offset/length). */
+  get bytes(): Uint8Array {
+    return this.data.subarray(this.offset, this.offset + this.length)
+  }
 }
 
 export class CaptureRing {
@@ -91,16 +101,16 @@ export class CaptureRing {
   read(from: number, to: number, visit: (record: CaptureRecordView) => void): number {
     const first = Math.max(from, this.tail)
     const end = Math.min(to, this.nextSeq)
-    const view: CaptureRecordView = { seq: 0, time: 0, direction: 0, error: 0, wireLength: 0, bytes: this.data }
+    const view = new CaptureRecordView(this.data)
     for (let seq = first; seq < end; seq++) {
       const slot = seq % this.capacity
-      const offset = this.positions[slot]! % this.data.length
       view.seq = seq
       view.time = this.times[slot]!
       view.direction = this.directions[slot] as DirectionCode
       view.error = this.errors[slot]!
       view.wireLength = this.wireLengths[slot]!
-      view.bytes = this.data.subarray(offset, offset + this.lengths[slot]!)
+      view.offset = this.positions[slot]! % this.data.length
+      view.length = this.lengths[slot]!
       visit(view)
     }
     return Math.max(end, first)

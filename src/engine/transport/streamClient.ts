@@ -41,9 +41,9 @@ export class StreamClientTransport implements Transport {
     this.connect()
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, onWritten?: () => void): boolean {
     if (!this.connected || !this.socket) return false
-    this.socket.write(data)
+    this.socket.write(data, onWritten)
     return true
   }
 

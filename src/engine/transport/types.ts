@@ -34,8 +34,11 @@ export interface Transport {
   readonly state: LinkState
   start(): void
   stop(): Promise<void>
-  /** Sends bytes if a device is connected; returns false (and sends nothing) when not. */
-  write(data: Uint8Array): boolean
+  /**
+   * Sends bytes if a device is connected; returns false (and sends nothing) when not.
+   * `data` must stay untouched until onWritten is called.
+   */
+  write(data: Uint8Array, onWritten?: () => void): boolean
   /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly queuedBytes: number
 }

@@ -37,9 +37,9 @@ export class UnixServerTransport implements Transport {
     this.events.onState(this.current)
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, onWritten?: () => void): boolean {
     if (!this.socket) return false
-    this.socket.write(data)
+    this.socket.write(data, onWritten)
     return true
   }
 
