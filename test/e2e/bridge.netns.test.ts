@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { NET_TOOL, startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { createNamespace, destroyAll, pythonExecutable, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
 
 const DEVICE_IP = '192.168.100.2'
 const HOST_IP = '192.168.100.1'
@@ -117,6 +117,30 @@ describe.skipIf(skipNetns)('tunscope bridge against a firmware-like device', () 
     const echo = await node(host, ['udp-echo-client', DEVICE_IP, '7', '5']).catch(() => null)
     // The restarted device has no UDP echo server: only the link matters here.
     expect(echo).not.toBeUndefined()
+  })
+
+  it('drops and counts host packets too big for the device (what stalled the old 1500-byte MTU)', async () => {
+    const before = (await bridge.waitFor(() => true)).counters
+    await host.exec('ip', ['link', 'set', 'dev', 'tun0', 'mtu', '1500'], { check: true })
+    try {
+      const r = await ping(['-c', '2', '-i', '0.2', '-W', '1', '-s', '1472', '-M', 'do'])
+      expect(r.stdout).toMatch(/2 packets transmitted, 0 received/)
+    } finally {
+      await host.exec('ip', ['link', 'set', 'dev', 'tun0', 'mtu', '1486'], { check: true })
+    }
+    const after = (await bridge.waitFor((s) => s.counters.drops.tooBigForDevice >= before.drops.tooBigForDevice + 2, 5000, 'the oversize drops')).counters
+    expect(after.drops.tooBigForDevice - before.drops.tooBigForDevice).toBe(2)
+  })
+
+  it('drops and counts frames of EtherTypes a TUN cannot carry', async () => {
+    const before = (await bridge.waitFor(() => true)).counters
+    // The device sends one LLDP frame (EtherType 0x88cc: chassis, port, TTL, end TLVs) out of its interface.
+    const frame = '0180c200000e020000000002' + '88cc' + '020704020000000002' + '04050574617030' + '06020078' + '0000'
+    const lldp = `import socket; s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("tap0", 0)); s.send(bytes.fromhex("${frame}").ljust(60, b"\\0"))`
+    await dev.exec(pythonExecutable(), ['-c', lldp], { check: true })
+    const after = (await bridge.waitFor((s) => s.counters.drops.otherEtherType > before.drops.otherEtherType, 5000, 'the EtherType drop')).counters
+    expect(after.drops.otherEtherType - before.drops.otherEtherType).toBe(1)
+    expect(after.bytesSkipped).toBe(before.bytesSkipped)
   })
 
   it('stops on SIGINT with final counters, removes the TUN it made and leaves a capture tshark reads', async () => {
