@@ -46,7 +46,13 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     : null
   pcap?.start()
 
-  bridge.on('link', (link) => log(describeLink(link)))
+  let lastLink = ''
+  bridge.on('link', (link) => {
+    // Retries repeat the same state with a new attempt number: say it once.
+    const key = `${link.status} ${link.detail}`
+    if (key !== lastLink && link.status !== 'stopped') log(describeLink(link))
+    lastLink = key
+  })
   bridge.on('device', (device) => log(describeDevice(device)))
   const ticker = setInterval(() => {
     const stats = bridge.stats()
@@ -73,10 +79,10 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     clearInterval(plainTicker)
     await bridge.stop()
     await pcap?.close()
-    const counters = bridge.counters.snapshot()
-    if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, counters })}\n`)
-    else clearableStatus.write(finalReport(counters))
   })
+  const counters = bridge.counters.snapshot()
+  if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, counters })}\n`)
+  else clearableStatus.write(finalReport(counters))
 }
 
 interface CaptureOutput {

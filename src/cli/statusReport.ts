@@ -8,11 +8,11 @@ import { formatBytes, formatPercent, formatRate } from './format.js'
 export function describeLink(link: LinkState): string {
   switch (link.status) {
     case 'waiting':
-      return `waiting for the device at ${link.endpoint}`
+      return `waiting for the device at ${link.endpoint}${link.detail ? ` (${link.detail})` : ''}`
     case 'connected':
       return `connected to ${link.endpoint}`
     case 'reconnecting':
-      return `reconnecting to ${link.endpoint} (${link.attempt})`
+      return `reconnecting to ${link.endpoint} (${link.attempt}${link.detail ? `, ${link.detail}` : ''})`
     case 'stopped':
       return 'stopped'
   }

@@ -132,7 +132,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   stats(): BridgeStats {
     const baud = this.options.baud
     return {
-      link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0 },
+      link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun ? getInterface(this.options.tun.name) : null,
       device: this.device,
       counters: this.counters.snapshot(),

@@ -24,7 +24,7 @@ export class StreamClientTransport implements Transport {
     private readonly events: TransportEvents
   ) {
     const where = 'path' in endpoint ? endpoint.path : `${endpoint.host}:${endpoint.port}`
-    this.current = { status: 'waiting', endpoint: where, attempt: 0, connections: 0 }
+    this.current = { status: 'waiting', endpoint: where, attempt: 0, connections: 0, detail: null }
   }
 
   get state(): LinkState {
@@ -79,10 +79,11 @@ export class StreamClientTransport implements Transport {
     socket.on('connect', () => {
       this.connected = true
       this.retryMs = FIRST_RETRY_MS
-      this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1 })
+      this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1, detail: null })
     })
-    socket.on('error', () => {
-      // 'close' follows; the cause (no socket yet, refused, reset) only decides the retry.
+    let failure: string | null = null
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      failure = describeConnectError(error) // 'close' follows and retries
     })
     socket.on('close', () => {
       if (this.socket !== socket) return
@@ -93,7 +94,7 @@ export class StreamClientTransport implements Transport {
       }
       if (this.stopped) return
       const status = this.current.connections === 0 ? 'waiting' : 'reconnecting'
-      this.setState({ status, attempt: this.current.attempt + 1 })
+      this.setState({ status, attempt: this.current.attempt + 1, detail: failure ?? 'connection closed' })
       this.retryTimer = setTimeout(() => this.connect(), this.retryMs)
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS)
     })
@@ -102,5 +103,21 @@ export class StreamClientTransport implements Transport {
   private setState(change: Partial<LinkState>): void {
     this.current = { ...this.current, ...change }
     this.events.onState(this.current)
+  }
+}
+
+function describeConnectError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'no socket yet — is QEMU running?'
+    case 'ECONNREFUSED':
+      return 'nobody listening on the socket'
+    case 'EACCES':
+      return 'permission denied on the socket'
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection reset'
+    default:
+      return error.code ?? error.message
   }
 }

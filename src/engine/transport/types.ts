@@ -11,6 +11,8 @@ export interface LinkState {
   attempt: number
   /** Connections made so far. */
   connections: number
+  /** Why the device is not connected (e.g. "no socket yet"), or null. */
+  detail: string | null
 }
 
 /** Where received bytes go: the framing decoder. */

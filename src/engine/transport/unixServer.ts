@@ -17,7 +17,7 @@ export class UnixServerTransport implements Transport {
     private readonly receiver: StreamReceiver,
     private readonly events: TransportEvents
   ) {
-    this.current = { status: 'waiting', endpoint: path, attempt: 0, connections: 0 }
+    this.current = { status: 'waiting', endpoint: path, attempt: 0, connections: 0, detail: 'listening' }
   }
 
   get state(): LinkState {
@@ -29,12 +29,29 @@ export class UnixServerTransport implements Transport {
   }
 
   start(): void {
-    removeStaleSocket(this.path)
+    this.events.onState(this.current)
+    // A live listener on the path belongs to another program: never take its place.
+    const probe = net.connect(this.path)
+    probe.once('connect', () => {
+      probe.destroy()
+      this.events.onFatal(new UserError(`Another program is already listening on ${this.path}; stop it or choose another --socket path.`))
+    })
+    probe.once('error', () => this.listen())
+  }
+
+  private listen(): void {
+    try {
+      removeStaleSocket(this.path)
+    } catch (error) {
+      this.events.onFatal(error as Error)
+      return
+    }
     const server = net.createServer((socket) => this.accept(socket))
-    server.on('error', (error) => this.events.onFatal(error))
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      this.events.onFatal(new UserError(`Cannot listen on ${this.path} (${error.code}); check the folder's permissions or choose another --socket path.`))
+    })
     server.listen(this.path)
     this.server = server
-    this.events.onState(this.current)
   }
 
   write(data: Uint8Array, onWritten?: () => void): boolean {
@@ -60,9 +77,9 @@ export class UnixServerTransport implements Transport {
       if (this.socket !== socket) return
       this.socket = null
       this.receiver.reset()
-      this.setState({ status: 'reconnecting', attempt: 1 })
+      this.setState({ status: 'reconnecting', attempt: 1, detail: 'listening' })
     })
-    this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1 })
+    this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1, detail: null })
   }
 
   private drop(): void {
