@@ -1,9 +1,8 @@
 // Ethernet facts the bridge acts on; the display decoders live in decode/.
+import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP } from './decode/ethernet.js'
 
-export const ETHERNET_HEADER = 14
-export const ETHERTYPE_IPV4 = 0x0800
-export const ETHERTYPE_ARP = 0x0806
-export const ETHERTYPE_IPV6 = 0x86dd
+export { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './decode/ethernet.js'
+export const ETHERNET_HEADER = ETHERNET_HEADER_LEN
 export const ARP_REQUEST = 1
 export const ARP_REPLY = 2
 export const ARP_FRAME = ETHERNET_HEADER + 28

@@ -3,14 +3,11 @@
 // arrived, in order of the bytes it needs, so a record is rejected at the
 // same byte whatever the chunking, and accepted only once it is complete.
 import { FramingError } from '../counters.js'
+import { ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../ethernet.js'
 
 export const PLAUSIBLE = 0
 export const NEED_MORE = -1
 
-const ETHERNET_HEADER = 14
-const ETHERTYPE_IPV4 = 0x0800
-const ETHERTYPE_ARP = 0x0806
-const ETHERTYPE_IPV6 = 0x86dd
 /** Frames up to this size may carry padding after the IP packet (60 = minimum frame without FCS). */
 const MIN_FRAME = 60
 
