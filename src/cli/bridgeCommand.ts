@@ -25,15 +25,23 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   const pcapOut = flags.pcap === undefined ? null : openCaptureOutput(flags.pcap)
   const capture = pcapOut ? new CaptureRing({ dataBytes: 16 * 1024 * 1024, maxRecords: 131_072 }) : null
   const bridge = new Bridge({ ...options, capture })
+  const clearableStatus = new StatusWriter(process.stderr)
+  const log = (line: string): void => {
+    if (!flags.quiet) clearableStatus.write(line)
+  }
+  let lastLink = ''
+  bridge.on('link', (link) => {
+    // Retries repeat the same state with a new attempt number: say it once.
+    const key = `${link.status} ${link.detail}`
+    if (key !== lastLink && link.status !== 'stopped') log(describeLink(link))
+    lastLink = key
+  })
+  bridge.on('device', (device) => log(describeDevice(device)))
   try {
     bridge.start()
   } catch (error) {
     pcapOut?.discard()
     throw error
-  }
-  const clearableStatus = new StatusWriter(process.stderr)
-  const log = (line: string): void => {
-    if (!flags.quiet) clearableStatus.write(line)
   }
   const pcap = pcapOut && capture
     ? new PcapngWriter(capture, pcapOut.stream, {
@@ -46,14 +54,6 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     : null
   pcap?.start()
 
-  let lastLink = ''
-  bridge.on('link', (link) => {
-    // Retries repeat the same state with a new attempt number: say it once.
-    const key = `${link.status} ${link.detail}`
-    if (key !== lastLink && link.status !== 'stopped') log(describeLink(link))
-    lastLink = key
-  })
-  bridge.on('device', (device) => log(describeDevice(device)))
   const ticker = setInterval(() => {
     const stats = bridge.stats()
     if (flags.json) process.stdout.write(`${JSON.stringify(stats)}\n`)

@@ -13,8 +13,9 @@ const program = new Command()
   .name('tunscope')
   .description("Bridge an emulated ESP32's UART Ethernet tunnel to a Linux TUN device, and watch every frame.")
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
+  // Commander's own complaints in the same one-line form as ours.
+  .configureOutput({ outputError: (text, write) => write(`tunscope: ${text.replace(/^error: /, '').trim()} (run with --help for usage)\n`) })
 
 addBridgeOptions(program.command('bridge').description('bridge the UART socket to the TUN device until stopped (Ctrl-C)'))
   .option('--pcap <file>', 'capture every frame to a pcapng file, or - for standard output (| wireshark -k -i -)')

@@ -1,6 +1,8 @@
 // `tunscope tun create|delete`: the privileged helper. It runs as root with
 // arguments that may come from elsewhere (pkexec), so every argument is
 // validated strictly and nothing passes through a shell.
+import { readFileSync } from 'node:fs'
+
 import { configureInterface, getInterface, isSystemCallError, lookupUser, setPersistent, type TunKind } from '../native/index.js'
 import { parseCidr, parseIntegerInRange, parseInterfaceName } from '../engine/addresses.js'
 import { UserError } from '../engine/errors.js'
@@ -38,6 +40,10 @@ export function tunCreate(flags: TunCreateFlags): string {
   const user = lookupUser(flags.user)
   if (user === null) throw new UserError(`There is no user "${flags.user}" on this machine; give the login of the user who will run the bridge.`)
   const existed = existingKind(name, kind)
+  const plan = { name, kind, hostIp, mtu }
+  const done = `${name} is ready: persistent ${kind.toUpperCase()} owned by ${flags.user}, ${hostIp.address}/${hostIp.prefixLength}, MTU ${mtu}, up.`
+  // Already right (perhaps with a bridge attached, which would make changes fail): leave it be.
+  if (existed && isPersistentAndOwnedBy(name, user.uid) && describeMismatch(getInterface(name)!, plan).length === 0) return done
   try {
     setPersistent(name, kind, true, user.uid)
     configureInterface(name, { address: hostIp.address, prefixLength: hostIp.prefixLength, mtu, up: true })
@@ -54,9 +60,22 @@ export function tunCreate(flags: TunCreateFlags): string {
     throw new UserError(`Could not set up ${name}: ${(error as Error).message}.`)
   }
   const state = getInterface(name)
-  const wrong = state ? describeMismatch(state, { name, kind, hostIp, mtu }) : ['missing']
+  const wrong = state ? describeMismatch(state, plan) : ['missing']
   if (wrong.length > 0) throw new UserError(`${name} was set up but reads back with ${wrong.join(', ')}; check for another program managing it.`)
-  return `${name} is ready: persistent ${kind.toUpperCase()} owned by ${flags.user}, ${hostIp.address}/${hostIp.prefixLength}, MTU ${mtu}, up.`
+  return done
+}
+
+const IFF_PERSIST = 0x0800
+
+/** From sysfs, which `ip netns exec` mounts for the namespace it enters. */
+function isPersistentAndOwnedBy(name: string, uid: number): boolean {
+  try {
+    const owner = Number(readFileSync(`/sys/class/net/${name}/owner`, 'utf8'))
+    const flags = Number(readFileSync(`/sys/class/net/${name}/tun_flags`, 'utf8'))
+    return owner === uid && (flags & IFF_PERSIST) !== 0
+  } catch {
+    return false
+  }
 }
 
 export function tunDelete(flags: { name: string }): string {

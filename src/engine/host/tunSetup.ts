@@ -1,6 +1,8 @@
 // Gets the host's TUN/TAP ready without ever running as root unless it is:
 // create and configure it when allowed, otherwise attach to an existing one
 // the user owns. An existing device that is already right is left as it is.
+import { userInfo } from 'node:os'
+
 import { configureInterface, getInterface, isSystemCallError, openTun, type InterfaceState, type TunDevice, type TunKind } from '../../native/index.js'
 import type { Ipv4Cidr } from '../addresses.js'
 import { UserError } from '../errors.js'
@@ -22,7 +24,7 @@ export interface HostTun {
 
 /** The one command that prepares the device for an unprivileged bridge. */
 export function tunCreateCommand(plan: TunPlan): string {
-  const user = process.env.SUDO_USER ?? process.env.USER ?? 'LOGIN'
+  const user = process.env.SUDO_USER ?? userInfo().username
   const tap = plan.kind === 'tap' ? ' --tap' : ''
   return `sudo npx tunscope tun create --name ${plan.name}${tap} --user ${user} --host-ip ${plan.hostIp.address}/${plan.hostIp.prefixLength} --mtu ${plan.mtu}`
 }

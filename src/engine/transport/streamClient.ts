@@ -47,6 +47,10 @@ export class StreamClientTransport implements Transport {
     return true
   }
 
+  resumeReading(): void {
+    this.socket?.resume()
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)
@@ -67,10 +71,7 @@ export class StreamClientTransport implements Transport {
     const receiver = this.receiver
     const onread = {
       buffer: () => receiver.space(),
-      callback: (n: number) => {
-        receiver.commit(n)
-        return true
-      }
+      callback: (n: number) => receiver.commit(n) // false stops reading
     }
     const socket = 'path' in this.endpoint
       ? net.connect({ path: this.endpoint.path, onread })

@@ -60,6 +60,10 @@ export class UnixServerTransport implements Transport {
     return true
   }
 
+  resumeReading(): void {
+    this.socket?.resume()
+  }
+
   async stop(): Promise<void> {
     this.drop()
     const server = this.server
@@ -71,7 +75,9 @@ export class UnixServerTransport implements Transport {
   private accept(socket: net.Socket): void {
     this.drop()
     this.socket = socket
-    socket.on('data', (chunk: Buffer) => this.receiver.push(chunk))
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.receiver.push(chunk)) socket.pause()
+    })
     socket.on('error', () => {})
     socket.on('close', () => {
       if (this.socket !== socket) return

@@ -1,0 +1,158 @@
+// `tunscope` refuses bad input with one sentence on stderr ("tunscope: " + what
+// is wrong + what to do), exit code 2, nothing on stdout and nothing created.
+// Needs no root. When run as root, every command runs inside a throwaway
+// network namespace, so an input that were wrongly accepted could not create a
+// TUN in the root namespace (and the namespace shows that nothing was created).
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+
+import { createNamespace, destroyAll, netnsAvailable, type ExecResult, type Netns } from '../helpers/netns.js'
+import { PACKAGE_VERSION, TUNSCOPE_BIN, interfaceNames, isRoot, lines, runLocal, tunscope } from './cliHelpers.js'
+
+let ns: Netns | undefined
+let work = ''
+let socket = ''
+
+async function run(args: readonly string[]): Promise<ExecResult> {
+  if (ns) return tunscope(args, { ns, cwd: work })
+  // root without `ip netns`: a private network namespace that vanishes with the process
+  if (isRoot) return runLocal('unshare', ['--net', '--', process.execPath, TUNSCOPE_BIN, ...args], { cwd: work })
+  return tunscope(args, { cwd: work })
+}
+
+/** Exactly one stderr line, "tunscope: …", matching every pattern; exit 2; empty stdout. */
+function expectRefused(r: ExecResult, ...patterns: RegExp[]): void {
+  const err = lines(r.stderr)
+  expect(err, r.stderr).toHaveLength(1)
+  expect(err[0]).toMatch(/^tunscope: \S/)
+  for (const p of patterns) expect(err[0]).toMatch(p)
+  expect(r.stdout).toBe('')
+  expect(r.code).toBe(2)
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'tunscope-badinput-'))
+  socket = join(work, 'uart.sock')
+  if (isRoot && netnsAvailable) ns = await createNamespace('tsbad')
+})
+
+afterEach(async () => {
+  // nothing created: no file next to the socket path, no interface besides lo
+  expect(readdirSync(work)).toEqual([])
+  if (ns) expect(await interfaceNames(ns)).toEqual(['lo'])
+})
+
+afterAll(async () => {
+  await destroyAll()
+  if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe('tunscope bridge refuses bad input', () => {
+  // [what, arguments, what is wrong, what to do]
+  const cases: Array<[string, () => string[], RegExp, RegExp]> = [
+    ['a socket in a missing folder', () => ['--socket', '/nonexistent-dir/x.sock'], /\/nonexistent-dir does not exist/, /create it|existing folder/],
+    ['--host-ip 300.1.1.1/24', () => ['--socket', socket, '--host-ip', '300.1.1.1/24'], /--host-ip "300\.1\.1\.1\/24" is not an IPv4 address/, /write it like 192\.168\.100\.1\/24/],
+    ['--host-ip without a prefix', () => ['--socket', socket, '--host-ip', '192.168.100.1'], /--host-ip "192\.168\.100\.1" is not .*prefix length/, /write it like 192\.168\.100\.1\/24/],
+    ['--device-ip outside the subnet', () => ['--socket', socket, '--device-ip', '10.0.0.2'], /10\.0\.0\.2 is outside 192\.168\.100\.1\/24/, /pick an address in that subnet/],
+    ["--device-ip equal to the host's", () => ['--socket', socket, '--device-ip', '192.168.100.1'], /--device-ip 192\.168\.100\.1 is the host's own address/, /give the device another one/],
+    ['a multicast --gw-mac', () => ['--socket', socket, '--gw-mac', '01:00:00:00:00:01'], /--gw-mac 01:00:00:00:00:01 is a multicast address/, /use a unicast one/],
+    ['--gw-mac zz', () => ['--socket', socket, '--gw-mac', 'zz'], /--gw-mac "zz" is not a MAC address/, /write it like 02:00:00:00:00:01/],
+    ['a multicast --device-mac', () => ['--socket', socket, '--device-mac', 'ff:ff:ff:ff:ff:ff'], /--device-mac ff:ff:ff:ff:ff:ff is a multicast address/, /use a unicast one/],
+    ['a --tun name over 15 bytes', () => ['--socket', socket, '--tun', 'averyveryverylongname'], /"averyveryverylongname" is not usable/, /use 1 to 15 letters/],
+    ['a --tun name with shell characters', () => ['--socket', socket, '--tun', 'tun0;rm'], /"tun0;rm" is not usable/, /use 1 to 15 letters/],
+    ['--tcp with port 70000', () => ['--tcp', 'localhost:70000'], /port "70000" is out of range/, /whole number from 1 to 65535/],
+    ['--tcp without a port', () => ['--tcp', 'nohostport'], /--tcp "nohostport" is not HOST:PORT/, /write it like localhost:5555/],
+    ['--tcp together with --socket', () => ['--tcp', 'h:1', '--socket', 'x'], /--tcp cannot be combined with --socket or --listen/, /choose one way/],
+    ['--tcp together with --listen', () => ['--tcp', 'h:1', '--listen'], /--tcp cannot be combined with --socket or --listen/, /choose one way/],
+    ['--max-frame 10', () => ['--socket', socket, '--max-frame', '10'], /--max-frame "10" is out of range/, /whole number from 64 to 65535/],
+    ['--mtu 1500 with the default --max-frame', () => ['--socket', socket, '--mtu', '1500'], /--mtu 1500 would make frames longer than --max-frame 1500/, /use at most 1486\./],
+    ['--mtu abc', () => ['--socket', socket, '--mtu', 'abc'], /--mtu "abc" is out of range/, /whole number from 68 to 65535/],
+    ['--baud -5', () => ['--socket', socket, '--baud', '-5'], /--baud "-5" is out of range/, /whole number from 0 to/],
+    ['--json with --pcap - (both want stdout)', () => ['--socket', socket, '--json', '--pcap', '-'], /--json and --pcap - both want standard output/, /write the capture to a file or drop --json/],
+    ['--pcap in a missing folder', () => ['--socket', socket, '--pcap', '/nonexistent-dir/x.pcapng'], /Cannot write the capture to \/nonexistent-dir\/x\.pcapng \(ENOENT\)/, /check that its folder exists/],
+    ['a socket path over 107 bytes', () => ['--socket', join(work, 'a'.repeat(108 - work.length - 1))], /longer than the 107 bytes a unix socket allows/, /use a shorter path/],
+    // valid until the TUN is opened: the capture file made for it must go again
+    ['--tun naming an interface that is not a TUN, with --pcap', () => ['--socket', socket, '--tun', 'lo', '--pcap', join(work, 'c.pcapng')], /lo is an existing interface that is not a TUN\/TAP device/, /choose another name with --tun/]
+  ]
+
+  it.each(cases)('%s', async (_what, args, wrong, todo) => {
+    const r = await run(['bridge', ...args()])
+    expectRefused(r, wrong, todo)
+  })
+
+  it('the over-long socket path really is 108 bytes', () => {
+    expect(Buffer.byteLength(join(work, 'a'.repeat(108 - work.length - 1)))).toBe(108)
+  })
+
+  it('an unknown option: one line naming it and --help, exit 2, nothing on stdout', async () => {
+    const r = await run(['bridge', '--socket', socket, '--bogus'])
+    expect(r.stderr).toBe("tunscope: unknown option '--bogus' (run with --help for usage)\n")
+    expect(r.stdout).toBe('')
+    expect(r.code).toBe(2)
+  })
+
+  it('an unknown command: one line naming it, exit 2, nothing on stdout', async () => {
+    const r = await run(['frob'])
+    expect(r.stderr).toBe("tunscope: unknown command 'frob' (run with --help for usage)\n")
+    expect(r.stdout).toBe('')
+    expect(r.code).toBe(2)
+  })
+})
+
+describe('tunscope tun refuses bad input', () => {
+  it('tun create without --user: one line naming the option, exit 2', async () => {
+    const r = await run(['tun', 'create', '--name', 'tsx0'])
+    expect(r.stderr).toBe("tunscope: required option '--user <login>' not specified (run with --help for usage)\n")
+    expect(r.stdout).toBe('')
+    expect(r.code).toBe(2)
+  })
+
+  it('tun create for a user that does not exist (as root) or without root', async () => {
+    const r = await run(['tun', 'create', '--name', 'tsx0', '--user', 'nosuchuser123'])
+    if (isRoot) expectRefused(r, /There is no user "nosuchuser123" on this machine/, /give the login of the user who will run the bridge/)
+    else expectRefused(r, /tun create .*must run as root/, /run it with sudo/)
+  })
+
+  it('tun create with a --user that is not a login name', async () => {
+    expectRefused(await run(['tun', 'create', '--name', 'tsx0', '--user', 'a b;c']), /--user "a b;c" is not a login name/)
+  })
+
+  it('tun create with a bad --name, --host-ip or --mtu', async () => {
+    expectRefused(await run(['tun', 'create', '--name', 'tun0;rm', '--user', 'nobody']), /"tun0;rm" is not usable/, /use 1 to 15/)
+    expectRefused(await run(['tun', 'create', '--name', 'tsx0', '--user', 'nobody', '--host-ip', '192.168.100.1']), /--host-ip "192\.168\.100\.1"/, /write it like/)
+    expectRefused(await run(['tun', 'create', '--name', 'tsx0', '--user', 'nobody', '--mtu', '10']), /--mtu "10" is out of range/, /from 68 to 65535/)
+  })
+
+  it('tun delete with a bad --name', async () => {
+    expectRefused(await run(['tun', 'delete', '--name', 'averyveryverylongname']), /"averyveryverylongname" is not usable/)
+  })
+})
+
+describe('tunscope --help and --version', () => {
+  it('--version prints the version from package.json', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await run([flag])
+      expect(r.code).toBe(0)
+      expect(r.stdout).toBe(`${PACKAGE_VERSION}\n`)
+      expect(r.stderr).toBe('')
+    }
+  })
+
+  const helps: Array<[string[], string, string[]]> = [
+    [[], 'Usage: tunscope [options] [command]', ['--version', '--help', 'bridge', 'tun']],
+    [['bridge'], 'Usage: tunscope bridge [options]', ['--socket <path>', '--tcp <host:port>', '--listen', '--tun <name>', '--tap', '--host-ip <cidr>', '--device-ip <address>', '--max-frame <bytes>', '--mtu <bytes>', '--gw-mac <mac>', '--device-mac <mac>', '--baud <rate>', '--pcap <file>', '--json', '--quiet', '--help']],
+    [['tun'], 'Usage: tunscope tun [options] [command]', ['create', 'delete', '--help']],
+    [['tun', 'create'], 'Usage: tunscope tun create [options]', ['--user <login>', '--name <name>', '--tap', '--host-ip <cidr>', '--mtu <bytes>', '--help']],
+    [['tun', 'delete'], 'Usage: tunscope tun delete [options]', ['--name <name>', '--help']]
+  ]
+  it.each(helps)('%j --help exits 0 and lists its options', async (command, usage, options) => {
+    const r = await run([...command, '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout.startsWith(`${usage}\n`)).toBe(true)
+    for (const option of options) expect(r.stdout).toContain(option)
+  })
+})

@@ -1,0 +1,246 @@
+// Helpers for the `tunscope` command tests: run the built CLI (directly, in a
+// namespace, or as the unprivileged user `nobody`), follow the UART wire
+// records a QEMU-like peer receives, and timestamp stderr lines.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+import { TUNSCOPE_BIN } from '../helpers/bridgeProcess.js'
+import type { ExecOptions, ExecResult, Netns } from '../helpers/netns.js'
+
+export { TUNSCOPE_BIN }
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+export const TCP_PEER = fileURLToPath(new URL('./tcpPeer.mjs', import.meta.url))
+
+export const isRoot = process.getuid?.() === 0
+export const NOBODY_UID = 65534
+export const NOBODY_GID = 65534
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Runs a command in this process's namespaces; never rejects on a non-zero exit. */
+export function runLocal(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const timeoutMs = opts.timeoutMs ?? 15_000
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env ?? process.env })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('error', (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const res: ExecResult = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
+      if (timedOut) reject(new Error(`timed out after ${timeoutMs} ms: ${cmd} ${args.join(' ')}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`))
+      else resolve(res)
+    })
+  })
+}
+
+/** `node bin/tunscope.mjs ARGS`, inside `ns` when given. */
+export function tunscope(args: readonly string[], where: { ns?: Netns; cwd?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  const opts: ExecOptions = { cwd: where.cwd, timeoutMs: where.timeoutMs ?? 15_000 }
+  return where.ns ? where.ns.exec(process.execPath, [TUNSCOPE_BIN, ...args], opts) : runLocal(process.execPath, [TUNSCOPE_BIN, ...args], opts)
+}
+
+/** The lines of a stream's text, without the empty one after a final newline. */
+export function lines(text: string): string[] {
+  const all = text.split('\n')
+  if (all.at(-1) === '') all.pop()
+  return all
+}
+
+// ------------------------------------------------------------------ unprivileged runs
+
+/**
+ * Creates a character device node for the TUN driver (10:200) with `mode`, so a
+ * private mount namespace can show it at /dev/net/tun. The machine's own
+ * /dev/net/tun is left as it is (it may be 0600; desktops make it 0666).
+ */
+export function makeTunNode(path: string, mode: '0666' | '0600'): void {
+  const r = spawnSync('mknod', ['-m', mode, path, 'c', '10', '200'], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`mknod ${path} failed: ${r.error?.message ?? r.stderr}`)
+}
+
+// In a private mount namespace: show `tunNode` at /dev/net/tun, then become
+// nobody (no capabilities, no groups, a login-like environment) and exec the command.
+const DROP_PRIVILEGES = `mount --bind "$0" /dev/net/tun && exec setpriv --reuid=${NOBODY_UID} --regid=${NOBODY_GID} --clear-groups --reset-env "$@"`
+
+function unprivileged(tunNode: string, cmd: string, args: readonly string[]): string[] {
+  return ['--mount', '--propagation', 'private', '--', 'sh', '-c', DROP_PRIVILEGES, tunNode, cmd, ...args]
+}
+
+/**
+ * The namespace `ns` seen by the user nobody: exec/spawn run the command as uid
+ * 65534 without capabilities (the pid stays the command's own: every step execs).
+ */
+export function asNobody(ns: Netns, tunNode: string): Netns {
+  return {
+    name: ns.name,
+    exec: (cmd, args = [], opts) => ns.exec('unshare', unprivileged(tunNode, cmd, args), opts),
+    spawn: (cmd, args = [], opts) => ns.spawn('unshare', unprivileged(tunNode, cmd, args), opts),
+    destroy: () => ns.destroy()
+  }
+}
+
+/** Why nobody cannot run the built CLI from this checkout, or undefined when it can. */
+export function nobodyCannotRunCli(): string | undefined {
+  if (!isRoot) return 'not root: cannot switch to nobody'
+  const r = spawnSync('setpriv', [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, '--clear-groups', process.execPath, TUNSCOPE_BIN, '--version'], {
+    encoding: 'utf8',
+    timeout: 15_000
+  })
+  if (r.status === 0 && r.stdout.trim() === PACKAGE_VERSION) return undefined
+  return `nobody cannot run ${TUNSCOPE_BIN} from ${REPO_ROOT} (is the checkout readable by others?): ${r.error?.message ?? r.stderr.trim()}`
+}
+
+/** uid and effective capabilities of a running process, from /proc. */
+export function processCredentials(pid: number): { uid: number; capEff: bigint } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1])
+  const capEff = BigInt(`0x${/^CapEff:\s+([0-9a-f]+)/m.exec(status)![1]}`)
+  return { uid, capEff }
+}
+
+// ------------------------------------------------------------------ interfaces
+
+export interface LinkSnapshot {
+  ifindex: number
+  mtu: number
+  up: boolean
+  kind: string | undefined
+  tun: Record<string, unknown> | undefined
+  ipv4: string[]
+}
+
+/** What `ip -d -j link/addr show NAME` says about an interface in `ns`, or null when it does not exist. */
+export async function linkSnapshot(ns: Netns, name: string): Promise<LinkSnapshot | null> {
+  const link = await ns.exec('ip', ['-d', '-j', 'link', 'show', 'dev', name])
+  if (link.code !== 0) return null
+  const addr = await ns.exec('ip', ['-j', '-4', 'addr', 'show', 'dev', name], { check: true })
+  const l = (JSON.parse(link.stdout) as Array<Record<string, unknown>>)[0]!
+  const a = (JSON.parse(addr.stdout) as Array<{ addr_info: Array<{ local: string; prefixlen: number }> }>)[0]
+  const info = l.linkinfo as { info_kind?: string; info_data?: Record<string, unknown> } | undefined
+  return {
+    ifindex: l.ifindex as number,
+    mtu: l.mtu as number,
+    up: (l.flags as string[]).includes('UP'),
+    kind: info?.info_kind,
+    tun: info?.info_data,
+    ipv4: (a?.addr_info ?? []).map((i) => `${i.local}/${i.prefixlen}`)
+  }
+}
+
+/** Names of every interface in `ns`. */
+export async function interfaceNames(ns: Netns): Promise<string[]> {
+  const r = await ns.exec('ip', ['-j', 'link', 'show'], { check: true })
+  return (JSON.parse(r.stdout) as Array<{ ifname: string }>).map((l) => l.ifname).sort()
+}
+
+// ------------------------------------------------------------------ the wire
+
+/** Splits a UART byte stream into records (2-byte big-endian length + frame) and lets tests wait for one. */
+export class RecordReader {
+  readonly frames: Buffer[] = []
+  private pending: Buffer = Buffer.alloc(0)
+  private readonly wakers = new Set<() => void>()
+
+  push(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk
+    while (this.pending.length >= 2) {
+      const n = this.pending.readUInt16BE(0)
+      if (this.pending.length < 2 + n) break
+      this.frames.push(Buffer.from(this.pending.subarray(2, 2 + n)))
+      this.pending = this.pending.subarray(2 + n)
+    }
+    for (const wake of [...this.wakers]) wake()
+  }
+
+  /** Bytes received that do not (yet) make a whole record. */
+  get partialBytes(): number {
+    return this.pending.length
+  }
+
+  /** The first frame from index `from` on that matches. */
+  waitFor(predicate: (frame: Buffer) => boolean, what: string, from = 0, timeoutMs = 10_000): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const hit = this.frames.slice(from).find(predicate)
+        if (hit) done(() => resolve(hit))
+      }
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no record with ${what} within ${timeoutMs} ms; got ${this.frames.length} records: ${this.frames.map(describeFrame).join('; ')}`))),
+        timeoutMs
+      )
+      const done = (f: () => void): void => {
+        clearTimeout(timer)
+        this.wakers.delete(check)
+        f()
+      }
+      this.wakers.add(check)
+      check()
+    })
+  }
+}
+
+export function describeFrame(f: Buffer): string {
+  const mac = (at: number): string => [...f.subarray(at, at + 6)].map((b) => b.toString(16).padStart(2, '0')).join(':')
+  return `${f.length}B ${mac(6)} > ${mac(0)} type 0x${f.readUInt16BE(12).toString(16).padStart(4, '0')}`
+}
+
+// ------------------------------------------------------------------ stderr lines
+
+/** Collects a stream's lines with the time each arrived. */
+export class LineLog {
+  readonly lines: Array<{ at: number; text: string }> = []
+  private partial = ''
+  private readonly wakers = new Set<() => void>()
+
+  constructor(stream: NodeJS.ReadableStream) {
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => {
+      const at = Date.now()
+      const parts = (this.partial + chunk).split('\n')
+      this.partial = parts.pop()!
+      for (const text of parts) this.lines.push({ at, text })
+      for (const wake of [...this.wakers]) wake()
+    })
+  }
+
+  get text(): string {
+    return this.lines.map((l) => `${l.text}\n`).join('') + this.partial
+  }
+
+  waitFor(re: RegExp, what: string, from = 0, timeoutMs = 10_000): Promise<{ at: number; text: string; index: number }> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const index = this.lines.findIndex((l, i) => i >= from && re.test(l.text))
+        if (index >= 0) done(() => resolve({ ...this.lines[index]!, index }))
+      }
+      const timer = setTimeout(() => done(() => reject(new Error(`no line matching ${re} (${what}) within ${timeoutMs} ms:\n${this.text}`))), timeoutMs)
+      const done = (f: () => void): void => {
+        clearTimeout(timer)
+        this.wakers.delete(check)
+        f()
+      }
+      this.wakers.add(check)
+      check()
+    })
+  }
+}
+
+/** Resolves with the exit code (or signal) once `child` has exited. */
+export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}

@@ -1,0 +1,222 @@
+// The privileged helper and the least-privilege flow: root runs
+// `tunscope tun create` once, then the bridge runs as an ordinary user (nobody
+// here) and attaches to the persistent TUN that user owns. Everything happens
+// in namespaces this file creates.
+//
+// The unprivileged runs see a world-writable /dev/net/tun (as on a desktop)
+// through a private mount namespace; the machine's own node is not touched.
+import { spawnSync } from 'node:child_process'
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { startBridge } from '../helpers/bridgeProcess.js'
+import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { asNobody, isRoot, lines, linkSnapshot, makeTunNode, nobodyCannotRunCli, NOBODY_UID, processCredentials, TUNSCOPE_BIN, tunscope, type LinkSnapshot } from './cliHelpers.js'
+
+const DEVICE_IP = '192.168.100.2'
+const CREATE = ['tun', 'create', '--name', 'tsx0', '--user', 'nobody', '--host-ip', '192.168.100.1/24', '--mtu', '1486']
+
+// Decided once, before the suites: whether nobody can read this checkout at all.
+const nobodyProblem = skipNetns || !isRoot ? undefined : nobodyCannotRunCli()
+if (nobodyProblem) console.warn(`[tunHelper] skipping the unprivileged-bridge tests: ${nobodyProblem}`)
+
+/** Exactly one stderr line "tunscope: …" matching every pattern, exit 2, nothing on stdout. */
+function expectRefused(r: { code: number | null; stdout: string; stderr: string }, ...patterns: RegExp[]): string {
+  const err = lines(r.stderr)
+  expect(err, r.stderr).toHaveLength(1)
+  expect(err[0]).toMatch(/^tunscope: \S/)
+  for (const p of patterns) expect(err[0]).toMatch(p)
+  expect(r.stdout).toBe('')
+  expect(r.code).toBe(2)
+  return err[0]!
+}
+
+describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged bridge', () => {
+  let host: Netns
+  let dev: Netns
+  let nobody: Netns
+  let nobodyNoTun: Netns
+  let work: string
+  let sockets: string
+  let created: LinkSnapshot
+
+  const inHost = (args: string[]) => tunscope(args, { ns: host })
+  /** `tunscope ARGS` as nobody inside the host namespace. */
+  const asNobodyRun = (args: string[], ns = nobody) => ns.exec(process.execPath, [TUNSCOPE_BIN, ...args], { timeoutMs: 15_000 })
+
+  beforeAll(async () => {
+    requireNetns()
+    work = mkdtempSync(join(tmpdir(), 'tunscope-tunhelper-'))
+    chmodSync(work, 0o755)
+    // the socket folder: anyone may create and connect there, as in a user's project folder
+    sockets = join(work, 'sockets')
+    mkdirSync(sockets)
+    chmodSync(sockets, 0o777)
+    makeTunNode(join(work, 'tun-0666'), '0666')
+    makeTunNode(join(work, 'tun-0600'), '0600')
+    try {
+      closeSync(openSync(join(work, 'tun-0666'), 'r+')) // an unattached TUN queue: creates nothing
+    } catch (error) {
+      throw new Error(`device nodes do not work under ${tmpdir()} (mounted nodev?): ${(error as Error).message}`)
+    }
+    host = await createNamespace('tstunh')
+    dev = await createNamespace('tstund')
+    nobody = asNobody(host, join(work, 'tun-0666'))
+    nobodyNoTun = asNobody(host, join(work, 'tun-0600'))
+  })
+
+  afterAll(async () => {
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('tun create makes a persistent TUN owned by nobody, MTU 1486, up, 192.168.100.1/24', async () => {
+    const r = await inHost(CREATE)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(lines(r.stdout)).toEqual(['tsx0 is ready: persistent TUN owned by nobody, 192.168.100.1/24, MTU 1486, up.'])
+
+    const shown = await host.exec('ip', ['-d', 'link', 'show', 'dev', 'tsx0'], { check: true })
+    // iproute2 prints the owner by name when it has one: "... persist on user nobody"
+    expect(shown.stdout).toMatch(/\btun type tun pi off vnet_hdr off persist on user nobody\b/)
+    expect(shown.stdout).toMatch(/^\d+: tsx0: <[^>]*\bUP\b[^>]*> mtu 1486 /)
+    const owner = await host.exec('cat', ['/sys/class/net/tsx0/owner'], { check: true })
+    expect(owner.stdout.trim()).toBe(String(NOBODY_UID))
+    const addr = await host.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'tsx0'], { check: true })
+    expect(addr.stdout).toMatch(/inet 192\.168\.100\.1\/24 /)
+
+    created = (await linkSnapshot(host, 'tsx0'))!
+    expect(created).toMatchObject({ mtu: 1486, up: true, kind: 'tun', ipv4: ['192.168.100.1/24'], tun: { type: 'tun', pi: false, persist: true, user: 'nobody' } })
+  })
+
+  it('tun create again with the same arguments is idempotent', async () => {
+    const r = await inHost(CREATE)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(await linkSnapshot(host, 'tsx0')).toEqual(created)
+  })
+
+  describe.skipIf(nobodyProblem !== undefined)('as nobody', () => {
+    let device: UartDevice
+
+    it('the bridge attaches to the TUN nobody owns without privileges and carries ping; SIGINT leaves the TUN as it was', async () => {
+      const socket = join(sockets, 'uart.sock')
+      device = await startUartDevice(dev, socket)
+      chmodSync(socket, 0o666) // QEMU run by the user would own it; here root's fixture serves it
+      const bridge = startBridge(nobody, ['--socket', socket, '--tun', 'tsx0'])
+      try {
+        const up = await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 15_000, 'the UART link')
+        expect(up.tun).toMatchObject({ name: 'tsx0', kind: 'tun', mtu: 1486, up: true, address: '192.168.100.1', prefixLength: 24 })
+        // it really is nobody, with no capabilities at all
+        expect(processCredentials(bridge.child.pid!)).toEqual({ uid: NOBODY_UID, capEff: 0n })
+
+        await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
+        const ping = await host.exec('ping', ['-n', '-q', '-c', '3', '-i', '0.2', '-W', '2', DEVICE_IP], { timeoutMs: 30_000 })
+        expect(ping.stdout).toMatch(/3 packets transmitted, 3 received/)
+
+        // root may not take away a device a bridge is attached to
+        const busy = await inHost(['tun', 'delete', '--name', 'tsx0'])
+        expectRefused(busy, /tsx0 is in use/, /stop the bridge first/)
+        expect(await linkSnapshot(host, 'tsx0')).not.toBeNull()
+
+        // ...but asking again for what is already there succeeds without touching it
+        const again = await inHost(CREATE)
+        expect(again.code, again.stderr).toBe(0)
+        expect(again.stdout).toMatch(/tsx0 is ready/)
+      } finally {
+        const { code } = await bridge.stop('SIGINT')
+        expect(code).toBe(0)
+        await device.stop()
+      }
+      expect(bridge.stderr()).not.toMatch(/error|denied|needs root/i)
+      expect(await linkSnapshot(host, 'tsx0')).toEqual(created)
+    })
+
+    it('a bridge as nobody against a TUN owned by root: exit 2, naming tun create', async () => {
+      const root = await inHost(['tun', 'create', '--name', 'tsroot0', '--user', 'root'])
+      expect(root.code, root.stderr).toBe(0)
+      const before = await linkSnapshot(host, 'tsroot0')
+      expect(before?.tun).toMatchObject({ persist: true, user: 'root' })
+      const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsroot0'])
+      expectRefused(
+        r,
+        /tsroot0 belongs to another user/,
+        /run "sudo npx tunscope tun create --name tsroot0 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486"/
+      )
+      expect(await linkSnapshot(host, 'tsroot0')).toEqual(before)
+    })
+
+    it('a bridge as nobody where the TUN does not exist: exit 2 with the tun create command, nothing made', async () => {
+      const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsmiss0'])
+      expectRefused(r, /Creating tsmiss0 needs root/, /sudo npx tunscope tun create --name tsmiss0 --user nobody /)
+      expect(await linkSnapshot(host, 'tsmiss0')).toBeNull()
+    })
+
+    it('a bridge as nobody against its own TUN with MTU 1500: exit 2, says MTU 1500 instead of 1486, names the command', async () => {
+      const made = await inHost(['tun', 'create', '--name', 'ts1500', '--user', 'nobody', '--mtu', '1500'])
+      expect(made.code, made.stderr).toBe(0)
+      const before = await linkSnapshot(host, 'ts1500')
+      expect(before).toMatchObject({ mtu: 1500, tun: { user: 'nobody' } })
+      const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'ts1500'])
+      expectRefused(r, /ts1500 has MTU 1500 instead of 1486/, /needs root/, /sudo npx tunscope tun create --name ts1500 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486/)
+      expect(await linkSnapshot(host, 'ts1500')).toEqual(before)
+    })
+
+    it('a bridge as nobody when /dev/net/tun is not open to users: exit 2, says so', async () => {
+      const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsx0'], nobodyNoTun)
+      expectRefused(r, /You may not open \/dev\/net\/tun/)
+      expect(await linkSnapshot(host, 'tsx0')).toEqual(created)
+    })
+
+    it('tun create and tun delete as nobody: exit 2, "must run as root", nothing made or removed', async () => {
+      expectRefused(await asNobodyRun(['tun', 'create', '--name', 'tsnot0', '--user', 'nobody']), /tun create changes network devices and must run as root/, /sudo/)
+      expect(await linkSnapshot(host, 'tsnot0')).toBeNull()
+      expectRefused(await asNobodyRun(['tun', 'delete', '--name', 'tsx0']), /tun delete .*must run as root/, /sudo/)
+      expect(await linkSnapshot(host, 'tsx0')).toEqual(created)
+    })
+  })
+
+  it('tun create over an existing interface that is not a TUN: exit 2, the interface untouched', async () => {
+    await host.exec('ip', ['link', 'add', 'tsveth0', 'type', 'veth', 'peer', 'name', 'tsveth1'], { check: true })
+    await host.exec('ip', ['addr', 'add', '10.9.9.1/24', 'dev', 'tsveth0'], { check: true })
+    for (const name of ['tsveth0', 'lo']) {
+      const before = await linkSnapshot(host, name)
+      const r = await inHost(['tun', 'create', '--name', name, '--user', 'nobody'])
+      expectRefused(r, new RegExp(`${name} is an existing interface that is not a TUN/TAP device`), /choose another --name/)
+      expect(await linkSnapshot(host, name)).toEqual(before)
+    }
+  })
+
+  it('tun create --tap over an existing TUN: exit 2, the TUN untouched', async () => {
+    const r = await inHost(['tun', 'create', '--tap', '--name', 'tsx0', '--user', 'nobody'])
+    expectRefused(r, /tsx0 already exists as a TUN device/, /delete it first or choose another --name/)
+    expect(await linkSnapshot(host, 'tsx0')).toEqual(created)
+  })
+
+  it('tun delete refuses lo, a veth and a missing name', async () => {
+    for (const name of ['lo', 'tsveth0']) {
+      const before = await linkSnapshot(host, name)
+      expectRefused(await inHost(['tun', 'delete', '--name', name]), new RegExp(`${name} is not a TUN/TAP device`))
+      expect(await linkSnapshot(host, name)).toEqual(before)
+    }
+    expectRefused(await inHost(['tun', 'delete', '--name', 'tsmiss0']), /There is no interface named tsmiss0/)
+  })
+
+  it('tun delete removes the persistent TUN', async () => {
+    const r = await inHost(['tun', 'delete', '--name', 'tsx0'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(lines(r.stdout)).toEqual(['tsx0 deleted.'])
+    expect(await linkSnapshot(host, 'tsx0')).toBeNull()
+    // and deleting it again finds nothing
+    expectRefused(await inHost(['tun', 'delete', '--name', 'tsx0']), /There is no interface named tsx0/)
+  })
+
+  it('nothing of this reached the root namespace', () => {
+    const root = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+    expect(root.stdout).not.toMatch(/\b(tsx0|tsroot0|tsmiss0|ts1500|tsveth0|tsnot0):/)
+  })
+})
