@@ -49,7 +49,8 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
         interfaceName: 'uart1',
         interfaceDescription: `ESP32 UART tunnel via ${bridge.stats().link.endpoint}`,
         onOverrun: (records) => (bridge.counters.drops.captureOverrun += records),
-        onError: (error) => clearableStatus.write(`capture stopped: ${error.message}`)
+        onError: (error) => clearableStatus.write(`capture stopped: ${error.message}`),
+        reuseWrittenChunks: true // a file or standard output
       })
     : null
   pcap?.start()

@@ -19,6 +19,12 @@ export interface PcapngWriterOptions {
   /** Called with how many records were skipped because the output fell behind. */
   onOverrun?(records: number): void
   onError?(error: Error): void
+  /**
+   * The output copies each chunk out (to the kernel) before it calls back, as
+   * files, pipes and sockets do, so written chunks may be reused. Not for
+   * streams that pass chunks on by reference (PassThrough and other transforms).
+   */
+  reuseWrittenChunks?: boolean
 }
 
 export class PcapngWriter {
@@ -36,12 +42,9 @@ export class PcapngWriter {
     private readonly options: PcapngWriterOptions
   ) {
     this.cursor = ring.head
-    out.on('error', (error: Error) => {
-      if (this.failed) return
-      this.failed = true
-      clearInterval(this.timer)
-      options.onError?.(error)
-    })
+    out.on('error', (error: Error) => this.fail(error))
+    // Ended or destroyed by someone else: nothing more can be written.
+    out.on('close', () => this.fail(null))
   }
 
   start(): void {
@@ -60,21 +63,29 @@ export class PcapngWriter {
     const tail = this.ring.tail
     if (tail > this.cursor) this.skip(tail - this.cursor)
     this.cursor = this.ring.read(this.cursor, head, this.visit)
-    if (this.packets.length > 0) {
-      const chunk = this.packets.take()
-      this.out.write(chunk, () => this.packets.recycle(chunk))
-    }
+    if (this.packets.length === 0) return
+    const chunk = this.packets.take()
+    if (this.options.reuseWrittenChunks) this.out.write(chunk, () => this.packets.recycle(chunk))
+    else this.out.write(chunk)
   }
 
   /** Writes what is left and closes the output (the file is complete when this resolves). */
   async close(): Promise<void> {
     clearInterval(this.timer)
     this.drain()
-    if (this.failed) return
+    if (this.failed || this.out.destroyed || this.out.writableFinished) return
     await new Promise<void>((resolve) => {
       this.out.once('error', () => resolve())
+      this.out.once('close', () => resolve())
       this.out.end(resolve)
     })
+  }
+
+  private fail(error: Error | null): void {
+    if (this.failed) return
+    this.failed = true
+    clearInterval(this.timer)
+    if (error) this.options.onError?.(error)
   }
 
   private skip(records: number): void {
