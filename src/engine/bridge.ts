@@ -12,7 +12,6 @@ import { LengthPrefixDecoder } from './framing/lengthPrefix.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
 import { TAP_HEADROOM, TUN_HEADROOM, ToDevicePath } from './toDevice.js'
-import { TunWriteQueue } from './tunWriter.js'
 import { createTransport, type LinkState, type Transport, type TransportOptions } from './transport/index.js'
 
 export interface BridgeOptions {
@@ -59,7 +58,6 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   readonly counters = new Counters()
   private readonly rates: RateMeter
   private tun: TunDevice | null = null
-  private tunWriter: TunWriteQueue | null = null
   private transport: Transport | null = null
   private device: DeviceInfo = { mac: null, ipv4: null }
 
@@ -74,12 +72,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const tap = o.tun.kind === 'tap'
     const { device: tun } = openHostTun(o.tun)
     this.tun = tun
-    const tunWriter = new TunWriteQueue(tun, this.counters, () => this.transport?.resumeReading())
-    this.tunWriter = tunWriter
     const fromDevice = new FromDevicePath({
       counters: this.counters,
       capture: o.capture,
-      tun: tunWriter,
+      tun,
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
@@ -93,12 +89,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       commit: (n: number) => {
         fromDevice.batchTime = performance.now()
         decoder.commit(n)
-        return !tunWriter.congested
       },
       push: (chunk: Uint8Array) => {
         fromDevice.batchTime = performance.now()
         decoder.push(chunk)
-        return !tunWriter.congested
       },
       reset: () => {
         fromDevice.batchTime = performance.now()
@@ -131,7 +125,6 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   async stop(): Promise<void> {
     this.rates.stop()
     await this.transport?.stop()
-    this.tunWriter?.close()
     this.tun?.close()
     this.tun = null
   }

@@ -1,12 +1,12 @@
 // Device → host: every record the decoder accepts is counted, captured and,
 // for a TUN, stripped of its Ethernet header and queued as one span of a
 // batched write. ARP never reaches the TUN: the bridge answers it itself.
+import type { TunDevice } from '../native/index.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import { framingErrorKind, type Counters } from './counters.js'
 import { arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
 import { LENGTH_PREFIX_BYTES, writeLengthPrefix, type LengthPrefixDecoder, type LengthPrefixSink } from './framing/lengthPrefix.js'
-import type { TunWriteQueue } from './tunWriter.js'
 
 /** What the path learns about the device from its own frames. */
 export interface DeviceIdentity {
@@ -17,7 +17,7 @@ export interface DeviceIdentity {
 export interface FromDeviceContext {
   counters: Counters
   capture: CaptureRing | null
-  tun: TunWriteQueue
+  tun: TunDevice
   tap: boolean
   gatewayMac: Uint8Array
   /** The device's configured address: requests for it (duplicate address probes) get no proxy answer. */
@@ -92,7 +92,9 @@ export class FromDevicePath implements LengthPrefixSink {
   }
 
   private flush(buffer: Uint8Array): void {
-    this.ctx.tun.write(buffer, this.spans, this.spanCount)
+    if (this.spanCount === 0) return
+    const written = this.ctx.tun.writePackets(buffer, this.spans, this.spanCount)
+    this.ctx.counters.drops.tunWriteError += this.spanCount - written
     this.spanCount = 0
   }
 

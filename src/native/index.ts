@@ -13,11 +13,6 @@ export interface TunDevice {
   stopReading(): void
   /** spans holds [start, length] pairs into buffer; returns how many the kernel took. */
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number
-  /**
-   * The same on a worker thread; buffer and spans must stay untouched until
-   * `done`. Keep one batch in flight at a time so packets stay in order.
-   */
-  writePacketsAsync(buffer: Uint8Array, spans: Uint32Array, count: number, done: (written: number) => void): void
   /** errno name of the last refused write, or null. */
   readonly lastWriteError: string | null
   close(): void

@@ -39,7 +39,6 @@ Napi::Function TunDevice::Define(Napi::Env env) {
                          InstanceMethod<&TunDevice::StartReading>("startReading"),
                          InstanceMethod<&TunDevice::StopReading>("stopReading"),
                          InstanceMethod<&TunDevice::WritePackets>("writePackets"),
-                         InstanceMethod<&TunDevice::WritePacketsAsync>("writePacketsAsync"),
                          InstanceAccessor<&TunDevice::LastWriteError>("lastWriteError"),
                          InstanceMethod<&TunDevice::Close>("close"),
                      });
@@ -144,7 +143,7 @@ Napi::Value TunDevice::WritePackets(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber())
     throw Napi::TypeError::New(env, "writePackets(buffer: Uint8Array, spans: Uint32Array, count: number)");
-  if (fd_ < 0 || closeWhenIdle_) throw Napi::Error::New(env, "the TUN device is closed");
+  if (fd_ < 0) throw Napi::Error::New(env, "the TUN device is closed");
   auto buffer = info[0].As<Napi::Uint8Array>();
   auto spans = info[1].As<Napi::Uint32Array>();
   size_t count = info[2].As<Napi::Number>().Uint32Value();
@@ -163,75 +162,6 @@ Napi::Value TunDevice::WritePackets(const Napi::CallbackInfo &info) {
   return Napi::Number::New(env, written);
 }
 
-// Writes a batch on a libuv worker thread, so the kernel's per-packet work
-// overlaps with parsing the next batch. The caller leaves buffer and spans
-// untouched until the callback, and keeps at most one batch in flight so
-// packets stay in order.
-class WriteBatch : public Napi::AsyncWorker {
- public:
-  WriteBatch(TunDevice *device, Napi::Function callback, Napi::Uint8Array buffer, Napi::Uint32Array spans, size_t count)
-      : Napi::AsyncWorker(callback, "TunDevice.writePacketsAsync"),
-        device_(device),
-        fd_(device->fd_),
-        base_(buffer.Data()),
-        spans_(spans.Data()),
-        count_(count),
-        bufferRef_(Napi::Persistent(buffer)),
-        spansRef_(Napi::Persistent(spans)) {
-    device_->Ref();
-    device_->writesInFlight_++;
-  }
-
-  void Execute() override {
-    for (size_t i = 0; i < count_; i++) {
-      ssize_t w;
-      do w = write(fd_, base_ + spans_[2 * i], spans_[2 * i + 1]); while (w < 0 && errno == EINTR);
-      if (w < 0) lastErrno_ = errno; else written_++;
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (lastErrno_) device_->lastWriteErrno_ = lastErrno_;
-    if (--device_->writesInFlight_ == 0 && device_->closeWhenIdle_) {
-      close(device_->fd_);
-      device_->fd_ = -1;
-      device_->closeWhenIdle_ = false;
-    }
-    device_->Unref();
-    Callback().Call({Napi::Number::New(env, written_)});
-  }
-
- private:
-  TunDevice *device_;
-  int fd_;
-  const uint8_t *base_;
-  const uint32_t *spans_;
-  size_t count_;
-  uint32_t written_ = 0;
-  int lastErrno_ = 0;
-  Napi::Reference<Napi::Uint8Array> bufferRef_;
-  Napi::Reference<Napi::Uint32Array> spansRef_;
-};
-
-// writePacketsAsync(buffer, spans, count, done(written))
-Napi::Value TunDevice::WritePacketsAsync(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsFunction())
-    throw Napi::TypeError::New(env, "writePacketsAsync(buffer: Uint8Array, spans: Uint32Array, count: number, done: Function)");
-  if (fd_ < 0 || closeWhenIdle_) throw Napi::Error::New(env, "the TUN device is closed");
-  auto buffer = info[0].As<Napi::Uint8Array>();
-  auto spans = info[1].As<Napi::Uint32Array>();
-  size_t count = info[2].As<Napi::Number>().Uint32Value();
-  if (count * 2 > spans.ElementLength()) throw Napi::RangeError::New(env, "more packets than spans");
-  for (size_t i = 0; i < count; i++) {
-    size_t start = spans.Data()[2 * i], n = spans.Data()[2 * i + 1];
-    if (start > buffer.ByteLength() || n > buffer.ByteLength() - start) throw Napi::RangeError::New(env, "span outside the buffer");
-  }
-  (new WriteBatch(this, info[3].As<Napi::Function>(), buffer, spans, count))->Queue();
-  return env.Undefined();
-}
-
 Napi::Value TunDevice::LastWriteError(const Napi::CallbackInfo &info) {
   if (lastWriteErrno_ == 0) return info.Env().Null();
   return Napi::String::New(info.Env(), uv_err_name(-lastWriteErrno_));
@@ -242,10 +172,7 @@ Napi::Value TunDevice::Close(const Napi::CallbackInfo &info) {
     StopPoll();
     Unref();
   }
-  // A batch being written keeps the fd until it is done, so the number is
-  // never reused under it.
-  if (writesInFlight_ > 0) closeWhenIdle_ = true;
-  else if (fd_ >= 0) {
+  if (fd_ >= 0) {
     close(fd_);
     fd_ = -1;
   }

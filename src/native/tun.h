@@ -15,7 +15,6 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Napi::Value StartReading(const Napi::CallbackInfo &info);
   Napi::Value StopReading(const Napi::CallbackInfo &info);
   Napi::Value WritePackets(const Napi::CallbackInfo &info);
-  Napi::Value WritePacketsAsync(const Napi::CallbackInfo &info);
   Napi::Value LastWriteError(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);
 
@@ -34,10 +33,6 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Napi::FunctionReference onBatch_;
   Napi::AsyncContext *asyncContext_ = nullptr;
   int lastWriteErrno_ = 0;
-  int writesInFlight_ = 0;
-  bool closeWhenIdle_ = false;
-
-  friend class WriteBatch;
 };
 
 Napi::Value SetPersistent(const Napi::CallbackInfo &info);

@@ -47,10 +47,6 @@ export class StreamClientTransport implements Transport {
     return true
   }
 
-  resumeReading(): void {
-    this.socket?.resume()
-  }
-
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)
@@ -71,7 +67,10 @@ export class StreamClientTransport implements Transport {
     const receiver = this.receiver
     const onread = {
       buffer: () => receiver.space(),
-      callback: (n: number) => receiver.commit(n) // false stops reading
+      callback: (n: number) => {
+        receiver.commit(n)
+        return true
+      }
     }
     const socket = 'path' in this.endpoint
       ? net.connect({ path: this.endpoint.path, onread })

@@ -19,10 +19,9 @@ export interface LinkState {
 export interface StreamReceiver {
   /** Memory the next read may fill (zero-copy path). */
   space(): Uint8Array
-  /** Returns false to stop reading until Transport.resumeReading() (the host side is backed up). */
-  commit(n: number): boolean
-  /** Copies a chunk in, for transports that hand out their own buffers; returns as commit does. */
-  push(chunk: Uint8Array): boolean
+  commit(n: number): void
+  /** Copies a chunk in, for transports that hand out their own buffers. */
+  push(chunk: Uint8Array): void
   /** The stream broke: anything half-received is reported and dropped. */
   reset(): void
 }
@@ -42,8 +41,6 @@ export interface Transport {
    * `data` must stay untouched until onWritten is called.
    */
   write(data: Uint8Array, onWritten?: () => void): boolean
-  /** Reading again after the receiver asked to stop. */
-  resumeReading(): void
   /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly queuedBytes: number
 }

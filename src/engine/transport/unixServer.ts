@@ -60,10 +60,6 @@ export class UnixServerTransport implements Transport {
     return true
   }
 
-  resumeReading(): void {
-    this.socket?.resume()
-  }
-
   async stop(): Promise<void> {
     this.drop()
     const server = this.server
@@ -75,9 +71,7 @@ export class UnixServerTransport implements Transport {
   private accept(socket: net.Socket): void {
     this.drop()
     this.socket = socket
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.receiver.push(chunk)) socket.pause()
-    })
+    socket.on('data', (chunk: Buffer) => this.receiver.push(chunk))
     socket.on('error', () => {})
     socket.on('close', () => {
       if (this.socket !== socket) return
