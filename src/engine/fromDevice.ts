@@ -82,6 +82,7 @@ export class FromDevicePath implements LengthPrefixSink {
 
   onBatchEnd(buffer: Uint8Array): void {
     this.flush(buffer)
+    this.ctx.capture?.publish()
   }
 
   private queue(buffer: Uint8Array, start: number, length: number): void {

@@ -67,6 +67,7 @@ export class ToDevicePath {
       counters.toDevice.bytes += recordLength
       out += recordLength
     }
+    this.ctx.capture?.publish()
     // The batch buffer is reused by the next read, so the socket gets a copy.
     if (out === 0) return
     const chunk = this.pool.take(out)

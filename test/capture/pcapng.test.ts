@@ -53,9 +53,12 @@ function uartRecord(frame: Uint8Array): Uint8Array {
   return record
 }
 
+/** Appends one frame as its own batch, as the bridge's data path does: append, then publish. */
 function appendFrame(ring: CaptureRing, time: number, direction: DirectionCode, frame: Uint8Array): number {
   const record = uartRecord(frame)
-  return ring.append(time, direction, FramingError.none, record, 0, record.length)
+  const seq = ring.append(time, direction, FramingError.none, record, 0, record.length)
+  ring.publish()
+  return seq
 }
 
 function writerOptions(over: Partial<PcapngWriterOptions> = {}): PcapngWriterOptions {
@@ -155,7 +158,7 @@ async function writeMainCapture(): Promise<void> {
       const seq = appendFrame(ring, time, direction, frame)
       mainLog.push({ seq, time, direction, name, frame, wireLength: frame.length + 2 })
     }
-    // Let the writer's own timer run now and then, so the file is written in several chunks.
+    // Let the writer drain the published batches now and then, so the file is written in several chunks.
     if (++k % 10 === 0) await sleep(30)
   }
   const time = t0 + k * 1.3337 + 5
@@ -475,7 +478,7 @@ describe('PcapngWriter: the file is closed mid-run', () => {
       log.push(frame)
       k++
     }
-    // Traffic keeps coming while the writer streams it out on its own timer.
+    // Traffic keeps coming while the writer streams each published batch out.
     const producer = setInterval(() => { for (let i = 0; i < 3; i++) produce() }, 2)
     try {
       await until(() => fileSize(file) > 4096 && ring.head >= 60, 'the writer to stream some frames')
@@ -525,7 +528,7 @@ describe('PcapngWriter: the file stream is ended by someone else mid-run', () =>
     try {
       await until(() => fileSize(file) > 2048, 'the writer to stream some frames')
       out.end()
-      await sleep(100) // the writer's timer keeps draining into the ended stream meanwhile
+      await sleep(100) // the writer would drain the published batches into the ended stream meanwhile
       await writer.close()
     } finally {
       clearInterval(producer)
@@ -569,7 +572,7 @@ describe('PcapngWriter: an output that fails', () => {
         appendFrame(ring, performance.now(), Direction.toDevice, fixtures.icmpEchoReply)
         expect(() => writer.drain()).not.toThrow()
       }
-      await sleep(100) // the writer's timer would have run several times
+      await sleep(100) // the writer would have drained the published batches by now
       expect(write).not.toHaveBeenCalled()
       await writer.close()
       expect(errors).toHaveLength(1)

@@ -333,3 +333,22 @@ describe('CaptureRing: properties', () => {
     )
   })
 })
+
+describe('CaptureRing batch notifications', () => {
+  it('tells subscribers once per published batch that appended records, and stops after unsubscribe', () => {
+    const ring = new CaptureRing({ dataBytes: 1024, maxRecords: 16 })
+    let calls = 0
+    const unsubscribe = ring.subscribe(() => calls++)
+    ring.publish()
+    expect(calls).toBe(0) // nothing new
+    ring.append(1, Direction.fromDevice, 0, new Uint8Array(10), 0, 10)
+    ring.append(2, Direction.toDevice, 0, new Uint8Array(10), 0, 10)
+    ring.publish()
+    ring.publish()
+    expect(calls).toBe(1)
+    unsubscribe()
+    ring.append(3, Direction.fromDevice, 0, new Uint8Array(10), 0, 10)
+    ring.publish()
+    expect(calls).toBe(1)
+  })
+})

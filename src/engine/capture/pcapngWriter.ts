@@ -1,6 +1,7 @@
-// Streams the capture ring to a pcapng file or pipe. It reads the ring on a
-// short timer, off the data path; if the output cannot keep up, records are
-// skipped and counted rather than buffered without bound.
+// Streams the capture ring to a pcapng file or pipe. It reads the ring right
+// after each batch the data path publishes (setImmediate: off the data path,
+// while the bytes are still in cache); if the output cannot keep up, records
+// are skipped and counted rather than buffered without bound.
 import type { Writable } from 'node:stream'
 
 import { FRAMING_ERROR_TEXT, framingErrorKind } from '../counters.js'
@@ -8,7 +9,6 @@ import { LENGTH_PREFIX_BYTES } from '../framing/lengthPrefix.js'
 import { EPB_INBOUND, EPB_OUTBOUND, pcapngHeader, PcapngPacketEncoder } from './pcapng.js'
 import { Direction, type CaptureRecordView, type CaptureRing } from './ring.js'
 
-const DRAIN_MS = 20
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 const JUNK_SHOWN = 32
 
@@ -29,7 +29,8 @@ export interface PcapngWriterOptions {
 
 export class PcapngWriter {
   private cursor: number
-  private timer: NodeJS.Timeout | undefined
+  private scheduled: NodeJS.Immediate | undefined
+  private unsubscribe: (() => void) | undefined
   private failed = false
   private readonly packets = new PcapngPacketEncoder()
   private readonly visit = (r: CaptureRecordView): void => this.encode(r)
@@ -49,7 +50,12 @@ export class PcapngWriter {
 
   start(): void {
     this.out.write(pcapngHeader(this.options.application, { name: this.options.interfaceName, description: this.options.interfaceDescription }))
-    this.timer = setInterval(() => this.drain(), DRAIN_MS)
+    this.unsubscribe = this.ring.subscribe(() => {
+      this.scheduled ??= setImmediate(() => {
+        this.scheduled = undefined
+        this.drain()
+      })
+    })
   }
 
   drain(): void {
@@ -71,7 +77,7 @@ export class PcapngWriter {
 
   /** Writes what is left and closes the output (the file is complete when this resolves). */
   async close(): Promise<void> {
-    clearInterval(this.timer)
+    this.stopDraining()
     this.drain()
     if (this.failed || this.out.destroyed || this.out.writableFinished) return
     await new Promise<void>((resolve) => {
@@ -84,8 +90,14 @@ export class PcapngWriter {
   private fail(error: Error | null): void {
     if (this.failed) return
     this.failed = true
-    clearInterval(this.timer)
+    this.stopDraining()
     if (error) this.options.onError?.(error)
+  }
+
+  private stopDraining(): void {
+    this.unsubscribe?.()
+    clearImmediate(this.scheduled)
+    this.scheduled = undefined
   }
 
   private skip(records: number): void {

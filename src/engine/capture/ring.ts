@@ -48,6 +48,8 @@ export class CaptureRing {
   private written = 0 // monotonic byte position of the next record
   private nextSeq = 0
   private oldest = 0
+  private published = 0
+  private readonly listeners = new Set<() => void>()
 
   constructor(options: CaptureRingOptions = {}) {
     this.data = new Uint8Array(options.dataBytes ?? 64 * 1024 * 1024)
@@ -92,6 +94,22 @@ export class CaptureRing {
     this.errors[slot] = error
     this.written += kept
     return this.nextSeq++
+  }
+
+  /**
+   * The data path calls this after each I/O batch; readers that subscribed
+   * learn that records up to `head` are there (one call per batch, not per record).
+   */
+  publish(): void {
+    if (this.published === this.nextSeq) return
+    this.published = this.nextSeq
+    for (const listener of this.listeners) listener()
+  }
+
+  /** Calls `listener` after each batch that appended records; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /**
