@@ -1,12 +1,12 @@
 // Helpers for the `tunscope` command tests: run the built CLI (directly, in a
 // namespace, or as the unprivileged user `nobody`), follow the UART wire
 // records a QEMU-like peer receives, and timestamp stderr lines.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 import { TUNSCOPE_BIN } from '../helpers/bridgeProcess.js'
-import type { ExecOptions, ExecResult, Netns } from '../helpers/netns.js'
+import { execFile, type ExecOptions, type ExecResult, type Netns } from '../helpers/netns.js'
 
 export { TUNSCOPE_BIN }
 
@@ -21,31 +21,7 @@ export const NOBODY_GID = 65534
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Runs a command in this process's namespaces; never rejects on a non-zero exit. */
-export function runLocal(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const timeoutMs = opts.timeoutMs ?? 15_000
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, env: opts.env ?? process.env })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutMs)
-    child.on('error', (e) => {
-      clearTimeout(timer)
-      reject(e)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const res: ExecResult = { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
-      if (timedOut) reject(new Error(`timed out after ${timeoutMs} ms: ${cmd} ${args.join(' ')}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`))
-      else resolve(res)
-    })
-  })
-}
+export const runLocal = (cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => execFile(cmd, args, opts)
 
 /** `node bin/tunscope.mjs ARGS`, inside `ns` when given. */
 export function tunscope(args: readonly string[], where: { ns?: Netns; cwd?: string; timeoutMs?: number } = {}): Promise<ExecResult> {

@@ -166,7 +166,8 @@ function runIp(args: readonly string[], timeoutMs = 15_000): Promise<ExecResult>
   return execFile('ip', args, { timeoutMs })
 }
 
-function execFile(
+/** Runs a command in this process's namespaces (no shell); rejects on timeout, or on a non-zero exit with `check`. */
+export function execFile(
   cmd: string,
   args: readonly string[],
   opts: ExecOptions = {},
