@@ -8,7 +8,7 @@ import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import { UserError } from '../engine/errors.js'
 import { toBridgeOptions, type BridgeFlags } from './bridgeOptions.js'
-import { describeDevice, describeLink, finalReport, statusLine } from './statusReport.js'
+import { describeDevice, describeLink, describeTun, finalReport, statusLine } from './statusReport.js'
 import { VERSION } from './version.js'
 
 export interface BridgeCommandFlags extends BridgeFlags {
@@ -37,6 +37,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     lastLink = key
   })
   bridge.on('device', (device) => log(describeDevice(device)))
+  bridge.on('tun', (tun, created) => log(describeTun(tun, created)))
   try {
     bridge.start()
   } catch (error) {

@@ -45,6 +45,8 @@ export interface BridgeStats {
 }
 
 export interface BridgeEvents {
+  /** The TUN is ready: its state, and whether the bridge created it (else it attached). */
+  tun: [InterfaceState, boolean]
   link: [LinkState]
   device: [DeviceInfo]
   /** Something fatal happened after start (e.g. the listen socket failed). */
@@ -70,8 +72,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   start(): void {
     const o = this.options
     const tap = o.tun.kind === 'tap'
-    const { device: tun } = openHostTun(o.tun)
+    const { device: tun, created } = openHostTun(o.tun)
     this.tun = tun
+    this.emit('tun', getInterface(o.tun.name)!, created)
     const fromDevice = new FromDevicePath({
       counters: this.counters,
       capture: o.capture,
