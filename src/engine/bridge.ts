@@ -36,6 +36,8 @@ export interface DeviceInfo {
 export interface BridgeStats {
   link: LinkState
   tun: InterfaceState | null
+  /** errno name of the last packet the TUN refused (e.g. EIO while it is down), or null. */
+  tunWriteError: string | null
   device: DeviceInfo
   counters: CountersSnapshot
   rates: Rates
@@ -137,6 +139,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     return {
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun ? getInterface(this.options.tun.name) : null,
+      tunWriteError: this.tun?.lastWriteError ?? null,
       device: this.device,
       counters: this.counters.snapshot(),
       rates: this.rates.rates(),

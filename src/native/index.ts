@@ -10,7 +10,6 @@ export interface TunDevice {
   readonly name: string
   /** Packets land at pos+headroom with their length as a big-endian u16 at pos; one call per batch. */
   startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch: (count: number, end: number) => void): void
-  stopReading(): void
   /** spans holds [start, length] pairs into buffer; returns how many the kernel took. */
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number
   /** errno name of the last refused write, or null. */

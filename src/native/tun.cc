@@ -37,7 +37,6 @@ Napi::Function TunDevice::Define(Napi::Env env) {
                      {
                          InstanceAccessor<&TunDevice::Name>("name"),
                          InstanceMethod<&TunDevice::StartReading>("startReading"),
-                         InstanceMethod<&TunDevice::StopReading>("stopReading"),
                          InstanceMethod<&TunDevice::WritePackets>("writePackets"),
                          InstanceAccessor<&TunDevice::LastWriteError>("lastWriteError"),
                          InstanceMethod<&TunDevice::Close>("close"),
@@ -118,14 +117,6 @@ void TunDevice::DrainBatch() {
   } catch (const Napi::Error &e) {
     napi_fatal_exception(env, e.Value());
   }
-}
-
-Napi::Value TunDevice::StopReading(const Napi::CallbackInfo &info) {
-  if (poll_) {
-    StopPoll();
-    Unref();
-  }
-  return info.Env().Undefined();
 }
 
 void TunDevice::StopPoll() {

@@ -13,7 +13,6 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
  private:
   Napi::Value Name(const Napi::CallbackInfo &info);
   Napi::Value StartReading(const Napi::CallbackInfo &info);
-  Napi::Value StopReading(const Napi::CallbackInfo &info);
   Napi::Value WritePackets(const Napi::CallbackInfo &info);
   Napi::Value LastWriteError(const Napi::CallbackInfo &info);
   Napi::Value Close(const Napi::CallbackInfo &info);

@@ -58,6 +58,7 @@ describe.skipIf(skipNetns)('tunscope bridge against a firmware-like device', () 
   it('configures the TUN with the firmware-safe MTU 1486', async () => {
     const stats = await bridge.waitFor((s) => s.tun !== null)
     expect(stats.tun).toMatchObject({ name: 'tun0', address: HOST_IP, prefixLength: 24, mtu: 1486, up: true, kind: 'tun' })
+    expect(stats.tunWriteError).toBeNull()
   })
 
   it('answers ping, and the device learns the gateway by proxy ARP', async () => {
