@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 import { createNamespace, destroyAll, netnsAvailable, type ExecResult, type Netns } from '../helpers/netns.js'
-import { PACKAGE_VERSION, TUNSCOPE_BIN, interfaceNames, isRoot, lines, runLocal, tunscope } from './cliHelpers.js'
+import { expectRefused, PACKAGE_VERSION, TUNSCOPE_BIN, interfaceNames, isRoot, runLocal, tunscope } from './cliHelpers.js'
 
 let ns: Netns | undefined
 let work = ''
@@ -23,15 +23,6 @@ async function run(args: readonly string[]): Promise<ExecResult> {
   return tunscope(args, { cwd: work })
 }
 
-/** Exactly one stderr line, "tunscope: …", matching every pattern; exit 2; empty stdout. */
-function expectRefused(r: ExecResult, ...patterns: RegExp[]): void {
-  const err = lines(r.stderr)
-  expect(err, r.stderr).toHaveLength(1)
-  expect(err[0]).toMatch(/^tunscope: \S/)
-  for (const p of patterns) expect(err[0]).toMatch(p)
-  expect(r.stdout).toBe('')
-  expect(r.code).toBe(2)
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tunscope-badinput-'))

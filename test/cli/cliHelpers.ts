@@ -5,6 +5,8 @@ import { spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
+import { expect } from 'vitest'
+
 import { TUNSCOPE_BIN } from '../helpers/bridgeProcess.js'
 import { execFile, type ExecOptions, type ExecResult, type Netns } from '../helpers/netns.js'
 
@@ -30,6 +32,17 @@ export function tunscope(args: readonly string[], where: { ns?: Netns; cwd?: str
 }
 
 /** The lines of a stream's text, without the empty one after a final newline. */
+/** Exactly one stderr line "tunscope: …" matching every pattern, exit 2, nothing on stdout; returns the line. */
+export function expectRefused(r: ExecResult, ...patterns: RegExp[]): string {
+  const err = lines(r.stderr)
+  expect(err, r.stderr).toHaveLength(1)
+  expect(err[0]).toMatch(/^tunscope: \S/)
+  for (const p of patterns) expect(err[0]).toMatch(p)
+  expect(r.stdout).toBe('')
+  expect(r.code).toBe(2)
+  return err[0]!
+}
+
 export function lines(text: string): string[] {
   const all = text.split('\n')
   if (all.at(-1) === '') all.pop()
@@ -149,24 +162,31 @@ export class RecordReader {
 
   /** The first frame from index `from` on that matches. */
   waitFor(predicate: (frame: Buffer) => boolean, what: string, from = 0, timeoutMs = 10_000): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const hit = this.frames.slice(from).find(predicate)
-        if (hit) done(() => resolve(hit))
-      }
-      const timer = setTimeout(
-        () => done(() => reject(new Error(`no record with ${what} within ${timeoutMs} ms; got ${this.frames.length} records: ${this.frames.map(describeFrame).join('; ')}`))),
-        timeoutMs
-      )
-      const done = (f: () => void): void => {
-        clearTimeout(timer)
-        this.wakers.delete(check)
-        f()
-      }
-      this.wakers.add(check)
-      check()
-    })
+    return waitUntil(this.wakers, () => this.frames.slice(from).find(predicate), timeoutMs,
+      () => new Error(`no record with ${what} within ${timeoutMs} ms; got ${this.frames.length} records: ${this.frames.map(describeFrame).join('; ')}`))
   }
+
+}
+
+/**
+ * Resolves with the first non-undefined value `find` returns, re-checked whenever a
+ * waker in `wakers` runs; rejects with `failure()` after timeoutMs.
+ */
+function waitUntil<T>(wakers: Set<() => void>, find: () => T | undefined, timeoutMs: number, failure: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const hit = find()
+      if (hit !== undefined) done(() => resolve(hit))
+    }
+    const timer = setTimeout(() => done(() => reject(failure())), timeoutMs)
+    const done = (f: () => void): void => {
+      clearTimeout(timer)
+      wakers.delete(check)
+      f()
+    }
+    wakers.add(check)
+    check()
+  })
 }
 
 export function describeFrame(f: Buffer): string {
@@ -198,21 +218,12 @@ export class LineLog {
   }
 
   waitFor(re: RegExp, what: string, from = 0, timeoutMs = 10_000): Promise<{ at: number; text: string; index: number }> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const index = this.lines.findIndex((l, i) => i >= from && re.test(l.text))
-        if (index >= 0) done(() => resolve({ ...this.lines[index]!, index }))
-      }
-      const timer = setTimeout(() => done(() => reject(new Error(`no line matching ${re} (${what}) within ${timeoutMs} ms:\n${this.text}`))), timeoutMs)
-      const done = (f: () => void): void => {
-        clearTimeout(timer)
-        this.wakers.delete(check)
-        f()
-      }
-      this.wakers.add(check)
-      check()
-    })
+    return waitUntil(this.wakers, () => {
+      const index = this.lines.findIndex((l, i) => i >= from && re.test(l.text))
+      return index >= 0 ? { ...this.lines[index]!, index } : undefined
+    }, timeoutMs, () => new Error(`no line matching ${re} (${what}) within ${timeoutMs} ms:\n${this.text}`))
   }
+
 }
 
 /** Resolves with the exit code (or signal) once `child` has exited. */

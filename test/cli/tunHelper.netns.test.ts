@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge } from '../helpers/bridgeProcess.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
-import { asNobody, isRoot, lines, linkSnapshot, makeTunNode, nobodyCannotRunCli, NOBODY_UID, processCredentials, TUNSCOPE_BIN, tunscope, type LinkSnapshot } from './cliHelpers.js'
+import { asNobody, expectRefused, isRoot, lines, linkSnapshot, makeTunNode, nobodyCannotRunCli, NOBODY_UID, processCredentials, TUNSCOPE_BIN, tunscope, type LinkSnapshot } from './cliHelpers.js'
 
 const DEVICE_IP = '192.168.100.2'
 const CREATE = ['tun', 'create', '--name', 'tsx0', '--user', 'nobody', '--host-ip', '192.168.100.1/24', '--mtu', '1486']
@@ -23,16 +23,6 @@ const CREATE = ['tun', 'create', '--name', 'tsx0', '--user', 'nobody', '--host-i
 const nobodyProblem = skipNetns || !isRoot ? undefined : nobodyCannotRunCli()
 if (nobodyProblem) console.warn(`[tunHelper] skipping the unprivileged-bridge tests: ${nobodyProblem}`)
 
-/** Exactly one stderr line "tunscope: …" matching every pattern, exit 2, nothing on stdout. */
-function expectRefused(r: { code: number | null; stdout: string; stderr: string }, ...patterns: RegExp[]): string {
-  const err = lines(r.stderr)
-  expect(err, r.stderr).toHaveLength(1)
-  expect(err[0]).toMatch(/^tunscope: \S/)
-  for (const p of patterns) expect(err[0]).toMatch(p)
-  expect(r.stdout).toBe('')
-  expect(r.code).toBe(2)
-  return err[0]!
-}
 
 describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged bridge', () => {
   let host: Netns
