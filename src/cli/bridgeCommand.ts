@@ -7,7 +7,7 @@ import { Bridge } from '../engine/bridge.js'
 import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import { UserError } from '../engine/errors.js'
-import { toBridgeOptions, type BridgeFlags } from './bridgeOptions.js'
+import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { describeDevice, describeLink, describeTun, finalReport, statusLine } from './statusReport.js'
 import { VERSION } from './version.js'
 
@@ -23,7 +23,9 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   const options = toBridgeOptions(flags)
   if (flags.json && flags.pcap === '-') throw new UserError('--json and --pcap - both want standard output; write the capture to a file or drop --json.')
   const pcapOut = flags.pcap === undefined ? null : openCaptureOutput(flags.pcap)
-  const capture = pcapOut ? new CaptureRing({ dataBytes: 16 * 1024 * 1024, maxRecords: 131_072 }) : null
+  // The pcapng writer, the only reader here, drains after every batch: a small
+  // ring is enough and stays in cache.
+  const capture = pcapOut ? new CaptureRing({ dataBytes: 4 * 1024 * 1024, maxRecords: 32_768 }) : null
   const bridge = new Bridge({ ...options, capture })
   const clearableStatus = new StatusWriter(process.stderr)
   const log = (line: string): void => {

@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { UserError } from '../engine/errors.js'
 import { runBridge } from './bridgeCommand.js'
 import { addBridgeOptions } from './bridgeOptions.js'
+import { runServe } from './serveCommand.js'
 import { tunCreate, tunDelete } from './tunCommand.js'
 import { VERSION } from './version.js'
 
@@ -22,6 +23,11 @@ addBridgeOptions(program.command('bridge').description('bridge the UART socket t
   .option('--json', 'print one JSON stats object per second on standard output')
   .option('--quiet', 'print only errors and the final counters')
   .action((flags) => runBridge(flags))
+
+addBridgeOptions(program.command('serve').description('run the bridge with the inspector UI in a browser at 127.0.0.1 (the address is printed)'))
+  .option('--port <number>', 'HTTP port on 127.0.0.1 (0: any free port)', '7780')
+  .option('--start', 'start bridging at once (otherwise the page\'s Start button does)')
+  .action((flags, command: Command) => runServe(flags, command))
 
 const tun = program.command('tun').description('create or delete a persistent TUN device (run as root, once)')
 tun

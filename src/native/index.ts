@@ -1,8 +1,8 @@
 // Typed face of the tunscope_tun Node-API addon (built by node-gyp at install).
-import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+
+import { findPackageFile } from '../engine/packageFile.js'
 
 export type TunKind = 'tun' | 'tap'
 
@@ -56,17 +56,10 @@ export function isSystemCallError(e: unknown): e is SystemCallError {
 
 const ADDON_PATH = join('src', 'native', 'build', 'Release', 'tunscope_tun.node')
 
-// The same source runs unbundled (tests), bundled into out/cli and inside the
-// Electron app, so look for the package root rather than a fixed relative path.
 function findAddon(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const candidate = join(dir, ADDON_PATH)
-    if (existsSync(candidate)) return candidate
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error(`The TUN addon is not built (${ADDON_PATH} is missing): run npm install (or npm run build:native) in the tunscope folder.`)
-    dir = parent
-  }
+  const path = findPackageFile(import.meta.url, ADDON_PATH)
+  if (!path) throw new Error(`The TUN addon is not built (${ADDON_PATH} is missing): run npm install (or npm run build:native) in the tunscope folder.`)
+  return path
 }
 
 let loaded: Addon | undefined

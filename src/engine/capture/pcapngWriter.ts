@@ -25,6 +25,8 @@ export interface PcapngWriterOptions {
    * streams that pass chunks on by reference (PassThrough and other transforms).
    */
   reuseWrittenChunks?: boolean
+  /** First record to write (default: the ring's head, i.e. only what comes next). */
+  from?: number
 }
 
 export class PcapngWriter {
@@ -42,7 +44,7 @@ export class PcapngWriter {
     private readonly out: Writable,
     private readonly options: PcapngWriterOptions
   ) {
-    this.cursor = ring.head
+    this.cursor = options.from ?? ring.head
     out.on('error', (error: Error) => this.fail(error))
     // Ended or destroyed by someone else: nothing more can be written.
     out.on('close', () => this.fail(null))

@@ -52,7 +52,8 @@ export class CaptureRing {
   private readonly listeners = new Set<() => void>()
 
   constructor(options: CaptureRingOptions = {}) {
-    this.data = new Uint8Array(options.dataBytes ?? 64 * 1024 * 1024)
+    // Touched once here so the first lap does not page-fault on the data path.
+    this.data = new Uint8Array(options.dataBytes ?? 64 * 1024 * 1024).fill(0)
     this.capacity = options.maxRecords ?? 262_144
     this.times = new Float64Array(this.capacity)
     this.positions = new Float64Array(this.capacity)

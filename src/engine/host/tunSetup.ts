@@ -22,6 +22,13 @@ export interface HostTun {
   configured: boolean
 }
 
+/** Only root can fix this: `tun create` with this plan would (the app offers to run it through pkexec). */
+export class TunPermissionError extends UserError {
+  constructor(message: string, readonly plan: TunPlan) {
+    super(message)
+  }
+}
+
 /** The one command that prepares the device for an unprivileged bridge. */
 export function tunCreateCommand(plan: TunPlan): string {
   const user = process.env.SUDO_USER ?? userInfo().username
@@ -56,7 +63,7 @@ export function openHostTun(plan: TunPlan): HostTun {
   } catch (error) {
     device.close()
     if (isSystemCallError(error) && error.code === 'EPERM') {
-      throw new UserError(`${plan.name} has ${wrong.join(', ')}, and changing that needs root: run "${tunCreateCommand(plan)}" once, then start the bridge again.`)
+      throw new TunPermissionError(`${plan.name} has ${wrong.join(', ')}, and changing that needs root: run "${tunCreateCommand(plan)}" once, then start the bridge again.`, plan)
     }
     throw new UserError(`Could not configure ${plan.name} (${(error as Error).message}); check --host-ip and --mtu.`)
   }
@@ -70,9 +77,9 @@ function attach(plan: TunPlan, exists: boolean): TunDevice {
     if (!isSystemCallError(error)) throw error
     switch (error.code) {
       case 'EPERM':
-        throw new UserError(exists
+        throw new TunPermissionError(exists
           ? `${plan.name} belongs to another user: run "${tunCreateCommand(plan)}" to hand it to you, then start the bridge again.`
-          : `Creating ${plan.name} needs root: run "${tunCreateCommand(plan)}" once, then start the bridge again.`)
+          : `Creating ${plan.name} needs root: run "${tunCreateCommand(plan)}" once, then start the bridge again.`, plan)
       case 'EBUSY':
         throw new UserError(`${plan.name} is already in use by another program (another bridge?); stop it or choose another name with --tun.`)
       case 'ENOENT':

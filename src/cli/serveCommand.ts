@@ -1,0 +1,69 @@
+// `tunscope serve`: the engine plus the inspector UI in a browser, for
+// machines without the Electron binary and for showing a device to others.
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+
+import type { Command } from 'commander'
+
+import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
+import { UserError } from '../engine/errors.js'
+import { findPackageFile } from '../engine/packageFile.js'
+import { EngineService } from '../service/engineService.js'
+import { startWebServer } from '../service/webServer.js'
+import type { BridgeSettings } from '../shared/protocol.js'
+import { VERSION } from './version.js'
+
+export interface ServeFlags extends BridgeFlags {
+  port: string
+  start?: boolean
+}
+
+/** Where settings are remembered between runs (shared with nothing else). */
+function settingsFile(): string {
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunscope', 'settings.json')
+}
+
+/** Only the options given on the command line override the remembered settings. */
+function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSettings> {
+  const given = (key: keyof ServeFlags): boolean => command.getOptionValueSource(key) === 'cli'
+  const settings: Partial<BridgeSettings> = {}
+  if (given('tcp')) Object.assign(settings, { transport: 'tcp', tcp: flags.tcp })
+  if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
+  else if (given('listen')) settings.transport = 'listen'
+  const fields = { tun: 'tun', hostIp: 'hostIp', deviceIp: 'deviceIp', maxFrame: 'maxFrame', mtu: 'mtu', gwMac: 'gwMac', baud: 'baud' } as const
+  for (const [flag, field] of Object.entries(fields)) if (given(flag as keyof ServeFlags)) settings[field] = String(flags[flag as keyof BridgeFlags])
+  return settings
+}
+
+export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
+  toBridgeOptions(flags) // bad flags are refused before anything starts
+  const port = /^\d+$/.test(flags.port) && Number(flags.port) <= 65535 ? Number(flags.port) : NaN
+  if (Number.isNaN(port)) throw new UserError(`--port "${flags.port}" is not a port number; use 1 to 65535, or 0 for any free port.`)
+  const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))
+  if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')
+
+  const service = new EngineService({ settingsFile: settingsFile(), settings: givenSettings(flags, command), baseDir: process.cwd(), application: `tunscope ${VERSION}` })
+  let server
+  try {
+    server = await startWebServer({ service, rendererDir: dirname(index), port })
+  } catch (error) {
+    await service.close()
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') throw new UserError(`Port ${port} on 127.0.0.1 is taken; choose another with --port, or --port 0 for any free one.`)
+    if (code === 'EACCES') throw new UserError(`Port ${port} needs privileges; choose one above 1023, or --port 0.`)
+    throw error
+  }
+  process.stderr.write('Open the inspector at:\n')
+  process.stdout.write(`${server.url}\n`)
+  if (flags.start) {
+    await service.handle({ type: 'start', settings: service.currentSettings })
+    const problem = service.currentProblem
+    if (problem) process.stderr.write(`tunscope: ${problem.message}\n`)
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await server.close()
+  await service.close()
+}

@@ -1,0 +1,78 @@
+// Bridge settings as typed by a person (command-line flags or the settings
+// form) and their strict translation into BridgeOptions: every problem is one
+// sentence naming the field the way the caller's user knows it.
+import { existsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+
+import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseMac, sameSubnet } from './addresses.js'
+import type { BridgeOptions } from './bridge.js'
+import { ETHERNET_HEADER } from './ethernet.js'
+import { UserError } from './errors.js'
+import type { TransportOptions } from './transport/index.js'
+
+export const DEFAULT_SOCKET = 'temp/esp32-uart1.sock'
+/** sun_path holds 108 bytes including the terminating NUL. */
+const MAX_SOCKET_PATH = 107
+
+export interface BridgeFlags {
+  socket?: string
+  tcp?: string
+  listen?: boolean
+  tun: string
+  tap?: boolean
+  hostIp: string
+  deviceIp: string
+  maxFrame: string
+  mtu?: string
+  gwMac: string
+  deviceMac: string
+  baud: string
+}
+
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud'
+
+/** How messages name each field: the command-line flag unless the caller says otherwise. */
+export type FieldNames = Partial<Record<BridgeField, string>>
+
+export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}): Omit<BridgeOptions, 'capture'> {
+  const name = (field: BridgeField): string => names[field] ?? field
+  const hostIp = parseCidr(flags.hostIp, name('--host-ip'))
+  const deviceIp = parseIpv4(flags.deviceIp, name('--device-ip'))
+  if (deviceIp === hostIp.address) throw new UserError(`${name('--device-ip')} ${deviceIp} is the host's own address; give the device another one.`)
+  if (!sameSubnet(hostIp.address, deviceIp, hostIp.prefixLength)) {
+    throw new UserError(`${name('--device-ip')} ${deviceIp} is outside ${hostIp.address}/${hostIp.prefixLength}, so the host would not route to it; pick an address in that subnet.`)
+  }
+  const maxFrame = parseIntegerInRange(flags.maxFrame, 64, 65535, name('--max-frame'))
+  const largestMtu = maxFrame - (flags.tap ? 0 : ETHERNET_HEADER)
+  const mtu = flags.mtu === undefined ? largestMtu : parseIntegerInRange(flags.mtu, 68, 65535, name('--mtu'))
+  if (mtu > largestMtu) {
+    throw new UserError(`${name('--mtu')} ${mtu} would make frames longer than ${name('--max-frame')} ${maxFrame} allows; use at most ${largestMtu}.`)
+  }
+  return {
+    transport: toTransport(flags, name),
+    tun: { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' : 'tun', hostIp, mtu },
+    maxFrame,
+    gatewayMac: parseMac(flags.gwMac, name('--gw-mac')),
+    defaultDeviceMac: parseMac(flags.deviceMac, name('--device-mac')),
+    deviceIp,
+    baud: parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  }
+}
+
+function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
+  if (flags.tcp !== undefined) {
+    if (flags.socket !== undefined || flags.listen) throw new UserError(`${name('--tcp')} cannot be combined with ${name('--socket')} or ${name('--listen')}; choose one way to reach the device.`)
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(flags.tcp)
+    if (!match) throw new UserError(`${name('--tcp')} "${flags.tcp}" is not HOST:PORT; write it like localhost:5555.`)
+    return { kind: 'tcp-client', host: match[1] ?? match[2]!, port: parseIntegerInRange(match[3]!, 1, 65535, 'TCP port') }
+  }
+  const path = resolve(flags.socket ?? DEFAULT_SOCKET)
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    throw new UserError(`The socket path ${path} is longer than the ${MAX_SOCKET_PATH} bytes a unix socket allows; use a shorter path.`)
+  }
+  const folder = dirname(path)
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UserError(`The socket's folder ${folder} does not exist; create it or give QEMU and ${name('--socket')} a path in an existing folder.`)
+  }
+  return { kind: flags.listen ? 'unix-server' : 'unix-client', path }
+}

@@ -1,0 +1,260 @@
+// The engine as the inspector UI sees it: one bridge at a time with its
+// settings (remembered in a file), a capture ring for the whole session, and
+// any number of UI clients fed status, stats and frame batches. Hosted by the
+// Electron engine process and by `tunscope serve` alike.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { userInfo } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import type { Writable } from 'node:stream'
+
+import { Bridge, type BridgeStats } from '../engine/bridge.js'
+import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
+import { CaptureRing } from '../engine/capture/ring.js'
+import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
+import { Counters, type CountersSnapshot } from '../engine/counters.js'
+import { UserError } from '../engine/errors.js'
+import { TunPermissionError, tunCreateCommand } from '../engine/host/tunSetup.js'
+import type { InterfaceState } from '../native/index.js'
+import {
+  DEFAULT_SETTINGS, parseSettings, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type StartProblem,
+  type StatsMessage, type StatusMessage, type TunSnapshot, type UiCommand
+} from '../shared/protocol.js'
+import { FrameFeed } from './frameFeed.js'
+
+/** How the settings form names each field in messages. */
+const FORM_NAMES: FieldNames = {
+  '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--tun': 'TUN name', '--host-ip': 'Host address',
+  '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--baud': 'Baud'
+}
+const FEED_EVERY_MS = 33
+const STATS_EVERY_MS = 1000
+
+export interface UiClient {
+  sendMessage(message: EngineMessage): void
+  sendFrames(batch: Uint8Array): void
+  /** Bytes queued towards this client and not yet delivered (0 if unknown). */
+  backlog(): number
+}
+
+export interface EngineServiceOptions {
+  /** JSON file the settings are remembered in; null: not remembered. */
+  settingsFile: string | null
+  /** Settings to use over the remembered ones (e.g. `tunscope serve`'s flags). */
+  settings?: Partial<BridgeSettings>
+  /** Relative socket paths are resolved against this folder. */
+  baseDir: string
+  application: string
+}
+
+interface Attached {
+  client: UiClient
+  feed: FrameFeed
+}
+
+export class EngineService {
+  private settings: BridgeSettings
+  private bridge: Bridge | null = null
+  private tun: TunSnapshot | null = null
+  private problem: StartProblem | null = null
+  /** The last bridge's final counters, shown until the next start. */
+  private finalCounters: CountersSnapshot = new Counters().snapshot()
+  private readonly ring = new CaptureRing()
+  private readonly clients = new Set<Attached>()
+  private readonly feedTimer: NodeJS.Timeout
+  private readonly statsTimer: NodeJS.Timeout
+  /** Serializes start/stop so a quick double click cannot run two bridges. */
+  private queue: Promise<void> = Promise.resolve()
+
+  constructor(private readonly options: EngineServiceOptions) {
+    this.settings = { ...DEFAULT_SETTINGS, ...this.remembered(), ...options.settings }
+    this.feedTimer = setInterval(() => this.feed(), FEED_EVERY_MS)
+    this.statsTimer = setInterval(() => this.broadcastStats(), STATS_EVERY_MS)
+  }
+
+  get currentSettings(): BridgeSettings {
+    return this.settings
+  }
+
+  /** Why the last start failed, or null. */
+  get currentProblem(): StartProblem | null {
+    return this.problem
+  }
+
+  attach(client: UiClient): () => void {
+    const attached: Attached = { client, feed: new FrameFeed(client, this.ring) }
+    this.clients.add(attached)
+    client.sendMessage({ type: 'hello', version: PROTOCOL_VERSION, timeOrigin: performance.timeOrigin, status: this.status() })
+    client.sendMessage(this.stats(attached, this.bridge?.stats()))
+    return () => this.clients.delete(attached)
+  }
+
+  handle(command: UiCommand): Promise<void> {
+    this.queue = this.queue.then(() => this.run(command))
+    return this.queue
+  }
+
+  /** The frames captured so far, as pcapng; resolves when `out` has them all. */
+  async writePcapng(out: Writable): Promise<void> {
+    const writer = new PcapngWriter(this.ring, out, {
+      application: this.options.application,
+      interfaceName: 'uart1',
+      interfaceDescription: `ESP32 UART tunnel via ${this.endpoint()}`,
+      from: this.ring.tail
+    })
+    writer.start()
+    await writer.close()
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.feedTimer)
+    clearInterval(this.statsTimer)
+    await this.handle({ type: 'stop' })
+  }
+
+  private async run(command: UiCommand): Promise<void> {
+    if (command.type === 'saveSettings') {
+      this.remember(command.settings)
+    } else if (command.type === 'stop') {
+      await this.stopBridge()
+    } else {
+      await this.stopBridge()
+      this.remember(command.settings)
+      this.startBridge()
+    }
+    this.broadcast(this.status())
+  }
+
+  private startBridge(): void {
+    this.problem = null
+    let bridge: Bridge
+    try {
+      bridge = new Bridge({ ...toBridgeOptions(this.flags(), FORM_NAMES), capture: this.ring })
+      bridge.on('tun', (state) => (this.tun = tunSnapshot(state)))
+      bridge.start()
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error
+      this.problem = { message: error.message, tunCommand: error instanceof TunPermissionError ? tunRequest(error) : null }
+      return
+    }
+    this.bridge = bridge
+    bridge.on('link', () => this.broadcast(this.status()))
+    bridge.on('device', () => this.broadcast(this.status()))
+    bridge.on('fatal', (error) => {
+      this.problem = { message: error.message, tunCommand: null }
+      void this.handle({ type: 'stop' })
+    })
+  }
+
+  private async stopBridge(): Promise<void> {
+    const bridge = this.bridge
+    if (!bridge) return
+    this.bridge = null
+    await bridge.stop()
+    this.finalCounters = bridge.stats().counters
+    this.broadcastStats(undefined, true)
+  }
+
+  private flags(): Parameters<typeof toBridgeOptions>[0] {
+    const s = this.settings
+    return {
+      socket: s.transport === 'tcp' ? undefined : resolve(this.options.baseDir, s.socket),
+      tcp: s.transport === 'tcp' ? s.tcp : undefined,
+      listen: s.transport === 'listen',
+      tun: s.tun,
+      hostIp: s.hostIp,
+      deviceIp: s.deviceIp,
+      maxFrame: s.maxFrame,
+      mtu: s.mtu.trim() === '' ? undefined : s.mtu,
+      gwMac: s.gwMac,
+      deviceMac: '02:00:00:00:00:02',
+      baud: s.baud
+    }
+  }
+
+  private endpoint(): string {
+    return this.bridge?.stats().link.endpoint ?? (this.settings.transport === 'tcp' ? this.settings.tcp : this.settings.socket)
+  }
+
+  private status(): StatusMessage {
+    const stats = this.bridge?.stats()
+    if (this.bridge && stats?.tun) this.tun = tunSnapshot(stats.tun)
+    return {
+      type: 'status',
+      running: this.bridge !== null,
+      settings: this.settings,
+      link: stats ? { ...stats.link } : null,
+      tun: this.tun,
+      device: stats ? { ...stats.device } : { mac: null, ipv4: null },
+      problem: this.problem
+    }
+  }
+
+  private stats(attached: Attached, stats: BridgeStats | undefined): StatsMessage {
+    const idle = { bytesPerSecond: 0, framesPerSecond: 0, utilization: 0 }
+    const baud = stats?.baud ?? (Number(this.settings.baud) || 0)
+    return {
+      type: 'stats',
+      at: Date.now(),
+      counters: stats?.counters ?? this.finalCounters,
+      rates1s: stats?.rates.window1s ?? { fromDevice: idle, toDevice: idle },
+      rates10s: stats?.rates.window10s ?? { fromDevice: idle, toDevice: idle },
+      baud,
+      lineBytesPerSecond: baud / 10,
+      captured: this.ring.head,
+      notShown: attached.feed.notShown
+    }
+  }
+
+  private feed(): void {
+    for (const { feed } of this.clients) feed.tick(this.ring)
+  }
+
+  /** Every second while bridging, and once more when it stops. */
+  private broadcastStats(stats: BridgeStats | undefined = this.bridge?.stats(), stopped = false): void {
+    if (!stats && !stopped) return
+    for (const attached of this.clients) attached.client.sendMessage(this.stats(attached, stats))
+    // The TUN may go down or change under us; the status bar shows it.
+    if (stats && stats.tun && JSON.stringify(tunSnapshot(stats.tun)) !== JSON.stringify(this.tun)) this.broadcast(this.status())
+  }
+
+  private broadcast(message: EngineMessage): void {
+    for (const { client } of this.clients) client.sendMessage(message)
+  }
+
+  private remembered(): Partial<BridgeSettings> {
+    if (!this.options.settingsFile) return {}
+    try {
+      return parseSettings(JSON.parse(readFileSync(this.options.settingsFile, 'utf8'))) ?? {}
+    } catch {
+      return {} // first run, or a file from another version: start from the defaults
+    }
+  }
+
+  private remember(settings: BridgeSettings): void {
+    this.settings = settings
+    const file = this.options.settingsFile
+    if (!file) return
+    try {
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`)
+    } catch (error) {
+      this.problem = { message: `Could not remember the settings in ${file} (${(error as Error).message}); they apply until you quit.`, tunCommand: null }
+    }
+  }
+}
+
+function tunSnapshot(state: InterfaceState): TunSnapshot {
+  return { name: state.name, kind: state.kind, address: state.address, prefixLength: state.prefixLength, mtu: state.mtu, up: state.up }
+}
+
+function tunRequest(error: TunPermissionError): StartProblem['tunCommand'] {
+  const { plan } = error
+  return {
+    name: plan.name,
+    user: process.env.SUDO_USER ?? userInfo().username,
+    hostIp: `${plan.hostIp.address}/${plan.hostIp.prefixLength}`,
+    mtu: plan.mtu,
+    tap: plan.kind === 'tap',
+    commandLine: tunCreateCommand(plan)
+  }
+}

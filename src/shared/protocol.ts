@@ -1,0 +1,156 @@
+// The messages between the engine host (the Electron engine process or
+// `tunscope serve`) and the inspector UI. Plain JSON-able shapes plus one
+// binary frame batch (frameBatch.ts). Neither Node nor the DOM is used here:
+// both sides import this file.
+import type { CountersSnapshot } from '../engine/counters'
+
+export const PROTOCOL_VERSION = 1
+
+/** The bridge settings as the settings form holds them (strings, as typed). */
+export interface BridgeSettings {
+  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server. */
+  transport: 'unix' | 'listen' | 'tcp'
+  socket: string
+  /** HOST:PORT for transport 'tcp'. */
+  tcp: string
+  tun: string
+  hostIp: string
+  deviceIp: string
+  maxFrame: string
+  /** Empty: max frame − 14. */
+  mtu: string
+  gwMac: string
+  baud: string
+}
+
+export interface LinkSnapshot {
+  status: 'waiting' | 'connected' | 'reconnecting' | 'stopped'
+  endpoint: string
+  attempt: number
+  connections: number
+  detail: string | null
+}
+
+export interface TunSnapshot {
+  name: string
+  kind: 'tun' | 'tap' | 'other'
+  address: string | null
+  prefixLength: number | null
+  mtu: number
+  up: boolean
+}
+
+export interface DeviceSnapshot {
+  mac: string | null
+  ipv4: string | null
+}
+
+/** Why Start failed, in one sentence; tunCommand is set when a privileged `tunscope tun create` would fix it. */
+export interface StartProblem {
+  message: string
+  tunCommand: TunCreateRequest | null
+}
+
+/** What `tunscope tun create` is asked to make (validated again by whoever runs it). */
+export interface TunCreateRequest {
+  name: string
+  user: string
+  hostIp: string
+  mtu: number
+  tap: boolean
+  /** The same, as a command line to paste into a terminal. */
+  commandLine: string
+}
+
+export interface StatusMessage {
+  type: 'status'
+  running: boolean
+  settings: BridgeSettings
+  link: LinkSnapshot | null
+  tun: TunSnapshot | null
+  device: DeviceSnapshot
+  problem: StartProblem | null
+}
+
+export interface DirectionRateSnapshot {
+  bytesPerSecond: number
+  framesPerSecond: number
+  utilization: number
+}
+
+export interface StatsMessage {
+  type: 'stats'
+  /** Unix time in ms. */
+  at: number
+  counters: CountersSnapshot
+  rates1s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
+  rates10s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
+  baud: number
+  lineBytesPerSecond: number
+  /** Frames captured since the bridge started. */
+  captured: number
+  /** Frames captured but never sent to this UI because it could not keep up. */
+  notShown: number
+}
+
+/** The answer to a Settings change that does not validate. */
+export interface SettingsRejectedMessage {
+  type: 'settingsRejected'
+  message: string
+}
+
+export interface HelloMessage {
+  type: 'hello'
+  version: number
+  /** performance.timeOrigin of the engine host: frame times are ms after it. */
+  timeOrigin: number
+  status: StatusMessage
+}
+
+/** Everything the engine host sends as JSON; frame batches travel as binary (frameBatch.ts). */
+export type EngineMessage = HelloMessage | StatusMessage | StatsMessage | SettingsRejectedMessage
+
+/** Everything the UI sends. */
+export type UiCommand =
+  | { type: 'start'; settings: BridgeSettings }
+  | { type: 'stop' }
+  /** Remember settings without starting. */
+  | { type: 'saveSettings'; settings: BridgeSettings }
+
+export const DEFAULT_SETTINGS: BridgeSettings = {
+  transport: 'unix',
+  socket: 'temp/esp32-uart1.sock',
+  tcp: 'localhost:5555',
+  tun: 'tun0',
+  hostIp: '192.168.100.1/24',
+  deviceIp: '192.168.100.2',
+  maxFrame: '1500',
+  mtu: '',
+  gwMac: '02:00:00:00:00:01',
+  baud: '115200'
+}
+
+/** Accepts only messages shaped like UiCommand (the sender is not trusted). */
+export function parseUiCommand(value: unknown): UiCommand | null {
+  if (typeof value !== 'object' || value === null) return null
+  const v = value as Record<string, unknown>
+  if (v.type === 'stop') return { type: 'stop' }
+  if (v.type === 'start' || v.type === 'saveSettings') {
+    const settings = parseSettings(v.settings)
+    return settings ? { type: v.type, settings } : null
+  }
+  return null
+}
+
+export function parseSettings(value: unknown): BridgeSettings | null {
+  if (typeof value !== 'object' || value === null) return null
+  const v = value as Record<string, unknown>
+  if (v.transport !== 'unix' && v.transport !== 'listen' && v.transport !== 'tcp') return null
+  const settings: BridgeSettings = { ...DEFAULT_SETTINGS, transport: v.transport }
+  for (const key of ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const) {
+    const field = v[key]
+    if (typeof field !== 'string' || field.length > 4096) return null
+    settings[key] = field
+  }
+  return settings
+}
