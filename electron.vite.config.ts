@@ -3,7 +3,9 @@ import { defineConfig } from 'electron-vite'
 
 export default defineConfig({
   main: {
-    build: { rollupOptions: { input: { index: 'src/main/index.ts' } } }
+    // engineProcess runs in a utility process (src/main/engineHost.ts). The TUN
+    // addon is not bundled: src/native/index.ts finds it by path at run time.
+    build: { rollupOptions: { input: { index: 'src/main/index.ts', engineProcess: 'src/main/engineProcess.ts' } } }
   },
   preload: {
     // A sandboxed preload must be CommonJS.

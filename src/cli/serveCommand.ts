@@ -36,7 +36,8 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
 }
 
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
-  toBridgeOptions(flags) // bad flags are refused before anything starts
+  // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it).
+  toBridgeOptions(flags, {}, false)
   const port = /^\d+$/.test(flags.port) && Number(flags.port) <= 65535 ? Number(flags.port) : NaN
   if (Number.isNaN(port)) throw new UserError(`--port "${flags.port}" is not a port number; use 1 to 65535, or 0 for any free port.`)
   const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))

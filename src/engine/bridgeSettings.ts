@@ -34,7 +34,11 @@ export type BridgeField = '--socket' | '--tcp' | '--listen' | '--tun' | '--host-
 /** How messages name each field: the command-line flag unless the caller says otherwise. */
 export type FieldNames = Partial<Record<BridgeField, string>>
 
-export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}): Omit<BridgeOptions, 'capture'> {
+/**
+ * @param checkSocketFolder false: do not require the socket's folder to exist
+ *   yet (checking flags that are used later, e.g. when the UI's Start is pressed).
+ */
+export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, checkSocketFolder = true): Omit<BridgeOptions, 'capture'> {
   const name = (field: BridgeField): string => names[field] ?? field
   const hostIp = parseCidr(flags.hostIp, name('--host-ip'))
   const deviceIp = parseIpv4(flags.deviceIp, name('--device-ip'))
@@ -49,7 +53,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}): Omi
     throw new UserError(`${name('--mtu')} ${mtu} would make frames longer than ${name('--max-frame')} ${maxFrame} allows; use at most ${largestMtu}.`)
   }
   return {
-    transport: toTransport(flags, name),
+    transport: toTransport(flags, name, checkSocketFolder),
     tun: { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' : 'tun', hostIp, mtu },
     maxFrame,
     gatewayMac: parseMac(flags.gwMac, name('--gw-mac')),
@@ -59,7 +63,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}): Omi
   }
 }
 
-function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
+function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string, checkSocketFolder: boolean): TransportOptions {
   if (flags.tcp !== undefined) {
     if (flags.socket !== undefined || flags.listen) throw new UserError(`${name('--tcp')} cannot be combined with ${name('--socket')} or ${name('--listen')}; choose one way to reach the device.`)
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(flags.tcp)
@@ -71,7 +75,7 @@ function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): 
     throw new UserError(`The socket path ${path} is longer than the ${MAX_SOCKET_PATH} bytes a unix socket allows; use a shorter path.`)
   }
   const folder = dirname(path)
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+  if (checkSocketFolder && (!existsSync(folder) || !statSync(folder).isDirectory())) {
     throw new UserError(`The socket's folder ${folder} does not exist; create it or give QEMU and ${name('--socket')} a path in an existing folder.`)
   }
   return { kind: flags.listen ? 'unix-server' : 'unix-client', path }

@@ -89,8 +89,9 @@ export class EngineService {
   }
 
   handle(command: UiCommand): Promise<void> {
-    this.queue = this.queue.then(() => this.run(command))
-    return this.queue
+    const done = this.queue.then(() => this.run(command))
+    this.queue = done.catch(() => {}) // one failed command must not stop the ones after it
+    return done
   }
 
   /** The frames captured so far, as pcapng; resolves when `out` has them all. */
