@@ -1,17 +1,17 @@
+import './styles.css'
+
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 
-function App(): React.JSX.Element {
-  return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', padding: 32 }}>
-      <h1>Tunscope</h1>
-      <p>The live inspector comes with the desktop app. Meanwhile, run the bridge from a terminal: <code>npx tunscope bridge</code>.</p>
-    </main>
-  )
-}
+import { App } from './App'
+import { desktopApi, ElectronConnection } from './transport/electronConnection'
+import { WebSocketConnection } from './transport/webSocketConnection'
+
+const api = desktopApi()
+const connection = api ? new ElectronConnection(api) : new WebSocketConnection()
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <App connection={connection} />
   </StrictMode>
 )

@@ -1,0 +1,108 @@
+// The inspector window: status bar, the start problem if any, the frame list
+// with its filter, the selected frame's layers and bytes, rates and counters.
+import { useCallback, useEffect, useMemo, useState } from 'react'
+
+import { compileFilter } from './lib/filter'
+import { useEngine } from './state/useEngine'
+import type { EngineConnection } from './transport/engineConnection'
+import { CountersPanel } from './ui/CountersPanel'
+import { FrameList } from './ui/FrameList'
+import { FramePane } from './ui/FramePane'
+import { ProblemBanner } from './ui/ProblemBanner'
+import { RatesPanel } from './ui/RatesPanel'
+import { SettingsDialog } from './ui/SettingsDialog'
+import { StatusBar } from './ui/StatusBar'
+import { Toolbar } from './ui/Toolbar'
+
+export function App({ connection }: { connection: EngineConnection }): React.JSX.Element {
+  const engine = useEngine(connection)
+  const { store, view, status } = engine
+  const [filterText, setFilterText] = useState('')
+  const [selected, setSelected] = useState<number | null>(null)
+  const [follow, setFollow] = useState(true)
+  const [editing, setEditing] = useState(false)
+  const [exportNote, setExportNote] = useState<string | null>(null)
+
+  const compiled = useMemo(() => compileFilter(filterText), [filterText])
+  const filterError = compiled.ok ? null : compiled.message
+  useEffect(() => {
+    // An invalid filter leaves the list as it was until the text is fixed.
+    if (!compiled.ok) return
+    view.setFilter(compiled.empty ? null : compiled.match)
+    engine.refresh()
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- refresh is stable in effect
+  }, [compiled, view])
+
+  // The running bridge's baud, else the one in the settings (before the first stats).
+  const baud = engine.stats?.baud ?? (Number(status?.settings.baud) || 0)
+  const selectedIndex = selected !== null && store.has(selected) ? selected : null
+  const start = (): void => {
+    if (status) engine.send({ type: 'start', settings: status.settings })
+  }
+  const selectFrame = useCallback((index: number): void => {
+    if (view.rowOf(index) < 0) setFilterText('') // the frame is filtered out: show everything
+    setFollow(false)
+    setSelected(index)
+  }, [view])
+  const exportCapture = async (): Promise<void> => {
+    const result = await connection.exportPcapng()
+    setExportNote(result.saved ? `Saved ${result.path}` : result.message)
+  }
+
+  return (
+    <div className="app">
+      <StatusBar connected={engine.connected} status={status} onStart={start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
+      {status?.problem && <ProblemBanner problem={status.problem} onRetry={start} createTun={connection.createTun} />}
+      <main className="workspace">
+        <section className="frames">
+          <Toolbar
+            filterText={filterText}
+            filterError={filterError}
+            onFilterChange={setFilterText}
+            paused={engine.paused}
+            pausedFrames={engine.pausedFrames}
+            onPause={engine.setPaused}
+            onClear={() => { engine.clear(); setSelected(null) }}
+            follow={follow}
+            onFollow={setFollow}
+            onExport={() => void exportCapture()}
+            rows={view.rows}
+            held={store.size}
+          />
+          {exportNote && <p className="note" role="status">{exportNote}</p>}
+          <div className="split-list">
+          <FrameList
+            store={store}
+            view={view}
+            version={engine.version}
+            timeBase={engine.timeBase}
+            baud={baud}
+            selected={selectedIndex}
+            onSelect={setSelected}
+            follow={follow}
+            onFollowChange={setFollow}
+          />
+          </div>
+          <div className="split-pane">
+            <FramePane store={store} index={selectedIndex} baud={baud} timeBase={engine.timeBase} version={engine.version} />
+          </div>
+        </section>
+        <aside className="side">
+          <RatesPanel stats={engine.stats} history={engine.history} />
+          <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
+        </aside>
+      </main>
+      {editing && status && (
+        <SettingsDialog
+          settings={status.settings}
+          chooseSocketPath={connection.chooseSocketPath}
+          onCancel={() => setEditing(false)}
+          onSave={(settings, andStart) => {
+            setEditing(false)
+            engine.send(andStart ? { type: 'start', settings } : { type: 'saveSettings', settings })
+          }}
+        />
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,125 @@
+// The window's view of the engine: connection, status, the last stats and a
+// minute of rate history, and the frames (in a FrameStore; the list is
+// re-rendered at most ten times a second however fast batches arrive: nobody
+// reads faster, and a flood must not starve the page).
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+
+import { readFrameBatch } from '../../../shared/frameBatch'
+import type { StatsMessage, StatusMessage, UiCommand } from '../../../shared/protocol'
+import { FrameStore } from '../store/frameStore'
+import { FrameView } from '../store/frameView'
+import type { EngineConnection } from '../transport/engineConnection'
+
+const HISTORY_SECONDS = 60
+const LIST_REFRESH_MS = 100
+
+export interface ErrorOccurrence {
+  /** Absolute store index of the last record of this kind, and its time. */
+  index: number
+  time: number
+}
+
+export interface EngineState {
+  connected: boolean
+  status: StatusMessage | null
+  stats: StatsMessage | null
+  history: StatsMessage[]
+  timeOrigin: number
+  store: FrameStore
+  view: FrameView
+  version: number
+  paused: boolean
+  /** Frames that arrived while paused (not added to the list). */
+  pausedFrames: number
+  lastErrors: Map<number, ErrorOccurrence>
+  /** Time (store ms) of the first frame held, for relative times. */
+  timeBase: number
+  send(command: UiCommand): void
+  setPaused(paused: boolean): void
+  clear(): void
+  refresh(): void
+}
+
+export function useEngine(connection: EngineConnection): EngineState {
+  const store = useMemo(() => new FrameStore(), [])
+  const view = useMemo(() => new FrameView(store), [store])
+  const [connected, setConnected] = useState(false)
+  const [status, setStatus] = useState<StatusMessage | null>(null)
+  const [stats, setStats] = useState<StatsMessage | null>(null)
+  const [history, setHistory] = useState<StatsMessage[]>([])
+  const [timeOrigin, setTimeOrigin] = useState(0)
+  const [version, setVersion] = useState(0)
+  const [paused, setPausedState] = useState(false)
+  const pausedRef = useRef(false)
+  const pausedFrames = useRef(0)
+  const lastErrors = useRef(new Map<number, ErrorOccurrence>())
+  const timeBase = useRef<number | null>(null)
+  const renderScheduled = useRef(false)
+
+  const scheduleRender = useCallback(() => {
+    if (renderScheduled.current) return
+    renderScheduled.current = true
+    setTimeout(() => {
+      renderScheduled.current = false
+      setVersion((v) => v + 1)
+    }, LIST_REFRESH_MS)
+  }, [])
+
+  useEffect(() => connection.connect({
+    connection: setConnected,
+    message: (message) => {
+      if (message.type === 'hello') {
+        setTimeOrigin(message.timeOrigin)
+        setStatus(message.status)
+      } else if (message.type === 'status') {
+        setStatus(message)
+      } else if (message.type === 'stats') {
+        setStats(message)
+        setHistory((h) => [...h.slice(-HISTORY_SECONDS), message])
+      }
+    },
+    frames: (batch) => {
+      if (pausedRef.current) {
+        pausedFrames.current += Math.max(0, readFrameBatch(batch, () => {}))
+        scheduleRender()
+        return
+      }
+      const from = store.nextIndex
+      readFrameBatch(batch, (record) => {
+        const index = store.append(record)
+        if (record.error !== 0) lastErrors.current.set(record.error, { index, time: record.time })
+      })
+      if (store.size > 0) timeBase.current ??= store.time(store.firstIndex)
+      view.added(from, store.nextIndex)
+      scheduleRender()
+    }
+  }), [connection, store, view, scheduleRender])
+
+  return {
+    connected,
+    status,
+    stats,
+    history,
+    timeOrigin,
+    store,
+    view,
+    version,
+    paused,
+    pausedFrames: pausedFrames.current,
+    lastErrors: lastErrors.current,
+    timeBase: timeBase.current ?? 0,
+    send: (command) => connection.send(command),
+    setPaused: (next) => {
+      pausedRef.current = next
+      if (!next) pausedFrames.current = 0
+      setPausedState(next)
+    },
+    clear: () => {
+      store.clear() // the view forgets cleared frames by itself
+      lastErrors.current.clear()
+      timeBase.current = null
+      setVersion((v) => v + 1)
+    },
+    refresh: () => setVersion((v) => v + 1)
+  }
+}

@@ -1,0 +1,127 @@
+// The frames the window holds: a bounded, columnar store (typed arrays and one
+// byte arena, nothing allocated per frame) fed from the engine's batches.
+// Frames are addressed by an absolute index that only grows; the oldest are
+// dropped when the store is full.
+import type { FrameRecord } from '../../../shared/frameBatch'
+import { classifyRecord, FrameFacts } from '../lib/frameFacts'
+
+export class FrameStore {
+  /** Bumped on every change, for React to notice. */
+  version = 0
+  private readonly seqs: Float64Array
+  private readonly times: Float64Array
+  private readonly wireLengths: Uint32Array
+  private readonly lengths: Uint32Array
+  private readonly positions: Float64Array
+  private readonly directions: Uint8Array
+  private readonly errors: Uint8Array
+  private readonly protocolBits: Uint16Array
+  private readonly arena: Uint8Array
+  private next = 0
+  private first = 0
+  private written = 0 // monotonic arena position of the next frame's bytes
+  private readonly facts = new FrameFacts()
+
+  constructor(readonly capacity = 200_000, arenaBytes = 64 * 1024 * 1024) {
+    this.seqs = new Float64Array(capacity)
+    this.times = new Float64Array(capacity)
+    this.wireLengths = new Uint32Array(capacity)
+    this.lengths = new Uint32Array(capacity)
+    this.positions = new Float64Array(capacity)
+    this.directions = new Uint8Array(capacity)
+    this.errors = new Uint8Array(capacity)
+    this.protocolBits = new Uint16Array(capacity)
+    this.arena = new Uint8Array(arenaBytes)
+  }
+
+  /** Absolute index of the oldest frame held. */
+  get firstIndex(): number {
+    return this.first
+  }
+
+  /** Absolute index the next frame will get. */
+  get nextIndex(): number {
+    return this.next
+  }
+
+  get size(): number {
+    return this.next - this.first
+  }
+
+  /** Adds one record (copying its bytes); returns its absolute index. */
+  append(r: FrameRecord): number {
+    const size = this.arena.length
+    const kept = Math.min(r.length, size)
+    let at = this.written % size
+    if (at + kept > size) {
+      this.written += size - at // bytes never wrap: skip the arena's tail end
+      at = 0
+    }
+    this.arena.set(r.data.subarray(r.offset, r.offset + kept), at)
+    const slot = this.next % this.capacity
+    this.seqs[slot] = r.seq
+    this.times[slot] = r.time
+    this.wireLengths[slot] = r.wireLength
+    this.lengths[slot] = kept
+    this.positions[slot] = this.written
+    this.directions[slot] = r.direction
+    this.errors[slot] = r.error
+    classifyRecord(this.arena, at, kept, r.direction, r.error, r.wireLength, this.facts)
+    this.protocolBits[slot] = this.facts.protocols
+    this.written += kept
+    this.next++
+    // Drop what the new frame pushed out: over capacity, or bytes overwritten.
+    this.first = Math.max(this.first, this.next - this.capacity)
+    while (this.first < this.next && this.positions[this.first % this.capacity]! < this.written - size) this.first++
+    return this.next - 1
+  }
+
+  clear(): void {
+    this.first = this.next
+    this.version++
+  }
+
+  has(index: number): boolean {
+    return index >= this.first && index < this.next
+  }
+
+  seq(index: number): number {
+    return this.seqs[index % this.capacity]!
+  }
+
+  /** ms after the engine's time origin. */
+  time(index: number): number {
+    return this.times[index % this.capacity]!
+  }
+
+  direction(index: number): number {
+    return this.directions[index % this.capacity]!
+  }
+
+  error(index: number): number {
+    return this.errors[index % this.capacity]!
+  }
+
+  wireLength(index: number): number {
+    return this.wireLengths[index % this.capacity]!
+  }
+
+  /** Proto bits (lib/frameFacts) of the frame. */
+  protocols(index: number): number {
+    return this.protocolBits[index % this.capacity]!
+  }
+
+  /** The raw wire record (UART length prefix included); a view, valid until the frame is dropped. */
+  bytes(index: number): Uint8Array {
+    const slot = index % this.capacity
+    const at = this.positions[slot]! % this.arena.length
+    return this.arena.subarray(at, at + this.lengths[slot]!)
+  }
+
+  /** Fills `out` with the frame's facts for a filter. */
+  factsOf(index: number, out: FrameFacts): void {
+    const slot = index % this.capacity
+    const at = this.positions[slot]! % this.arena.length
+    classifyRecord(this.arena, at, this.lengths[slot]!, this.directions[slot]!, this.errors[slot]!, this.wireLengths[slot]!, out)
+  }
+}

@@ -1,0 +1,74 @@
+// Framing errors by kind (count and last occurrence, clickable to the frame),
+// then drops by cause and the other totals. Counts come from the engine and
+// are exact even when the list could not show every frame.
+import { memo } from 'react'
+
+import { FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, FramingError } from '../../../engine/counters'
+import type { StatsMessage } from '../../../shared/protocol'
+import type { ErrorOccurrence } from '../state/useEngine'
+
+interface Props {
+  stats: StatsMessage | null
+  lastErrors: Map<number, ErrorOccurrence>
+  timeBase: number
+  onSelect(index: number): void
+}
+
+const DROP_TEXT = {
+  noLink: 'no UART link',
+  tooBigForDevice: 'too big for the device',
+  tunWriteError: 'TUN write error',
+  backPressure: 'UART back-pressure',
+  otherEtherType: 'other EtherType',
+  notIp: 'not IP',
+  captureOverrun: 'capture overrun'
+} as const
+
+const count = (n: number): string => n.toLocaleString('en-US')
+
+/** Re-renders with new stats (once a second), not with every frame batch. */
+export const CountersPanel = memo(function CountersPanel({ stats, lastErrors, timeBase, onSelect }: Props): React.JSX.Element {
+  const c = stats?.counters
+  return (
+    <section className="panel counters" data-testid="counters">
+      <h2>Framing errors</h2>
+      <table>
+        <tbody>
+          {FRAMING_ERROR_KINDS.filter((kind) => kind !== 'slipEscape').map((kind) => {
+            const n = c?.framingErrors[kind] ?? 0
+            const last = lastErrors.get(FramingError[kind])
+            return (
+              <tr key={kind} data-testid={`framing-${kind}`} className={n > 0 ? 'has-errors' : ''}>
+                <th>{FRAMING_ERROR_TEXT[kind]}</th>
+                <td className="num">{count(n)}</td>
+                <td className="last">
+                  {last ? <button type="button" className="link" onClick={() => onSelect(last.index)}>last at {((last.time - timeBase) / 1000).toFixed(3)} s</button> : null}
+                </td>
+              </tr>
+            )
+          })}
+          <tr data-testid="bytes-skipped"><th>bytes skipped</th><td className="num">{count(c?.bytesSkipped ?? 0)}</td><td /></tr>
+        </tbody>
+      </table>
+      <h2>Totals</h2>
+      <table>
+        <tbody>
+          <tr data-testid="total-toDevice"><th>→ device</th><td className="num">{count(c?.toDevice.frames ?? 0)} frames</td><td className="num">{count(c?.toDevice.bytes ?? 0)} B</td></tr>
+          <tr data-testid="total-fromDevice"><th>← device</th><td className="num">{count(c?.fromDevice.frames ?? 0)} frames</td><td className="num">{count(c?.fromDevice.bytes ?? 0)} B</td></tr>
+          <tr><th>reconnects</th><td className="num">{count(c?.reconnects ?? 0)}</td><td /></tr>
+          {stats && stats.notShown > 0 && <tr><th>not listed (display could not keep up)</th><td className="num">{count(stats.notShown)}</td><td /></tr>}
+        </tbody>
+      </table>
+      <h2>Drops</h2>
+      <table>
+        <tbody>
+          {(Object.keys(DROP_TEXT) as (keyof typeof DROP_TEXT)[]).map((cause) => (
+            <tr key={cause} data-testid={`drop-${cause}`} className={(c?.drops[cause] ?? 0) > 0 ? 'has-errors' : ''}>
+              <th>{DROP_TEXT[cause]}</th><td className="num">{count(c?.drops[cause] ?? 0)}</td><td />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+})

@@ -1,0 +1,69 @@
+// The bridge settings, remembered by the engine between runs. The engine
+// validates them (the same rules as the command line) when Start is pressed.
+import { useState } from 'react'
+
+import { DEFAULT_SETTINGS, type BridgeSettings } from '../../../shared/protocol'
+
+interface Props {
+  settings: BridgeSettings
+  onSave(settings: BridgeSettings, start: boolean): void
+  onCancel(): void
+  chooseSocketPath?: (current: string) => Promise<string | null>
+}
+
+type TextField = Exclude<keyof BridgeSettings, 'transport'>
+
+const FIELDS: { key: TextField; label: string; hint: string }[] = [
+  { key: 'tun', label: 'TUN name', hint: 'tun0' },
+  { key: 'hostIp', label: 'Host address', hint: '192.168.100.1/24' },
+  { key: 'deviceIp', label: 'Device address', hint: '192.168.100.2' },
+  { key: 'maxFrame', label: 'Max frame', hint: 'bytes, Ethernet header included (firmware: 1500)' },
+  { key: 'mtu', label: 'MTU', hint: 'empty: max frame − 14' },
+  { key: 'gwMac', label: 'Gateway MAC', hint: '02:00:00:00:00:01' },
+  { key: 'baud', label: 'Baud', hint: '115200 (for utilization)' }
+]
+
+export function SettingsDialog({ settings, onSave, onCancel, chooseSocketPath }: Props): React.JSX.Element {
+  const [draft, setDraft] = useState(settings)
+  const set = (key: keyof BridgeSettings, value: string): void => setDraft((d) => ({ ...d, [key]: value }))
+  const input = (key: TextField, label: string, hint: string): React.JSX.Element => (
+    <label key={key}>
+      <span>{label}</span>
+      <input name={key} value={draft[key]} placeholder={hint} spellCheck={false} onChange={(e) => set(key, e.target.value)} />
+    </label>
+  )
+  return (
+    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <form className="modal settings" role="dialog" aria-label="Settings" onSubmit={(e) => { e.preventDefault(); onSave(draft, true) }}>
+        <h2>Settings</h2>
+        <fieldset className="transport">
+          <legend>Reach the device</legend>
+          {([['unix', "QEMU's unix socket (-serial unix:PATH,server)"], ['listen', 'listen; QEMU connects (-serial unix:PATH)'], ['tcp', "QEMU's TCP server (-serial tcp::PORT,server)"]] as const).map(([value, text]) => (
+            <label key={value} className="radio">
+              <input type="radio" name="transport" value={value} checked={draft.transport === value} onChange={() => set('transport', value)} /> {text}
+            </label>
+          ))}
+        </fieldset>
+        {draft.transport === 'tcp'
+          ? input('tcp', 'TCP address', 'localhost:5555')
+          : (
+              <label>
+                <span>Socket path</span>
+                <span className="with-button">
+                  <input name="socket" value={draft.socket} spellCheck={false} onChange={(e) => set('socket', e.target.value)} />
+                  {chooseSocketPath && <button type="button" onClick={() => void chooseSocketPath(draft.socket).then((path) => path && set('socket', path))}>Choose…</button>}
+                </span>
+              </label>
+            )}
+        {FIELDS.map((f) => input(f.key, f.label, f.hint))}
+        <div className="buttons">
+          <button type="button" onClick={() => setDraft(DEFAULT_SETTINGS)}>Defaults</button>
+          <span className="spacer" />
+          <button type="button" onClick={onCancel}>Cancel</button>
+          <button type="button" onClick={() => onSave(draft, false)}>Save</button>
+          <button type="submit" className="primary">Save and start</button>
+        </div>
+      </form>
+    </div>
+  )
+}

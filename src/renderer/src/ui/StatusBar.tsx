@@ -1,0 +1,59 @@
+// The top bar: where the UART is, the TUN, the device, and Start/Stop.
+import type { StatusMessage } from '../../../shared/protocol'
+
+interface Props {
+  connected: boolean
+  status: StatusMessage | null
+  onStart(): void
+  onStop(): void
+  onSettings(): void
+}
+
+function linkText(status: StatusMessage): { text: string; tone: 'ok' | 'wait' | 'bad' | 'off' } {
+  const link = status.link
+  if (!status.running || !link) return { text: 'stopped', tone: 'off' }
+  if (link.status === 'connected') return { text: 'connected', tone: 'ok' }
+  if (link.status === 'reconnecting') return { text: `reconnecting ${link.attempt}${link.detail ? ` (${link.detail})` : ''}`, tone: 'bad' }
+  return { text: `waiting for QEMU${link.detail ? ` (${link.detail})` : ''}`, tone: 'wait' }
+}
+
+export function StatusBar({ connected, status, onStart, onStop, onSettings }: Props): React.JSX.Element {
+  if (!connected || !status) {
+    return (
+      <header className="status-bar">
+        <span className="brand">Tunscope</span>
+        <span className="status-item"><span className="dot bad" /> engine not connected — retrying…</span>
+      </header>
+    )
+  }
+  const link = linkText(status)
+  const s = status.settings
+  const endpoint = status.link?.endpoint || (s.transport === 'tcp' ? s.tcp : s.socket)
+  const tun = status.tun
+  return (
+    <header className="status-bar">
+      <span className="brand">Tunscope</span>
+      <span className="status-item uart" data-testid="uart-status" title={endpoint}>
+        <span className={`dot ${link.tone}`} />
+        <span className="label">UART</span> <span className="value ellipsis">{endpoint}</span> <span className="muted">{link.text}</span>
+      </span>
+      <span className="status-item" data-testid="tun-status">
+        <span className={`dot ${tun ? (tun.up ? 'ok' : 'bad') : 'off'}`} />
+        <span className="label">{(tun?.kind === 'tap' ? 'TAP' : 'TUN')}</span>{' '}
+        {tun
+          ? <span className="value">{tun.name} {tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address'} · MTU {tun.mtu} · {tun.up ? 'up' : 'down'}</span>
+          : <span className="value muted">{s.tun}</span>}
+      </span>
+      <span className="status-item" data-testid="device-status">
+        <span className={`dot ${status.device.mac ? 'ok' : 'off'}`} />
+        <span className="label">Device</span>{' '}
+        <span className="value">{status.device.mac ?? 'not seen yet'}{status.device.ipv4 ? ` · ${status.device.ipv4}` : ''}</span>
+      </span>
+      <span className="spacer" />
+      <button type="button" onClick={onSettings}>Settings</button>
+      {status.running
+        ? <button type="button" className="primary" onClick={onStop}>Stop</button>
+        : <button type="button" className="primary" onClick={onStart}>Start</button>}
+    </header>
+  )
+}

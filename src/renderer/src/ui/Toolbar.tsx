@@ -1,0 +1,39 @@
+// Above the frame list: the display filter, pause, clear, follow and export.
+interface Props {
+  filterText: string
+  filterError: string | null
+  onFilterChange(text: string): void
+  paused: boolean
+  pausedFrames: number
+  onPause(paused: boolean): void
+  onClear(): void
+  follow: boolean
+  onFollow(follow: boolean): void
+  onExport(): void
+  rows: number
+  held: number
+}
+
+export function Toolbar(p: Props): React.JSX.Element {
+  return (
+    <div className="toolbar">
+      <input
+        className={`filter ${p.filterError ? 'invalid' : p.filterText.trim() ? 'valid' : ''}`}
+        data-testid="filter"
+        aria-label="Display filter"
+        aria-invalid={p.filterError !== null}
+        placeholder="Filter: icmp, tcp.port == 80, ip.addr == 192.168.100.2 && !arp, dir == to-device, errors"
+        value={p.filterText}
+        spellCheck={false}
+        title={p.filterError ?? ''}
+        onChange={(e) => p.onFilterChange(e.target.value)}
+      />
+      <button type="button" onClick={() => p.onPause(!p.paused)} aria-pressed={p.paused}>{p.paused ? `Resume${p.pausedFrames ? ` (${p.pausedFrames.toLocaleString('en-US')} not listed)` : ''}` : 'Pause'}</button>
+      <button type="button" onClick={p.onClear}>Clear</button>
+      <label className="check"><input type="checkbox" checked={p.follow} onChange={(e) => p.onFollow(e.target.checked)} /> Follow</label>
+      <button type="button" onClick={p.onExport}>Export pcapng</button>
+      <span className="muted rows" data-testid="row-count">{p.rows.toLocaleString('en-US')}{p.rows !== p.held ? ` of ${p.held.toLocaleString('en-US')}` : ''} frames</span>
+      {p.filterError && <span className="filter-error" role="status" data-testid="filter-error">{p.filterError}</span>}
+    </div>
+  )
+}

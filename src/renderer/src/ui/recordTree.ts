@@ -1,0 +1,124 @@
+// The details tree of one stored record: the Frame and UART record nodes this app adds, then the
+// decoder's Ethernet tree moved past the 2-byte length prefix, so every byte range is relative to
+// the record's first byte (what the hex dump shows). Pure, no DOM.
+import { dissectFrame, type FieldNode } from '../../../engine/decode'
+import { field } from '../../../engine/decode/tree'
+import { hexBytes, u16 } from '../../../engine/decode/bytes'
+import { framingErrorKind } from '../../../engine/counters'
+import { directionText, formatSeconds, formatUartTime, framingErrorText, groupDigits, plural } from './format'
+import { UART_PREFIX_BYTES } from './rowSummary'
+
+export interface RecordInfo {
+  seq: number
+  /** ms after the engine's time origin. */
+  time: number
+  direction: number
+  error: number
+  wireLength: number
+  /** The raw wire record (length prefix included), or the junk bytes kept of a framing error. */
+  bytes: Uint8Array
+}
+
+/** A copy of `nodes` with every byte range moved `by` bytes. */
+export function shiftNodes(nodes: readonly FieldNode[], by: number): FieldNode[] {
+  return nodes.map((n) => {
+    const moved: FieldNode = { ...n, start: n.start + by }
+    if (n.children) moved.children = shiftNodes(n.children, by)
+    return moved
+  })
+}
+
+function uartTimeText(bytes: number, baud: number): string {
+  return baud > 0 ? `${formatUartTime(bytes, baud)} at ${groupDigits(baud)} baud` : 'unknown (no baud set)'
+}
+
+function frameNode(r: RecordInfo, baud: number, timeBase: number): FieldNode {
+  const seconds = formatSeconds(r.time, timeBase)
+  const direction = directionText(r.direction)
+  const children = [
+    field(`Arrival time: ${seconds} s`, 0, 0),
+    field(`Direction: ${direction} (${r.direction === 1 ? 'host to device' : 'device to host'})`, 0, 0),
+    field(`Bytes on wire: ${r.wireLength}`, 0, 0),
+    field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)
+  ]
+  if (r.bytes.length < r.wireLength) children.push(field(`Bytes shown: ${r.bytes.length} of ${r.wireLength}`, 0, 0))
+  return field(`Frame ${r.seq + 1}: ${plural(r.wireLength, 'byte')} on wire, ${seconds} s, ${direction}`, 0, r.bytes.length, children)
+}
+
+function uartRecordNode(r: RecordInfo, baud: number): FieldNode {
+  if (r.bytes.length < UART_PREFIX_BYTES) {
+    return field('UART record [Malformed]', 0, r.bytes.length, undefined, 'Too short for its 2-byte length prefix')
+  }
+  const length = u16(r.bytes, 0)
+  const held = r.bytes.length - UART_PREFIX_BYTES
+  const problem = length === held ? undefined : `The prefix says ${length} bytes, the record holds ${held}`
+  return field(`UART record, length ${length}`, 0, UART_PREFIX_BYTES, [
+    field(`Length: ${length}`, 0, UART_PREFIX_BYTES, undefined, problem),
+    field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)
+  ])
+}
+
+function framingErrorNode(r: RecordInfo): FieldNode {
+  const text = framingErrorText(r.error)
+  const shown = r.bytes.length
+  const children = [
+    field(`Kind: ${text} (${framingErrorKind(r.error) ?? 'unknown'}, code ${r.error})`, 0, 0),
+    field(`Bytes skipped: ${r.wireLength}`, 0, 0)
+  ]
+  // Long junk runs are kept only in part (the frame node says how much).
+  const junk = shown < r.wireLength ? `Junk (the first ${shown} bytes)` : 'Junk'
+  if (shown > 0) children.push(field(`${junk}: ${hexBytes(r.bytes, 0, shown)}`, 0, shown))
+  return field(`UART framing error: ${text}`, 0, shown, children, text)
+}
+
+/** The whole tree for one record; byte ranges index `r.bytes`. */
+export function recordTree(r: RecordInfo, baud: number, timeBase: number): FieldNode[] {
+  if (r.error !== 0) return [frameNode(r, baud, timeBase), framingErrorNode(r)]
+  const nodes = [frameNode(r, baud, timeBase), uartRecordNode(r, baud)]
+  if (r.bytes.length <= UART_PREFIX_BYTES) return nodes
+  return nodes.concat(shiftNodes(dissectFrame(r.bytes.subarray(UART_PREFIX_BYTES)), UART_PREFIX_BYTES))
+}
+
+/** Paths name nodes by their child positions from the top: '2', '2.0', '2.0.3'. */
+export function nodeAtPath(nodes: readonly FieldNode[], path: string): FieldNode | null {
+  let level: readonly FieldNode[] | undefined = nodes
+  let node: FieldNode | null = null
+  for (const part of path.split('.')) {
+    node = level?.[Number(part)] ?? null
+    if (!node) return null
+    level = node.children
+  }
+  return node
+}
+
+/** The paths above `path`, outermost first: '2.0.3' → ['2', '2.0']. */
+export function ancestorPaths(path: string): string[] {
+  const parts = path.split('.')
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'))
+}
+
+/**
+ * The node that best explains byte `offset`: the narrowest range holding it, the deeper node on a
+ * tie (a flag inside its flags byte); null when no node covers it.
+ */
+export function narrowestPathAt(nodes: readonly FieldNode[], offset: number): string | null {
+  let best: { path: string; length: number; depth: number } | null = null
+  const visit = (level: readonly FieldNode[], prefix: string, depth: number): void => {
+    level.forEach((node, i) => {
+      const path = prefix ? `${prefix}.${i}` : String(i)
+      if (node.length > 0 && offset >= node.start && offset < node.start + node.length) {
+        if (!best || node.length < best.length || (node.length === best.length && depth > best.depth)) {
+          best = { path, length: node.length, depth }
+        }
+      }
+      if (node.children) visit(node.children, path, depth + 1)
+    })
+  }
+  visit(nodes, '', 0)
+  return (best as { path: string } | null)?.path ?? null
+}
+
+/** The problem to show after a node's label, unless the label already says it. */
+export function problemNote(node: FieldNode): string | null {
+  return node.problem && !node.label.includes(node.problem) ? node.problem : null
+}

@@ -1,0 +1,35 @@
+// What one row of the frame list says about a stored record, and its colour.
+import { summarizeFrame, type FrameSummary } from '../../../engine/decode'
+import { topProtocol } from '../lib/frameFacts'
+import { framingErrorInfo } from './format'
+
+/** The UART record's big-endian length before the Ethernet frame. */
+export const UART_PREFIX_BYTES = 2
+
+/**
+ * Source, destination, protocol and Info of a wire record (`bytes`: length prefix + Ethernet frame).
+ * A framing-error record is junk skipped on the wire, not a frame: it is described, never decoded.
+ */
+export function summarizeRecord(bytes: Uint8Array, error: number, wireLength: number): FrameSummary {
+  if (error !== 0) return { protocol: 'UART', source: '', destination: '', info: framingErrorInfo(error, wireLength) }
+  return summarizeFrame(bytes.subarray(Math.min(UART_PREFIX_BYTES, bytes.length)))
+}
+
+/** Row colours: one per protocol colour variable in frames.css (--proto-*), plus error. */
+export type RowTone = 'error' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'dns' | 'dhcp' | 'http' | 'ipv6' | 'other'
+
+/** The colour of a row from its Proto bits (lib/frameFacts): the highest layer decides. */
+export function rowTone(protocols: number, error: number): RowTone {
+  if (error !== 0) return 'error'
+  switch (topProtocol(protocols)) {
+    case 'arp': return 'arp'
+    case 'icmp': case 'icmpv6': return 'icmp' // as Wireshark: one colour for both ICMPs
+    case 'tcp': return 'tcp'
+    case 'udp': return 'udp'
+    case 'dns': return 'dns'
+    case 'dhcp': return 'dhcp'
+    case 'http': return 'http'
+    case 'ipv6': return 'ipv6'
+    default: return 'other' // bare Ethernet or IPv4 without a known transport
+  }
+}

@@ -1,0 +1,162 @@
+// The inspector UI in real Chromium (Debian's, driven by playwright-core)
+// against `tunscope serve --start` in a host namespace, with the firmware-like
+// device in a second namespace. Chromium runs inside the host namespace too,
+// since the server listens on that namespace's loopback.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { NET_TOOL, TUNSCOPE_BIN } from '../helpers/bridgeProcess.js'
+import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { tsharkFields } from '../capture/tshark.js'
+
+const DEVICE_IP = '192.168.100.2'
+const CHROMIUM = process.env.TUNSCOPE_CHROMIUM ?? '/usr/bin/chromium'
+/** Screenshots for people (README) land here. */
+const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+const noChromium = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : undefined
+if (noChromium && !skipNetns && process.env.TUNSCOPE_REQUIRE_NETNS !== '1') console.warn(`inspector UI tests skipped: ${noChromium}`)
+
+describe.skipIf(skipNetns || (noChromium !== undefined && process.env.TUNSCOPE_REQUIRE_NETNS !== '1'))('the inspector in Chromium against tunscope serve', () => {
+  let host: Netns
+  let dev: Netns
+  let device: UartDevice
+  let work: string
+  let browser: Browser
+  let page: Page
+  const consoleErrors: string[] = []
+
+  const ping = (args: string[]) => host.exec('ping', ['-n', '-q', ...args, DEVICE_IP], { timeoutMs: 30_000 })
+  const rows = () => page.locator('[role="row"][data-index]')
+
+  beforeAll(async () => {
+    requireNetns()
+    if (noChromium) throw new Error(noChromium)
+    work = mkdtempSync(join(tmpdir(), 'tunscope-ui-'))
+    host = await createNamespace('tsuih')
+    dev = await createNamespace('tsuid')
+    const socket = join(work, 'uart.sock')
+    device = await startUartDevice(dev, socket)
+    const server = host.spawn(process.execPath, [TUNSCOPE_BIN, 'serve', '--socket', socket, '--tun', 'tun0', '--port', '0', '--start'], {
+      env: { ...process.env, XDG_CONFIG_HOME: join(work, 'config') }
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      let err = ''
+      server.stdout!.on('data', (d: Buffer) => {
+        out += d.toString()
+        const line = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(out)
+        if (line) resolve(line[1]!)
+      })
+      server.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+      server.on('exit', (code) => reject(new Error(`tunscope serve exited with ${code}: ${err}`)))
+    })
+    // Chromium in the host namespace: a wrapper Playwright starts like the browser itself.
+    const wrapper = join(work, 'chromium-in-netns')
+    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${host.name} ${CHROMIUM} "$@"\n`)
+    chmodSync(wrapper, 0o755)
+    browser = await chromium.launch({
+      executablePath: wrapper,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+    })
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
+    page.setDefaultTimeout(10_000) // a missing element fails the test instead of hanging it
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
+    page.on('pageerror', (e) => consoleErrors.push(e.message))
+    await page.goto(url)
+    await page.getByTestId('uart-status').filter({ hasText: /connected/ }).waitFor({ timeout: 15_000 })
+    // The firmware ignores the UART for its first second.
+    await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
+    const started = dev.spawn(process.execPath, [NET_TOOL, 'http-server', '80'])
+    await new Promise<void>((resolve) => started.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()))
+  }, 90_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('lists pings within a second of the traffic, with the device learned in the status bar', async () => {
+    const r = await ping(['-c', '3', '-i', '0.2', '-W', '2'])
+    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/)
+    await expect.poll(() => page.locator('[data-col="info"]', { hasText: 'Echo (ping) reply' }).count(), { timeout: 1000 }).toBeGreaterThanOrEqual(3)
+    await expect.poll(() => page.locator('[data-col="info"]', { hasText: 'Echo (ping) request' }).count()).toBeGreaterThanOrEqual(3)
+    expect(await page.getByTestId('device-status').textContent()).toContain(`02:00:00:00:00:02 · ${DEVICE_IP}`)
+    expect(await page.getByTestId('tun-status').textContent()).toMatch(/tun0 192\.168\.100\.1\/24 · MTU 1486 · up/)
+  })
+
+  it('shows a ping\'s IPv4 tree with its checksum and the bytes of a selected field', async () => {
+    await page.locator('[role="row"][data-index]', { hasText: 'Echo (ping) request' }).first().click()
+    const details = page.getByTestId('details')
+    await expect.poll(() => details.textContent()).toMatch(/Internet Protocol Version 4/)
+    expect(await details.textContent()).toMatch(/Header Checksum: 0x[0-9a-f]{4} \[correct\]/)
+    expect(await details.textContent()).toMatch(/Internet Control Message Protocol/)
+    expect(await page.getByTestId('hexdump').textContent()).toMatch(/0000/)
+    await details.getByText(/Header Checksum: 0x[0-9a-f]{4} \[correct\]/).click()
+    // The checksum's two bytes are highlighted (in hex and ASCII).
+    await expect.poll(() => page.getByTestId('hexdump').locator('mark').first().textContent()).toMatch(/^[0-9a-f]{2} [0-9a-f]{2}$/)
+  })
+
+  it('shows TCP and HTTP frames, and the filter narrows the list', async () => {
+    const r = await host.exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${DEVICE_IP}/bytes/2000`], { timeoutMs: 20_000 })
+    expect(r.stdout).toBe('200')
+    await expect.poll(() => page.locator('[data-col="proto"]', { hasText: 'HTTP' }).count()).toBeGreaterThan(0)
+    const filter = page.getByTestId('filter')
+    await filter.fill('tcp.port == 80')
+    await expect.poll(async () => (await page.locator('[data-col="proto"]').allTextContents()).every((p) => p === 'TCP' || p === 'HTTP')).toBe(true)
+    expect(await page.locator('[data-col="info"]', { hasText: 'Echo' }).count()).toBe(0)
+    await filter.fill('icmp && dir == to-device')
+    await expect.poll(async () => (await page.locator('[data-col="dir"]').allTextContents()).every((d) => d === '→ device')).toBe(true)
+    await filter.fill('tcp.port == ')
+    await expect.poll(() => page.getByTestId('filter-error').textContent()).toBeTruthy()
+    expect(await filter.getAttribute('aria-invalid')).toBe('true')
+    await filter.fill('')
+  })
+
+  it('moves the chart and the counters, with the 115 200-baud limit drawn', async () => {
+    const before = await page.getByTestId('total-fromDevice').textContent()
+    await ping(['-c', '5', '-i', '0.2', '-W', '2'])
+    await expect.poll(() => page.getByTestId('total-fromDevice').textContent()).not.toBe(before)
+    expect(await page.getByTestId('rates').textContent()).toContain('11,520 B/s limit (115,200 baud)')
+    await expect.poll(() => page.getByTestId('rates').locator('path.recharts-curve').count()).toBeGreaterThanOrEqual(2)
+  })
+
+  it('counts junk on the wire under the right framing error, as a red row', async () => {
+    const injected = await device.injectJunk()
+    expect(injected).toBeGreaterThan(0)
+    // The decoder is back in step at the next plausible record.
+    await ping(['-c', '2', '-i', '0.2', '-W', '2'])
+    // The fixture's junk starts with a length over the 1500-byte limit.
+    await expect.poll(() => page.getByTestId('framing-tooLong').textContent()).toMatch(/[1-9]/)
+    await expect.poll(() => rows().filter({ hasText: 'Framing error' }).count()).toBeGreaterThan(0)
+    await page.getByTestId('framing-tooLong').getByRole('button').click()
+    await expect.poll(() => page.getByTestId('details').textContent()).toMatch(/framing error/i)
+  })
+
+  it('exports a pcapng that tshark reads, both directions and no malformed frames', async () => {
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Export pcapng' }).click()
+    const file = join(work, 'export.pcapng')
+    await (await download).saveAs(file)
+    const capture = tsharkFields(file, ['frame.p2p_dir', '_ws.col.Protocol', '_ws.malformed'])
+    expect(capture).toMatchObject({ status: 0, complaints: [] })
+    expect(capture.rows.length).toBeGreaterThan(10)
+    expect(capture.rows.filter((row) => row[2] !== '')).toEqual([])
+    expect(new Set(capture.rows.map((row) => row[0]))).toEqual(new Set(['0', '1'])) // received (from the device) and sent
+    expect(new Set(capture.rows.map((row) => row[1]))).toContain('ICMP')
+  })
+
+  it('saves a screenshot and logs no console errors', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    await page.getByTestId('filter').fill('')
+    await page.locator('[role="row"][data-index]', { hasText: 'Echo (ping) request' }).last().click()
+    await page.getByTestId('details').getByText(/Header Checksum: 0x[0-9a-f]{4} \[correct\]/).click()
+    await page.screenshot({ path: join(SCREENSHOTS, 'inspector.png') })
+    expect(consoleErrors).toEqual([])
+  })
+})
