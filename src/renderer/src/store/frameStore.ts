@@ -5,6 +5,8 @@
 import type { FrameRecord } from '../../../shared/frameBatch'
 import { classifyRecord, FrameFacts } from '../lib/frameFacts'
 
+const NOT_CLASSIFIED = 0xffff
+
 export class FrameStore {
   /** Bumped on every change, for React to notice. */
   version = 0
@@ -66,8 +68,7 @@ export class FrameStore {
     this.positions[slot] = this.written
     this.directions[slot] = r.direction
     this.errors[slot] = r.error
-    classifyRecord(this.arena, at, kept, r.direction, r.error, r.wireLength, this.facts)
-    this.protocolBits[slot] = this.facts.protocols
+    this.protocolBits[slot] = NOT_CLASSIFIED
     this.written += kept
     this.next++
     // Drop what the new frame pushed out: over capacity, or bytes overwritten.
@@ -106,9 +107,14 @@ export class FrameStore {
     return this.wireLengths[index % this.capacity]!
   }
 
-  /** Proto bits (lib/frameFacts) of the frame. */
+  /** Proto bits (lib/frameFacts) of the frame, worked out when first asked (only shown rows are). */
   protocols(index: number): number {
-    return this.protocolBits[index % this.capacity]!
+    const slot = index % this.capacity
+    if (this.protocolBits[slot] === NOT_CLASSIFIED) {
+      this.factsOf(index, this.facts)
+      this.protocolBits[slot] = this.facts.protocols
+    }
+    return this.protocolBits[slot]!
   }
 
   /** The raw wire record (UART length prefix included); a view, valid until the frame is dropped. */
