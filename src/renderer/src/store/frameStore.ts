@@ -8,8 +8,6 @@ import { classifyRecord, FrameFacts } from '../lib/frameFacts'
 const NOT_CLASSIFIED = 0xffff
 
 export class FrameStore {
-  /** Bumped on every change, for React to notice. */
-  version = 0
   private readonly seqs: Float64Array
   private readonly times: Float64Array
   private readonly wireLengths: Uint32Array
@@ -79,7 +77,6 @@ export class FrameStore {
 
   clear(): void {
     this.first = this.next
-    this.version++
   }
 
   has(index: number): boolean {

@@ -27,6 +27,7 @@ export class FrameView {
 
   /** The absolute store index shown at `row`. */
   indexAt(row: number): number {
+    this.forgetDropped()
     return this.match ? this.indices[this.start + row]! : this.store.firstIndex + row
   }
 
@@ -34,6 +35,7 @@ export class FrameView {
   rowOf(index: number): number {
     if (!this.store.has(index)) return -1
     if (!this.match) return index - this.store.firstIndex
+    this.forgetDropped()
     let lo = this.start
     let hi = this.end
     while (lo < hi) {
