@@ -13,6 +13,10 @@ export default class PlainSummaryReporter implements Reporter {
         else count.skipped++
       }
       if (module.state() === 'failed' && module.children.size === 0) count.failed++ // a file that failed to load
+      // A suite whose hook failed: its tests are reported skipped, so count the suite itself.
+      for (const suite of module.children.allSuites()) {
+        if (suite.state() === 'failed' && ![...suite.children.allTests()].some((t) => t.result().state === 'failed')) count.failed++
+      }
     }
     process.stdout.write(`\ntests: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped\n`)
   }
