@@ -15,7 +15,7 @@ import './frames.css'
 // Keep in step with frames.css (.frame-row, .frame-head heights).
 const ROW_HEIGHT = 22
 const HEADER_HEIGHT = 24
-const OVERSCAN = 12
+const OVERSCAN = 6
 // Several screens of rows: scrolling back and forth does not decode again.
 const SUMMARY_CACHE_ROWS = 2000
 
