@@ -136,4 +136,5 @@ console.log(`| renderer main thread CPU | ${(cpuShare * 100).toFixed(0)} % of on
 console.log(`| JS heap at start → after ${TRACE_SECONDS} s | ${heapStart.toFixed(0)} → ${heapEnd.toFixed(0)} MiB | bounded (store caps 200 000 frames / 64 MiB) |`)
 console.log(`| frames the pump sent / the page's ← device counter | ${pumped.frames.toLocaleString('en-US')} / ${shownTotal.toLocaleString('en-US')} | equal |`)
 console.log(`| rows listed, each second | ${rowsSeen.map((r) => r.replace(/ frames$/, '')).join(', ')} | |`)
-process.exitCode = longest <= LONG_TASK_MS && shownTotal === pumped.frames ? 0 : 1
+// The server and the pump's sink would keep running: exit, which kills them and removes the namespace.
+process.exit(longest <= LONG_TASK_MS && shownTotal === pumped.frames ? 0 : 1)
