@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 
 import type { Command } from 'commander'
 
+import { parseIntegerInRange } from '../engine/addresses.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
 import { findPackageFile } from '../engine/packageFile.js'
@@ -30,16 +31,14 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('tcp')) Object.assign(settings, { transport: 'tcp', tcp: flags.tcp })
   if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
   else if (given('listen')) settings.transport = 'listen'
-  const fields = { tun: 'tun', hostIp: 'hostIp', deviceIp: 'deviceIp', maxFrame: 'maxFrame', mtu: 'mtu', gwMac: 'gwMac', baud: 'baud' } as const
-  for (const [flag, field] of Object.entries(fields)) if (given(flag as keyof ServeFlags)) settings[field] = String(flags[flag as keyof BridgeFlags])
+  for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
   return settings
 }
 
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
   // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it).
   toBridgeOptions(flags, {}, false)
-  const port = /^\d+$/.test(flags.port) && Number(flags.port) <= 65535 ? Number(flags.port) : NaN
-  if (Number.isNaN(port)) throw new UserError(`--port "${flags.port}" is not a port number; use 1 to 65535, or 0 for any free port.`)
+  const port = parseIntegerInRange(flags.port, 0, 65535, '--port')
   const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))
   if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')
 

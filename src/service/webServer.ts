@@ -43,12 +43,9 @@ export interface RunningWebServer {
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const token = randomBytes(24).toString('base64url')
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_COMMAND_BYTES })
-  const server = createServer((request, response) => {
-    const origin = `${HOST}:${(server.address() as AddressInfo).port}`
-    void serve(request, response, { ...options, token, origin })
-  })
+  let origin = '' // HOST:PORT, known once listening
+  const server = createServer((request, response) => void serve(request, response, { ...options, token, origin }))
   server.on('upgrade', (request, socket, head) => {
-    const origin = `${HOST}:${(server.address() as AddressInfo).port}`
     const url = new URL(request.url ?? '/', `http://${origin}`)
     // A page from another origin may open a WebSocket to loopback: only ours may.
     const fromOurPage = request.headers.origin === `http://${origin}`
@@ -60,8 +57,9 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   })
   await listen(server, options.port)
   const port = (server.address() as AddressInfo).port
+  origin = `${HOST}:${port}`
   return {
-    url: `http://${HOST}:${port}/?token=${token}`,
+    url: `http://${origin}/?token=${token}`,
     port,
     close: () => new Promise<void>((resolve) => {
       for (const ws of sockets.clients) ws.terminate()
