@@ -1,9 +1,11 @@
 // The `tunscope` command.
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 
+import { DEMO_FAULTS } from '../shared/demoFaults.js'
 import { UserError } from '../engine/errors.js'
 import { runBridge } from './bridgeCommand.js'
 import { addBridgeOptions } from './bridgeOptions.js'
+import { runDemo } from './demoCommand.js'
 import { runServe } from './serveCommand.js'
 import { tunCreate, tunDelete } from './tunCommand.js'
 import { VERSION } from './version.js'
@@ -27,7 +29,19 @@ addBridgeOptions(program.command('bridge').description('bridge the UART socket t
 addBridgeOptions(program.command('serve').description('run the bridge with the inspector UI in a browser at 127.0.0.1 (the address is printed)'))
   .option('--port <number>', 'HTTP port on 127.0.0.1 (0: any free port)', '7780')
   .option('--start', 'start bridging at once (otherwise the page\'s Start button does)')
+  .option('--demo', 'bridge to the built-in demo device instead of QEMU (with --start: live traffic at once)')
   .action((flags, command: Command) => runServe(flags, command))
+
+program
+  .command('demo')
+  .description('run a simulated ESP32 on a UART socket, as QEMU would serve it (no QEMU needed); stop with Ctrl-C')
+  .option('--socket <path>', 'the UART socket to serve', 'temp/esp32-uart1.sock')
+  .option('--baud <rate>', 'pace the output like a real UART at this rate (0: unpaced)', '115200')
+  .option('--ip <address>', "the device's IPv4 address", '192.168.100.2')
+  .option('--gateway <address>', 'the gateway (the host) it sends telemetry to', '192.168.100.1')
+  .option('--fault <kinds>', `put these faults on the wire in turn while a bridge is connected, comma-separated: ${DEMO_FAULTS.join(', ')}`)
+  .option('--fault-every <seconds>', 'seconds between two faults', '10')
+  .action((flags) => runDemo(flags))
 
 const tun = program.command('tun').description('create or delete a persistent TUN device (run as root, once)')
 tun

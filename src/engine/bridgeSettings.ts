@@ -70,13 +70,22 @@ function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string, c
     if (!match) throw new UserError(`${name('--tcp')} "${flags.tcp}" is not HOST:PORT; write it like localhost:5555.`)
     return { kind: 'tcp-client', host: match[1] ?? match[2]!, port: parseIntegerInRange(match[3]!, 1, 65535, 'TCP port') }
   }
-  const path = resolve(flags.socket ?? DEFAULT_SOCKET)
+  const path = parseSocketPath(flags.socket, name('--socket'), checkSocketFolder)
+  return { kind: flags.listen ? 'unix-server' : 'unix-client', path }
+}
+
+/**
+ * A unix socket path (relative ones resolved against the current folder), checked
+ * for the kernel's length limit and, with `checkFolder`, for an existing folder.
+ */
+export function parseSocketPath(text: string | undefined, what: string, checkFolder = true): string {
+  const path = resolve(text ?? DEFAULT_SOCKET)
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
     throw new UserError(`The socket path ${path} is longer than the ${MAX_SOCKET_PATH} bytes a unix socket allows; use a shorter path.`)
   }
   const folder = dirname(path)
-  if (checkSocketFolder && (!existsSync(folder) || !statSync(folder).isDirectory())) {
-    throw new UserError(`The socket's folder ${folder} does not exist; create it or give QEMU and ${name('--socket')} a path in an existing folder.`)
+  if (checkFolder && (!existsSync(folder) || !statSync(folder).isDirectory())) {
+    throw new UserError(`The socket's folder ${folder} does not exist; create it or give QEMU and ${what} a path in an existing folder.`)
   }
-  return { kind: flags.listen ? 'unix-server' : 'unix-client', path }
+  return path
 }

@@ -4,6 +4,7 @@
 // network namespace, so an input that were wrongly accepted could not create a
 // TUN in the root namespace (and the namespace shows that nothing was created).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -93,6 +94,32 @@ describe('tunscope bridge refuses bad input', () => {
   })
 })
 
+describe('tunscope demo refuses bad input', () => {
+  const cases: Array<[string, () => string[], RegExp, RegExp]> = [
+    ['a socket in a missing folder', () => ['--socket', '/nonexistent-dir/x.sock'], /\/nonexistent-dir does not exist/, /create it|existing folder/],
+    ['--ip 1.2.3', () => ['--socket', socket, '--ip', '1.2.3'], /--ip "1\.2\.3" is not an IPv4 address/, /write it like 192\.168\.100\.2/],
+    ['--gateway equal to --ip', () => ['--socket', socket, '--gateway', '192.168.100.2'], /--ip and --gateway are both 192\.168\.100\.2/, /needs an address of its own/],
+    ['--baud fast', () => ['--socket', socket, '--baud', 'fast'], /--baud "fast" is out of range/, /whole number from 0 to/],
+    ['an unknown --fault', () => ['--socket', socket, '--fault', 'junk,meltdown'], /--fault "meltdown" is not a fault this device knows/, /choose from junk, badLength, oversize, burst/],
+    ['--fault-every 0', () => ['--socket', socket, '--fault', 'junk', '--fault-every', '0'], /--fault-every "0" is out of range/, /whole number from 1 to 3600/]
+  ]
+
+  it.each(cases)('%s', async (_what, args, wrong, todo) => {
+    expectRefused(await run(['demo', ...args()]), wrong, todo)
+  })
+
+  it('a socket path some other program listens on', async () => {
+    const other = join(tmpdir(), `tunscope-busy-${process.pid}.sock`)
+    const server = net.createServer().listen(other)
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      expectRefused(await runLocal(process.execPath, [TUNSCOPE_BIN, 'demo', '--socket', other], { cwd: work }), /Another program is already listening on .*busy/, /stop it or choose another --socket path/)
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe('tunscope tun refuses bad input', () => {
   it('tun create without --user: one line naming the option, exit 2', async () => {
     const r = await run(['tun', 'create', '--name', 'tsx0'])
@@ -133,7 +160,8 @@ describe('tunscope --help and --version', () => {
   })
 
   const helps: Array<[string[], string, string[]]> = [
-    [[], 'Usage: tunscope [options] [command]', ['--version', '--help', 'bridge', 'tun']],
+    [[], 'Usage: tunscope [options] [command]', ['--version', '--help', 'bridge', 'demo', 'serve', 'tun']],
+    [['demo'], 'Usage: tunscope demo [options]', ['--socket <path>', '--baud <rate>', '--ip <address>', '--gateway <address>', '--fault <kinds>', '--fault-every <seconds>', '--help']],
     [['bridge'], 'Usage: tunscope bridge [options]', ['--socket <path>', '--tcp <host:port>', '--listen', '--tun <name>', '--tap', '--host-ip <cidr>', '--device-ip <address>', '--max-frame <bytes>', '--mtu <bytes>', '--gw-mac <mac>', '--device-mac <mac>', '--baud <rate>', '--pcap <file>', '--json', '--quiet', '--help']],
     [['tun'], 'Usage: tunscope tun [options] [command]', ['create', 'delete', '--help']],
     [['tun', 'create'], 'Usage: tunscope tun create [options]', ['--user <login>', '--name <name>', '--tap', '--host-ip <cidr>', '--mtu <bytes>', '--help']],

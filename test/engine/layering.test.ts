@@ -20,11 +20,17 @@ function importsOf(file: string): string[] {
 }
 
 describe('layering', () => {
-  it('keeps Electron, React and the DOM out of the engine', () => {
-    const offending = sources('src/engine').flatMap((f) =>
+  it('keeps Electron, React and the DOM out of the engine and the demo device', () => {
+    const offending = [...sources('src/engine'), ...sources('src/demo')].flatMap((f) =>
       importsOf(f).filter((m) => /^(electron|react|react-dom|recharts)(\/|$)/.test(m)).map((m) => `${relative(root, f)} imports ${m}`)
     )
     expect(offending).toEqual([])
+  })
+
+  it('gives the demo device no way into the bridge engine: the engine never imports it', () => {
+    const offending = sources('src/engine').flatMap((f) => importsOf(f).filter((m) => m.includes('/demo/')).map((m) => `${relative(root, f)} imports ${m}`))
+    expect(offending).toEqual([])
+    for (const f of sources('src/engine')) expect(readFileSync(f, 'utf8'), relative(root, f)).not.toMatch(/\bdemo\b/i)
   })
 
   it('keeps Node out of the decoders, which the renderer shares', () => {

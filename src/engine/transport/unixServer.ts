@@ -1,14 +1,13 @@
 // Listens on a unix socket for a device that connects to us (QEMU with
 // `-serial unix:PATH` without `server`). One device at a time: a new
 // connection replaces the old one, as happens when QEMU restarts.
-import { lstatSync, unlinkSync } from 'node:fs'
-import net from 'node:net'
+import type net from 'node:net'
 
-import { UserError } from '../errors.js'
+import { listenOnUnixSocket, type UnixListener } from './unixListen.js'
 import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
 
 export class UnixServerTransport implements Transport {
-  private server: net.Server | null = null
+  private listener: UnixListener | null = null
   private socket: net.Socket | null = null
   private current: LinkState
 
@@ -30,28 +29,7 @@ export class UnixServerTransport implements Transport {
 
   start(): void {
     this.events.onState(this.current)
-    // A live listener on the path belongs to another program: never take its place.
-    const probe = net.connect(this.path)
-    probe.once('connect', () => {
-      probe.destroy()
-      this.events.onFatal(new UserError(`Another program is already listening on ${this.path}; stop it or choose another --socket path.`))
-    })
-    probe.once('error', () => this.listen())
-  }
-
-  private listen(): void {
-    try {
-      removeStaleSocket(this.path)
-    } catch (error) {
-      this.events.onFatal(error as Error)
-      return
-    }
-    const server = net.createServer((socket) => this.accept(socket))
-    server.on('error', (error: NodeJS.ErrnoException) => {
-      this.events.onFatal(new UserError(`Cannot listen on ${this.path} (${error.code}); check the folder's permissions or choose another --socket path.`))
-    })
-    server.listen(this.path)
-    this.server = server
+    this.listener = listenOnUnixSocket(this.path, (socket) => this.accept(socket), (error) => this.events.onFatal(error))
   }
 
   write(data: Uint8Array, onWritten?: () => void): boolean {
@@ -62,9 +40,8 @@ export class UnixServerTransport implements Transport {
 
   async stop(): Promise<void> {
     this.drop()
-    const server = this.server
-    this.server = null
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+    await this.listener?.close()
+    this.listener = null
     this.setState({ status: 'stopped' })
   }
 
@@ -94,16 +71,4 @@ export class UnixServerTransport implements Transport {
     this.current = { ...this.current, ...change }
     this.events.onState(this.current)
   }
-}
-
-/** Removes a socket left by an earlier run; refuses to touch anything that is not a socket. */
-function removeStaleSocket(path: string): void {
-  let stat
-  try {
-    stat = lstatSync(path)
-  } catch {
-    return
-  }
-  if (!stat.isSocket()) throw new UserError(`${path} exists and is not a socket; remove it or choose another --socket path.`)
-  unlinkSync(path)
 }

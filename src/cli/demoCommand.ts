@@ -1,0 +1,72 @@
+// `tunscope demo`: the simulated ESP32 on a UART socket, for trying Tunscope
+// (or testing a bridge) without QEMU. It runs until stopped (Ctrl-C).
+import { parseIntegerInRange, parseIpv4 } from '../engine/addresses.js'
+import { parseSocketPath } from '../engine/bridgeSettings.js'
+import { UserError } from '../engine/errors.js'
+import { DemoDevice } from '../demo/demoDevice.js'
+import { DEMO_FAULTS, FAULT_TEXT, isDemoFault, type DemoFault } from '../shared/demoFaults.js'
+
+export interface DemoCommandFlags {
+  socket?: string
+  baud: string
+  ip: string
+  gateway: string
+  fault?: string
+  faultEvery: string
+}
+
+export async function runDemo(flags: DemoCommandFlags): Promise<void> {
+  const socketPath = parseSocketPath(flags.socket, '--socket')
+  const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, '--baud')
+  const ip = parseIpv4(flags.ip, '--ip')
+  const gateway = parseIpv4(flags.gateway, '--gateway')
+  if (ip === gateway) throw new UserError(`--ip and --gateway are both ${ip}; the device needs an address of its own.`)
+  const faults = parseFaults(flags.fault)
+  const faultEveryMs = parseIntegerInRange(flags.faultEvery, 1, 3600, '--fault-every') * 1000
+
+  let faultTimer: NodeJS.Timeout | undefined
+  let fail: (error: Error) => void = () => {}
+  const fatal = new Promise<never>((_, reject) => (fail = reject))
+  const device: DemoDevice = new DemoDevice({
+    socketPath,
+    baud,
+    ip,
+    gateway,
+    onFatal: (error) => fail(error),
+    onLink(connected) {
+      console.error(connected ? 'bridge connected' : 'bridge disconnected; output is dropped until one connects again')
+      clearInterval(faultTimer)
+      // One fault at a time, in turn: back to back they would be one desync episode for the bridge.
+      let next = 0
+      if (connected && faults.length > 0) faultTimer = setInterval(() => device.inject(faults[next++ % faults.length]!), faultEveryMs)
+    }
+  })
+  await device.start()
+  console.error(`demo device ${ip} (${device.macText}) serving ${socketPath} at ${baud === 0 ? 'unpaced speed' : `${baud} baud`}; waiting for a bridge`)
+  if (faults.length > 0) console.error(`one fault every ${faultEveryMs / 1000} s while a bridge is connected, in turn: ${faults.map((f) => FAULT_TEXT[f].label.toLowerCase()).join(', ')}`)
+
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      resolve()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+  try {
+    await Promise.race([stopped, fatal])
+  } finally {
+    clearInterval(faultTimer)
+    await device.stop()
+  }
+  console.error(`demo device stopped: ${JSON.stringify(device.stats())}`)
+}
+
+function parseFaults(text: string | undefined): DemoFault[] {
+  if (text === undefined) return []
+  return text.split(',').map((name) => {
+    if (!isDemoFault(name)) throw new UserError(`--fault "${name}" is not a fault this device knows; choose from ${DEMO_FAULTS.join(', ')}.`)
+    return name
+  })
+}

@@ -1,0 +1,34 @@
+// Periodic UDP telemetry to the gateway, as firmware often sends: a small JSON
+// reading every 2 s to port 5000. Nobody need listen; the host then answers
+// "port unreachable", which the device ignores.
+import type { Clock, Timer } from '../stack/clock.js'
+import type { DeviceStack, UdpPeer } from '../stack/deviceStack.js'
+
+export const TELEMETRY_PORT = 5000
+export const TELEMETRY_EVERY_MS = 2000
+const encoder = new TextEncoder()
+
+export class Telemetry {
+  sent = 0
+  private timer: Timer | null = null
+
+  constructor(
+    private readonly stack: DeviceStack,
+    private readonly gateway: number,
+    private readonly clock: Clock,
+    private readonly reading: () => Record<string, number>
+  ) {}
+
+  start(): void {
+    this.timer = this.clock.after(TELEMETRY_EVERY_MS, () => {
+      const to: UdpPeer = { ip: this.gateway, port: TELEMETRY_PORT }
+      if (this.stack.sendUdp(to, TELEMETRY_PORT, encoder.encode(JSON.stringify({ seq: this.sent, ...this.reading() })))) this.sent++
+      this.start()
+    })
+  }
+
+  stop(): void {
+    this.timer?.cancel()
+    this.timer = null
+  }
+}

@@ -1,0 +1,181 @@
+// The demo device: a simulated ESP32 that serves its UART on a unix socket as
+// QEMU does and keeps the firmware's wire rules (PRODUCT.md), with ARP, ICMP
+// echo, UDP and TCP echo, an HTTP server and periodic telemetry, its output
+// paced at the chosen baud. A bridge cannot tell it from QEMU.
+import { formatMacBytes, parseMac } from '../engine/addresses.js'
+import { serveEcho } from './apps/echo.js'
+import { serveHttp } from './apps/httpServer.js'
+import { Telemetry } from './apps/telemetry.js'
+import { statusPage } from './statusPage.js'
+import type { DemoFault } from '../shared/demoFaults.js'
+import { junkBytes, oversizeRecord, zeroLengthRecord } from './faults.js'
+import { systemClock, type Clock } from './stack/clock.js'
+import { DeviceStack } from './stack/deviceStack.js'
+import { ipv4FromText } from './stack/ipv4Address.js'
+import { UartReceiver } from './uart/uartReceiver.js'
+import { UartSocketServer } from './uart/uartSocketServer.js'
+import { UartTransmitter } from './uart/uartTransmitter.js'
+
+export const DEMO_MAC = '02:00:00:00:00:02'
+export const DEMO_GATEWAY_MAC = '02:00:00:00:00:01'
+/** The firmware's limit, Ethernet header included, both ways. */
+export const DEMO_MAX_FRAME = 1500
+const DISCARD_PORT = 9
+const BURST_MS = 3000
+/** At baud 0 a burst cannot fill a line; it sends this many frames instead. */
+const UNPACED_BURST_FRAMES = 2000
+const BURST_PAYLOAD = 1400
+
+export interface DemoDeviceOptions {
+  socketPath: string
+  /** 0: unpaced. */
+  baud: number
+  ip: string
+  gateway: string
+  clock?: Clock
+  /** Called with a sentence if serving the socket fails after start() resolved. */
+  onFatal(error: Error): void
+  /** A client connected or left. */
+  onLink?(connected: boolean): void
+}
+
+export interface DemoDeviceStats {
+  uptimeSeconds: number
+  connected: boolean
+  connections: number
+  uart: { framesIn: number; bytesIn: number; framesOut: number; bytesOut: number; badLengths: number; discardedBytes: number; txDropped: number }
+  stack: DeviceStack['counters']
+  tcp: DeviceStack['tcp']['stats']
+  httpRequests: number
+  telemetrySent: number
+  faultsInjected: number
+}
+
+export class DemoDevice {
+  private readonly clock: Clock
+  private readonly mac = parseMac(DEMO_MAC)
+  private readonly gatewayMac = parseMac(DEMO_GATEWAY_MAC)
+  private readonly server: UartSocketServer
+  private readonly receiver: UartReceiver
+  private readonly transmitter: UartTransmitter
+  private readonly stack: DeviceStack
+  private readonly telemetry: Telemetry
+  private readonly startedAt: number
+  private httpRequests = 0
+  private faultsInjected = 0
+  private burstLeft = 0
+  private burstUntil = 0
+
+  constructor(private readonly options: DemoDeviceOptions) {
+    const clock = (this.clock = options.clock ?? systemClock)
+    this.startedAt = clock.now()
+    this.transmitter = new UartTransmitter({
+      baud: options.baud,
+      clock,
+      write: (bytes) => this.server.write(bytes),
+      onReady: () => this.linkReady()
+    })
+    this.stack = new DeviceStack({
+      mac: this.mac,
+      ip: ipv4FromText(options.ip),
+      gatewayMac: this.gatewayMac,
+      maxFrame: DEMO_MAX_FRAME,
+      clock,
+      link: { sendFrame: (frame) => this.transmitter.sendFrame(frame), canSend: () => this.transmitter.canSend() }
+    })
+    this.receiver = new UartReceiver(DEMO_MAX_FRAME, clock, (frame) => this.stack.receive(frame))
+    this.server = new UartSocketServer(options.socketPath, {
+      onConnected: () => this.link(true),
+      onDisconnected: () => this.link(false),
+      onData: (bytes) => this.receiver.receive(bytes),
+      onDrain: () => this.transmitter.drained(),
+      onFatal: options.onFatal
+    })
+    serveEcho(this.stack)
+    serveHttp(this.stack, statusPage(() => this.stats(), options.ip), () => this.httpRequests++)
+    this.telemetry = new Telemetry(this.stack, ipv4FromText(options.gateway), clock, () => this.reading())
+  }
+
+  get socketPath(): string {
+    return this.server.path
+  }
+
+  /** Resolves once the socket is served; rejects with one sentence if it cannot be. */
+  async start(): Promise<void> {
+    await this.server.start()
+    this.telemetry.start()
+  }
+
+  async stop(): Promise<void> {
+    this.telemetry.stop()
+    this.stack.close()
+    this.transmitter.stop()
+    await this.server.stop()
+  }
+
+  /** Puts one fault on the wire (nothing while no client listens, as on a real line nobody would see it). */
+  inject(fault: DemoFault): void {
+    this.faultsInjected++
+    if (fault === 'junk') this.transmitter.sendRaw(junkBytes())
+    else if (fault === 'badLength') this.transmitter.sendRaw(zeroLengthRecord())
+    else if (fault === 'oversize') this.transmitter.sendRaw(oversizeRecord(this.mac, this.gatewayMac))
+    else this.startBurst()
+  }
+
+  stats(): DemoDeviceStats {
+    const rx = this.receiver.counters
+    const tx = this.transmitter.counters
+    return {
+      uptimeSeconds: Math.floor((this.clock.now() - this.startedAt) / 1000),
+      connected: this.server.connected,
+      connections: this.server.connections,
+      uart: { framesIn: rx.frames, bytesIn: rx.bytes, framesOut: tx.frames, bytesOut: tx.bytes, badLengths: rx.badLengths, discardedBytes: rx.discardedBytes, txDropped: tx.dropped },
+      stack: { ...this.stack.counters },
+      tcp: { ...this.stack.tcp.stats },
+      httpRequests: this.httpRequests,
+      telemetrySent: this.telemetry.sent,
+      faultsInjected: this.faultsInjected
+    }
+  }
+
+  get macText(): string {
+    return formatMacBytes(this.mac)
+  }
+
+  private link(connected: boolean): void {
+    this.transmitter.setConnected(connected)
+    this.options.onLink?.(connected)
+  }
+
+  private linkReady(): void {
+    this.continueBurst()
+    this.stack.linkReady()
+  }
+
+  private startBurst(): void {
+    this.burstLeft = this.options.baud > 0 ? Infinity : UNPACED_BURST_FRAMES
+    this.burstUntil = this.clock.now() + BURST_MS
+    this.continueBurst()
+  }
+
+  private continueBurst(): void {
+    const payload = new Uint8Array(BURST_PAYLOAD)
+    const to = { ip: ipv4FromText(this.options.gateway), port: DISCARD_PORT }
+    while (this.burstLeft > 0 && this.clock.now() < this.burstUntil && this.server.connected && this.transmitter.canSend()) {
+      this.stack.sendUdp(to, DISCARD_PORT, payload)
+      this.burstLeft--
+    }
+  }
+
+  /** A plausible sensor reading for the telemetry datagram. */
+  private reading(): Record<string, number> {
+    const uptime = (this.clock.now() - this.startedAt) / 1000
+    return {
+      uptime_s: Math.floor(uptime),
+      temp_c: Math.round((24 + 3 * Math.sin(uptime / 60)) * 10) / 10,
+      heap_free: 180_000 - ((this.stack.tcp.stats.active * 5_800) | 0),
+      rx_frames: this.receiver.counters.frames,
+      tx_frames: this.transmitter.counters.frames
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// The demo device's network interface and IP stack: Ethernet in and out of
+// the UART, ARP answered, IPv4 checked and handed to ICMP, UDP and TCP.
+// Everything it sends goes to the gateway's MAC, which the firmware knows
+// by a static ARP entry.
+import { arpReplyFor, ETHERTYPE_ARP } from './arp.js'
+import type { Clock } from './clock.js'
+import { echoReply, portUnreachable } from './icmp.js'
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER, readIpv4Packet, writeIpv4Header } from './ipv4Packet.js'
+import { TcpStack } from './tcp/tcpStack.js'
+import { buildUdp, readUdp, type UdpView } from './udp.js'
+
+const ETHERNET_HEADER = 14
+const ETHERTYPE_IPV4 = 0x0800
+
+export interface DeviceLink {
+  /** Queues a frame on the UART; false if it was dropped. */
+  sendFrame(frame: Uint8Array): boolean
+  /** Whether a full-size frame fits now without crowding the line. */
+  canSend(): boolean
+}
+
+export interface DeviceStackOptions {
+  mac: Uint8Array
+  ip: number
+  gatewayMac: Uint8Array
+  /** Largest frame the device sends or takes, Ethernet header included. */
+  maxFrame: number
+  clock: Clock
+  link: DeviceLink
+}
+
+export interface UdpPeer {
+  ip: number
+  port: number
+}
+
+export interface DeviceStackCounters {
+  arpReplies: number
+  echoReplies: number
+  udpIn: number
+  udpOut: number
+  portUnreachables: number
+  /** Frames not for this device, or not IPv4/ARP, or malformed, bad checksums, fragments. */
+  ignored: number
+  /** Packets the device would not send because the frame would exceed the max frame. */
+  tooBig: number
+}
+
+export class DeviceStack {
+  readonly counters: DeviceStackCounters = { arpReplies: 0, echoReplies: 0, udpIn: 0, udpOut: 0, portUnreachables: 0, ignored: 0, tooBig: 0 }
+  readonly tcp: TcpStack
+  private readonly udpPorts = new Map<number, (datagram: UdpView, from: UdpPeer) => void>()
+  private nextId = 1
+
+  constructor(private readonly o: DeviceStackOptions) {
+    this.tcp = new TcpStack({
+      localIp: o.ip,
+      clock: o.clock,
+      mss: o.maxFrame - ETHERNET_HEADER - IPV4_HEADER - 20,
+      output: { send: (remoteIp, segment) => this.sendIpv4(remoteIp, IPPROTO_TCP, segment), canSend: () => o.link.canSend() }
+    })
+  }
+
+  get ip(): number {
+    return this.o.ip
+  }
+
+  /** One Ethernet frame from the UART (valid only during the call). */
+  receive(frame: Uint8Array): void {
+    if (frame.length < ETHERNET_HEADER || !this.addressedToUs(frame)) return this.ignore()
+    const etherType = (frame[12]! << 8) | frame[13]!
+    if (etherType === ETHERTYPE_ARP) {
+      const reply = arpReplyFor(frame, this.o.mac, this.o.ip)
+      if (!reply) return this.ignore()
+      this.counters.arpReplies++
+      this.o.link.sendFrame(reply)
+      return
+    }
+    if (etherType !== ETHERTYPE_IPV4) return this.ignore()
+    const ip = readIpv4Packet(frame, ETHERNET_HEADER)
+    if (typeof ip === 'string' || ip.dst !== this.o.ip) return this.ignore()
+    const payload = frame.subarray(ip.payloadStart, ip.payloadEnd)
+    if (ip.protocol === IPPROTO_TCP) {
+      this.tcp.receive(ip.src, payload)
+      return
+    }
+    if (ip.protocol === IPPROTO_ICMP) {
+      const reply = echoReply(payload)
+      if (!reply) return this.ignore()
+      if (this.sendIpv4(ip.src, IPPROTO_ICMP, reply)) this.counters.echoReplies++
+      return
+    }
+    if (ip.protocol !== IPPROTO_UDP) return this.ignore()
+    const datagram = readUdp(payload, ip.src, ip.dst)
+    if (!datagram) return this.ignore()
+    this.counters.udpIn++
+    const handler = this.udpPorts.get(datagram.dstPort)
+    if (handler) handler(datagram, { ip: ip.src, port: datagram.srcPort })
+    else if (this.sendIpv4(ip.src, IPPROTO_ICMP, portUnreachable(frame, ip.headerStart, ip.payloadStart, ip.payloadEnd))) this.counters.portUnreachables++
+  }
+
+  bindUdp(port: number, handler: (datagram: UdpView, from: UdpPeer) => void): void {
+    this.udpPorts.set(port, handler)
+  }
+
+  sendUdp(to: UdpPeer, srcPort: number, payload: Uint8Array): boolean {
+    const sent = this.sendIpv4(to.ip, IPPROTO_UDP, buildUdp(this.o.ip, to.ip, srcPort, to.port, payload))
+    if (sent) this.counters.udpOut++
+    return sent
+  }
+
+  /** The UART has room again. */
+  linkReady(): void {
+    this.tcp.linkReady()
+  }
+
+  close(): void {
+    this.tcp.close()
+  }
+
+  /** Wraps `payload` in IPv4 and Ethernet towards the gateway; false if it was not sent. */
+  sendIpv4(dst: number, protocol: number, payload: Uint8Array): boolean {
+    const length = ETHERNET_HEADER + IPV4_HEADER + payload.length
+    if (length > this.o.maxFrame) {
+      this.counters.tooBig++
+      return false
+    }
+    const frame = new Uint8Array(length)
+    frame.set(this.o.gatewayMac, 0)
+    frame.set(this.o.mac, 6)
+    frame[12] = ETHERTYPE_IPV4 >> 8
+    frame[13] = ETHERTYPE_IPV4 & 0xff
+    writeIpv4Header(frame, ETHERNET_HEADER, this.o.ip, dst, protocol, this.nextId, payload.length)
+    this.nextId = (this.nextId + 1) & 0xffff
+    frame.set(payload, ETHERNET_HEADER + IPV4_HEADER)
+    return this.o.link.sendFrame(frame)
+  }
+
+  private addressedToUs(frame: Uint8Array): boolean {
+    let ours = true
+    let broadcast = true
+    for (let i = 0; i < 6; i++) {
+      ours &&= frame[i] === this.o.mac[i]
+      broadcast &&= frame[i] === 0xff
+    }
+    return ours || broadcast
+  }
+
+  private ignore(): void {
+    this.counters.ignored++
+  }
+}

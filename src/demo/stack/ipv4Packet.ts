@@ -1,0 +1,62 @@
+// IPv4 as the demo device speaks it: options accepted and skipped, fragments
+// refused (the firmware's lwIP is built without reassembly), packets built
+// with TTL 64 and a running identification.
+import { checksumOk, internetChecksum } from './checksum.js'
+import { readIpv4, writeIpv4 } from './ipv4Address.js'
+
+export { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../engine/decode/ip.js'
+export const IPV4_HEADER = 20
+
+export interface Ipv4View {
+  src: number
+  dst: number
+  protocol: number
+  /** Where the header starts in the frame, and the payload's range. */
+  headerStart: number
+  payloadStart: number
+  payloadEnd: number
+}
+
+export type Ipv4Refusal = 'malformed' | 'checksum' | 'fragment'
+
+/** Reads the IPv4 packet at `start`; a refusal when it is not one this stack takes. */
+export function readIpv4Packet(frame: Uint8Array, start: number): Ipv4View | Ipv4Refusal {
+  if (frame.length - start < IPV4_HEADER || frame[start]! >> 4 !== 4) return 'malformed'
+  const headerLength = (frame[start]! & 0x0f) * 4
+  const totalLength = (frame[start + 2]! << 8) | frame[start + 3]!
+  if (headerLength < IPV4_HEADER || totalLength < headerLength || start + totalLength > frame.length) return 'malformed'
+  if (!checksumOk(frame, start, start + headerLength)) return 'checksum'
+  const moreFragments = frame[start + 6]! & 0x20
+  const fragmentOffset = ((frame[start + 6]! & 0x1f) << 8) | frame[start + 7]!
+  if (moreFragments || fragmentOffset) return 'fragment'
+  return {
+    src: readIpv4(frame, start + 12),
+    dst: readIpv4(frame, start + 16),
+    protocol: frame[start + 9]!,
+    headerStart: start,
+    payloadStart: start + headerLength,
+    payloadEnd: start + totalLength
+  }
+}
+
+/** Writes a 20-byte IPv4 header at `start` for a payload of `payloadLength` bytes. */
+export function writeIpv4Header(frame: Uint8Array, start: number, src: number, dst: number, protocol: number, id: number, payloadLength: number): void {
+  const total = IPV4_HEADER + payloadLength
+  frame[start] = 0x45
+  frame[start + 1] = 0
+  frame[start + 2] = total >> 8
+  frame[start + 3] = total & 0xff
+  frame[start + 4] = (id >> 8) & 0xff
+  frame[start + 5] = id & 0xff
+  frame[start + 6] = 0
+  frame[start + 7] = 0
+  frame[start + 8] = 64
+  frame[start + 9] = protocol
+  frame[start + 10] = 0
+  frame[start + 11] = 0
+  writeIpv4(frame, start + 12, src)
+  writeIpv4(frame, start + 16, dst)
+  const sum = internetChecksum(frame, start, start + IPV4_HEADER)
+  frame[start + 10] = sum >> 8
+  frame[start + 11] = sum & 0xff
+}

@@ -1,0 +1,136 @@
+// The device's UART transmit side: a bounded transmit buffer drained at the
+// line rate (8N1: 10 bits per byte, so 115 200 baud carries 11 520 bytes/s),
+// or as fast as the socket takes it at baud 0. Frames that do not fit are
+// dropped and counted, as a full lwIP netif queue would.
+import type { Clock, Timer } from '../stack/clock.js'
+import { ByteRing } from '../byteRing.js'
+
+const LENGTH_PREFIX = 2
+/** Paced output is written in slices about this far apart. */
+const TICK_MS = 10
+/** Bytes of transmit buffer (about 1.4 s of line at 115 200 baud). */
+const QUEUE_BYTES = 16 * 1024
+/** TCP holds new data while more than this is queued, so the buffer leaves room for replies. */
+const READY_BELOW = 4 * 1024
+
+export interface UartTransmitterCounters {
+  frames: number
+  bytes: number
+  /** Frames dropped because the transmit buffer was full. */
+  dropped: number
+  /** Bytes that went nowhere because no client was connected (QEMU drops them). */
+  unheard: number
+}
+
+export interface UartTransmitterOptions {
+  baud: number
+  clock: Clock
+  /** Writes to the connected client; false when the socket's own buffer is full (call drained() later). */
+  write(bytes: Uint8Array): boolean
+  /** Room came back after canSend() said no. */
+  onReady(): void
+}
+
+export class UartTransmitter {
+  readonly counters: UartTransmitterCounters = { frames: 0, bytes: 0, dropped: 0, unheard: 0 }
+  private readonly queue = new ByteRing(QUEUE_BYTES)
+  private readonly bytesPerMs: number
+  private readonly prefix = new Uint8Array(LENGTH_PREFIX)
+  private timer: Timer | null = null
+  private lastTick = 0
+  private credit = 0
+  private connected = false
+  private socketFull = false
+  private someoneWaiting = false
+
+  constructor(private readonly options: UartTransmitterOptions) {
+    this.bytesPerMs = options.baud / 10 / 1000
+  }
+
+  /** A client connected (true) or went away (false: what is queued is lost, the next client starts on a record). */
+  setConnected(connected: boolean): void {
+    this.connected = connected
+    this.socketFull = false
+    this.counters.unheard += this.queue.length
+    this.queue.clear()
+    this.notifyIfReady()
+  }
+
+  /** Whether a full-size frame can be queued now without crowding out replies. */
+  canSend(): boolean {
+    const ready = this.queue.length < READY_BELOW && !this.socketFull
+    if (!ready) this.someoneWaiting = true
+    return ready
+  }
+
+  /** Queues one frame as a record; false if it was dropped. */
+  sendFrame(frame: Uint8Array): boolean {
+    if (!this.connected) {
+      this.counters.unheard += LENGTH_PREFIX + frame.length
+      return true // the firmware sent it; QEMU threw it away
+    }
+    if (this.queue.free < LENGTH_PREFIX + frame.length) {
+      this.counters.dropped++
+      return false
+    }
+    this.prefix[0] = frame.length >> 8
+    this.prefix[1] = frame.length & 0xff
+    this.queue.push(this.prefix)
+    this.queue.push(frame)
+    this.counters.frames++
+    this.counters.bytes += LENGTH_PREFIX + frame.length
+    this.schedule()
+    return true
+  }
+
+  /** Queues bytes that are not a record (fault injection); false if they do not fit. */
+  sendRaw(bytes: Uint8Array): boolean {
+    if (!this.connected || !this.queue.push(bytes)) return false
+    this.schedule()
+    return true
+  }
+
+  /** The socket took what it had buffered. */
+  drained(): void {
+    this.socketFull = false
+    this.schedule()
+  }
+
+  stop(): void {
+    this.timer?.cancel()
+    this.timer = null
+    this.queue.clear()
+  }
+
+  private schedule(): void {
+    if (this.timer || this.socketFull || this.queue.length === 0) return
+    const now = this.options.clock.now()
+    if (this.credit === 0) this.lastTick = now // the line was idle: no saved-up credit
+    this.timer = this.options.clock.after(this.bytesPerMs > 0 ? TICK_MS : 0, () => this.pump())
+  }
+
+  private pump(): void {
+    this.timer = null
+    let allowed = this.queue.length
+    if (this.bytesPerMs > 0) {
+      const now = this.options.clock.now()
+      this.credit += (now - this.lastTick) * this.bytesPerMs
+      this.lastTick = now
+      allowed = Math.min(allowed, Math.floor(this.credit))
+    }
+    if (allowed > 0) {
+      const chunk = this.queue.take(allowed)
+      if (this.bytesPerMs > 0) this.credit -= chunk.length
+      this.socketFull = !this.options.write(chunk)
+    }
+    if (this.queue.length === 0) this.credit = 0
+    this.notifyIfReady()
+    this.schedule()
+  }
+
+  private notifyIfReady(): void {
+    if (!this.someoneWaiting || this.queue.length >= READY_BELOW || this.socketFull) return
+    this.someoneWaiting = false
+    this.options.onReady()
+  }
+}
