@@ -17,6 +17,7 @@ import { VERSION } from './version.js'
 export interface ServeFlags extends BridgeFlags {
   port: string
   start?: boolean
+  demo?: boolean
 }
 
 /** Where settings are remembered between runs (shared with nothing else). */
@@ -31,6 +32,7 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('tcp')) Object.assign(settings, { transport: 'tcp', tcp: flags.tcp })
   if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
   else if (given('listen')) settings.transport = 'listen'
+  if (given('demo')) settings.transport = 'demo'
   for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
   return settings
 }

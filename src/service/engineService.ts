@@ -2,11 +2,13 @@
 // settings (remembered in a file), a capture ring for the whole session, and
 // any number of UI clients fed status, stats and frame batches. Hosted by the
 // Electron engine process and by `tunscope serve` alike.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { userInfo } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir, userInfo } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 
+import { DemoDevice } from '../demo/demoDevice.js'
+import { HostTraffic } from '../demo/hostTraffic.js'
 import { Bridge, type BridgeStats } from '../engine/bridge.js'
 import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
 import { CaptureRing } from '../engine/capture/ring.js'
@@ -51,9 +53,17 @@ interface Attached {
   feed: FrameFeed
 }
 
+/** The built-in demo device and the host traffic that keeps it busy, while transport 'demo' runs. */
+interface RunningDemo {
+  device: DemoDevice
+  traffic: HostTraffic
+}
+
 export class EngineService {
   private settings: BridgeSettings
   private bridge: Bridge | null = null
+  private demo: RunningDemo | null = null
+  private firstRun: boolean
   private tun: TunSnapshot | null = null
   private problem: StartProblem | null = null
   /** The last bridge's final counters, shown until the next start. */
@@ -66,6 +76,7 @@ export class EngineService {
   private queue: Promise<void> = Promise.resolve()
 
   constructor(private readonly options: EngineServiceOptions) {
+    this.firstRun = options.settingsFile !== null && !existsSync(options.settingsFile)
     this.settings = { ...DEFAULT_SETTINGS, ...this.remembered(), ...options.settings }
     this.feedTimer = setInterval(() => this.feed(), FEED_EVERY_MS)
     this.statsTimer = setInterval(() => this.broadcastStats(), STATS_EVERY_MS)
@@ -83,7 +94,7 @@ export class EngineService {
   attach(client: UiClient): () => void {
     const attached: Attached = { client, feed: new FrameFeed(client, this.ring) }
     this.clients.add(attached)
-    client.sendMessage({ type: 'hello', version: PROTOCOL_VERSION, timeOrigin: performance.timeOrigin, status: this.status() })
+    client.sendMessage({ type: 'hello', version: PROTOCOL_VERSION, timeOrigin: performance.timeOrigin, status: this.status(), firstRun: this.firstRun })
     client.sendMessage(this.stats(attached, this.bridge?.stats()))
     return () => this.clients.delete(attached)
   }
@@ -115,50 +126,81 @@ export class EngineService {
   private async run(command: UiCommand): Promise<void> {
     if (command.type === 'saveSettings') {
       this.remember(command.settings)
+    } else if (command.type === 'demoFault') {
+      this.demo?.device.inject(command.fault)
+      return
     } else if (command.type === 'stop') {
       await this.stopBridge()
     } else {
       await this.stopBridge()
       this.remember(command.settings)
-      this.startBridge()
+      await this.startBridge()
     }
     this.broadcast(this.status())
   }
 
-  private startBridge(): void {
+  private async startBridge(): Promise<void> {
     this.problem = null
     let bridge: Bridge
     try {
-      bridge = new Bridge({ ...toBridgeOptions(this.flags(), FORM_NAMES), capture: this.ring })
+      const options = toBridgeOptions(this.flags(), FORM_NAMES)
+      if (this.settings.transport === 'demo') await this.startDemo(options.baud, options.tun.hostIp.address)
+      bridge = new Bridge({ ...options, capture: this.ring })
       bridge.on('tun', (state) => (this.tun = tunSnapshot(state)))
       bridge.start()
     } catch (error) {
+      await this.stopDemo()
       if (!(error instanceof UserError)) throw error
       this.problem = { message: error.message, tunCommand: error instanceof TunPermissionError ? tunRequest(error) : null }
       return
     }
     this.bridge = bridge
+    this.demo?.traffic.start()
     bridge.on('link', () => this.broadcast(this.status()))
     bridge.on('device', () => this.broadcast(this.status()))
-    bridge.on('fatal', (error) => {
-      this.problem = { message: error.message, tunCommand: null }
-      void this.handle({ type: 'stop' })
+    bridge.on('fatal', (error) => this.failed(error))
+  }
+
+  /** The demo device serves a private socket that the bridge then reaches like any QEMU. */
+  private async startDemo(baud: number, gateway: string): Promise<void> {
+    const device = new DemoDevice({
+      socketPath: demoSocketPath(),
+      baud,
+      ip: this.settings.deviceIp,
+      gateway,
+      onFatal: (error) => this.failed(error)
     })
+    this.demo = { device, traffic: new HostTraffic(this.settings.deviceIp) }
+    await device.start()
+  }
+
+  private failed(error: Error): void {
+    this.problem = { message: error.message, tunCommand: null }
+    void this.handle({ type: 'stop' })
   }
 
   private async stopBridge(): Promise<void> {
     const bridge = this.bridge
-    if (!bridge) return
     this.bridge = null
-    await bridge.stop()
-    this.finalCounters = bridge.stats().counters
-    this.broadcastStats(undefined, true)
+    if (bridge) {
+      await bridge.stop()
+      this.finalCounters = bridge.stats().counters
+      this.broadcastStats(undefined, true)
+    }
+    await this.stopDemo()
+  }
+
+  private async stopDemo(): Promise<void> {
+    const demo = this.demo
+    this.demo = null
+    demo?.traffic.stop()
+    await demo?.device.stop()
   }
 
   private flags(): Parameters<typeof toBridgeOptions>[0] {
     const s = this.settings
     return {
-      socket: s.transport === 'tcp' ? undefined : resolve(this.options.baseDir, s.socket),
+      socket: s.transport === 'tcp' ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
       tcp: s.transport === 'tcp' ? s.tcp : undefined,
       listen: s.transport === 'listen',
       tun: s.tun,
@@ -186,7 +228,8 @@ export class EngineService {
       link: stats ? { ...stats.link } : null,
       tun: this.tun,
       device: stats ? { ...stats.device } : { mac: null, ipv4: null },
-      problem: this.problem
+      problem: this.problem,
+      demo: this.demo && { socket: this.demo.device.socketPath, traffic: { rounds: this.demo.traffic.rounds, answered: this.demo.traffic.answered } }
     }
   }
 
@@ -233,6 +276,7 @@ export class EngineService {
 
   private remember(settings: BridgeSettings): void {
     this.settings = settings
+    this.firstRun = false
     const file = this.options.settingsFile
     if (!file) return
     try {
@@ -258,4 +302,9 @@ function tunRequest(error: TunPermissionError): StartProblem['tunCommand'] {
     tap: plan.kind === 'tap',
     commandLine: tunCreateCommand(plan)
   }
+}
+
+/** A socket of this process's own for the demo device, where only this user looks. */
+function demoSocketPath(): string {
+  return join(process.env.XDG_RUNTIME_DIR ?? tmpdir(), `tunscope-demo-${process.pid}.sock`)
 }

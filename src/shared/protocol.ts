@@ -3,13 +3,14 @@
 // binary frame batch (frameBatch.ts). Neither Node nor the DOM is used here:
 // both sides import this file.
 import type { CountersSnapshot } from '../engine/counters'
+import { isDemoFault, type DemoFault } from './demoFaults'
 
 export const PROTOCOL_VERSION = 1
 
 /** The bridge settings as the settings form holds them (strings, as typed). */
 export interface BridgeSettings {
-  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server. */
-  transport: 'unix' | 'listen' | 'tcp'
+  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; demo: the built-in demo device. */
+  transport: 'unix' | 'listen' | 'tcp' | 'demo'
   socket: string
   /** HOST:PORT for transport 'tcp'. */
   tcp: string
@@ -70,6 +71,15 @@ export interface StatusMessage {
   tun: TunSnapshot | null
   device: DeviceSnapshot
   problem: StartProblem | null
+  /** The built-in demo device while it runs (transport 'demo'). */
+  demo: DemoStatus | null
+}
+
+export interface DemoStatus {
+  /** The private UART socket the demo device serves and the bridge connects to. */
+  socket: string
+  /** The host-side traffic (ping, HTTP GET, UDP echo every few seconds) that keeps the demo lively. */
+  traffic: { rounds: number; answered: number }
 }
 
 export interface DirectionRateSnapshot {
@@ -105,6 +115,8 @@ export interface HelloMessage {
   /** performance.timeOrigin of the engine host: frame times are ms after it. */
   timeOrigin: number
   status: StatusMessage
+  /** No settings were ever saved here: the UI offers its start screen. */
+  firstRun: boolean
 }
 
 /** Everything the engine host sends as JSON; frame batches travel as binary (frameBatch.ts). */
@@ -116,6 +128,8 @@ export type UiCommand =
   | { type: 'stop' }
   /** Remember settings without starting. */
   | { type: 'saveSettings'; settings: BridgeSettings }
+  /** Have the running demo device put a fault on the wire. */
+  | { type: 'demoFault'; fault: DemoFault }
 
 export const DEFAULT_SETTINGS: BridgeSettings = {
   transport: 'unix',
@@ -135,6 +149,7 @@ export function parseUiCommand(value: unknown): UiCommand | null {
   if (typeof value !== 'object' || value === null) return null
   const v = value as Record<string, unknown>
   if (v.type === 'stop') return { type: 'stop' }
+  if (v.type === 'demoFault') return isDemoFault(v.fault) ? { type: 'demoFault', fault: v.fault } : null
   if (v.type === 'start' || v.type === 'saveSettings') {
     const settings = parseSettings(v.settings)
     return settings ? { type: v.type, settings } : null
@@ -145,7 +160,7 @@ export function parseUiCommand(value: unknown): UiCommand | null {
 export function parseSettings(value: unknown): BridgeSettings | null {
   if (typeof value !== 'object' || value === null) return null
   const v = value as Record<string, unknown>
-  if (v.transport !== 'unix' && v.transport !== 'listen' && v.transport !== 'tcp') return null
+  if (v.transport !== 'unix' && v.transport !== 'listen' && v.transport !== 'tcp' && v.transport !== 'demo') return null
   const settings: BridgeSettings = { ...DEFAULT_SETTINGS, transport: v.transport }
   for (const key of ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const) {
     const field = v[key]

@@ -2,72 +2,41 @@
 // against `tunscope serve --start` in a host namespace, with the firmware-like
 // device in a second namespace. Chromium runs inside the host namespace too,
 // since the server listens on that namespace's loopback.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { NET_TOOL, TUNSCOPE_BIN } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { NET_TOOL } from '../helpers/bridgeProcess.js'
+import { openInspector, requireInspector, type InspectorPage, screenshotBothThemes, serveInspector, skipInspector } from '../helpers/inspectorPage.js'
+import { createNamespace, destroyAll, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
 import { tsharkFields } from '../capture/tshark.js'
 
 const DEVICE_IP = '192.168.100.2'
-const CHROMIUM = process.env.TUNSCOPE_CHROMIUM ?? '/usr/bin/chromium'
-/** Screenshots for people (README) land here. */
-const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
-const noChromium = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : undefined
-if (noChromium && !skipNetns && process.env.TUNSCOPE_REQUIRE_NETNS !== '1') console.warn(`inspector UI tests skipped: ${noChromium}`)
 
-describe.skipIf(skipNetns || (noChromium !== undefined && process.env.TUNSCOPE_REQUIRE_NETNS !== '1'))('the inspector in Chromium against tunscope serve', () => {
+describe.skipIf(skipInspector)('the inspector in Chromium against tunscope serve', () => {
   let host: Netns
   let dev: Netns
   let device: UartDevice
   let work: string
-  let browser: Browser
+  let ui: InspectorPage
   let page: Page
-  const consoleErrors: string[] = []
 
   const ping = (args: string[]) => host.exec('ping', ['-n', '-q', ...args, DEVICE_IP], { timeoutMs: 30_000 })
   const rows = () => page.locator('[role="row"][data-index]')
 
   beforeAll(async () => {
-    requireNetns()
-    if (noChromium) throw new Error(noChromium)
+    requireInspector()
     work = mkdtempSync(join(tmpdir(), 'tunscope-ui-'))
     host = await createNamespace('tsuih')
     dev = await createNamespace('tsuid')
     const socket = join(work, 'uart.sock')
     device = await startUartDevice(dev, socket)
-    const server = host.spawn(process.execPath, [TUNSCOPE_BIN, 'serve', '--socket', socket, '--tun', 'tun0', '--port', '0', '--start'], {
-      env: { ...process.env, XDG_CONFIG_HOME: join(work, 'config') }
-    })
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      let err = ''
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString()
-        const line = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(out)
-        if (line) resolve(line[1]!)
-      })
-      server.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-      server.on('exit', (code) => reject(new Error(`tunscope serve exited with ${code}: ${err}`)))
-    })
-    // Chromium in the host namespace: a wrapper Playwright starts like the browser itself.
-    const wrapper = join(work, 'chromium-in-netns')
-    writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${host.name} ${CHROMIUM} "$@"\n`)
-    chmodSync(wrapper, 0o755)
-    browser = await chromium.launch({
-      executablePath: wrapper,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    })
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
-    page.setDefaultTimeout(10_000) // a missing element fails the test instead of hanging it
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
-    page.on('pageerror', (e) => consoleErrors.push(e.message))
-    await page.goto(url)
+    const url = await serveInspector(host, ['--socket', socket, '--tun', 'tun0', '--port', '0', '--start'], join(work, 'config'))
+    ui = await openInspector(host, url, work)
+    page = ui.page
     await page.getByTestId('uart-status').filter({ hasText: /connected/ }).waitFor({ timeout: 15_000 })
     // The firmware ignores the UART for its first second.
     await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
@@ -76,7 +45,7 @@ describe.skipIf(skipNetns || (noChromium !== undefined && process.env.TUNSCOPE_R
   }, 90_000)
 
   afterAll(async () => {
-    await browser?.close()
+    await ui?.browser.close()
     await destroyAll()
     if (work) rmSync(work, { recursive: true, force: true })
   })
@@ -169,13 +138,10 @@ describe.skipIf(skipNetns || (noChromium !== undefined && process.env.TUNSCOPE_R
   })
 
   it('saves a screenshot and logs no console errors', async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
     await page.getByTestId('filter').fill('')
     await page.locator('[role="row"][data-index]', { hasText: 'Echo (ping) request' }).last().click()
     await page.getByTestId('details').getByText(/Header Checksum: 0x[0-9a-f]{4} \[correct\]/).click()
-    await page.screenshot({ path: join(SCREENSHOTS, 'inspector.png') })
-    await page.emulateMedia({ colorScheme: 'dark' })
-    await page.screenshot({ path: join(SCREENSHOTS, 'inspector-dark.png') })
-    expect(consoleErrors).toEqual([])
+    await screenshotBothThemes(page, 'inspector')
+    expect(ui.consoleErrors).toEqual([])
   })
 })

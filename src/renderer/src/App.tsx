@@ -1,7 +1,9 @@
 // The inspector window: status bar, the start problem if any, the frame list
 // with its filter, the selected frame's layers and bytes, rates and counters.
+// On a first run, a start screen takes the workspace's place until a choice.
 import { useCallback, useEffect, useMemo, useState } from 'react'
 
+import type { BridgeSettings } from '../../shared/protocol'
 import { compileFilter } from './lib/filter'
 import { useEngine } from './state/useEngine'
 import type { EngineConnection } from './transport/engineConnection'
@@ -11,6 +13,7 @@ import { FramePane } from './ui/FramePane'
 import { ProblemBanner } from './ui/ProblemBanner'
 import { RatesPanel } from './ui/RatesPanel'
 import { SettingsDialog } from './ui/SettingsDialog'
+import { StartScreen } from './ui/StartScreen'
 import { StatusBar } from './ui/StatusBar'
 import { Toolbar } from './ui/Toolbar'
 
@@ -22,6 +25,8 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
   const [follow, setFollow] = useState(true)
   const [editing, setEditing] = useState(false)
   const [exportNote, setExportNote] = useState<string | null>(null)
+  // Once closed (a choice or Skip), not offered again in this window.
+  const [startScreenClosed, setStartScreenClosed] = useState(false)
 
   const compiled = useMemo(() => compileFilter(filterText), [filterText])
   const filterError = compiled.ok ? null : compiled.message
@@ -36,14 +41,19 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
   // The running bridge's baud, else the one in the settings (before the first stats).
   const baud = engine.stats?.baud ?? (Number(status?.settings.baud) || 0)
   const selectedIndex = selected !== null && store.has(selected) ? selected : null
-  const start = (): void => {
-    if (status) engine.send({ type: 'start', settings: status.settings })
-  }
   const selectFrame = useCallback((index: number): void => {
     if (view.rowOf(index) < 0) setFilterText('') // the frame is filtered out: show everything
     setFollow(false)
     setSelected(index)
   }, [view])
+  const showStartScreen = engine.firstRun && !startScreenClosed && status !== null && !status.running
+  const startWith = (settings: BridgeSettings): void => {
+    setStartScreenClosed(true)
+    engine.send({ type: 'start', settings })
+  }
+  const start = (): void => {
+    if (status) startWith(status.settings)
+  }
   const exportCapture = async (): Promise<void> => {
     const result = await connection.exportPcapng()
     setExportNote(result.saved ? `Saved ${result.path}` : result.message)
@@ -53,7 +63,8 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
     <div className="app">
       <StatusBar connected={engine.connected} status={status} onStart={start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
       {status?.problem && <ProblemBanner problem={status.problem} onRetry={start} createTun={connection.createTun} />}
-      <main className="workspace">
+      {showStartScreen && <StartScreen settings={status.settings} onStart={startWith} onSkip={() => setStartScreenClosed(true)} chooseSocketPath={connection.chooseSocketPath} />}
+      <main className="workspace" hidden={showStartScreen}>
         <section className="frames">
           <Toolbar
             filterText={filterText}
@@ -66,6 +77,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
             follow={follow}
             onFollow={setFollow}
             onExport={() => void exportCapture()}
+            onDemoFault={status?.demo ? (fault) => engine.send({ type: 'demoFault', fault }) : undefined}
             rows={view.rows}
             held={store.size}
           />

@@ -22,6 +22,8 @@ export interface ErrorOccurrence {
 export interface EngineState {
   connected: boolean
   status: StatusMessage | null
+  /** The engine never had settings saved: the window offers its start screen. */
+  firstRun: boolean
   stats: StatsMessage | null
   history: StatsMessage[]
   timeOrigin: number
@@ -45,6 +47,7 @@ export function useEngine(connection: EngineConnection): EngineState {
   const view = useMemo(() => new FrameView(store), [store])
   const [connected, setConnected] = useState(false)
   const [status, setStatus] = useState<StatusMessage | null>(null)
+  const [firstRun, setFirstRun] = useState(false)
   const [stats, setStats] = useState<StatsMessage | null>(null)
   const [history, setHistory] = useState<StatsMessage[]>([])
   const [timeOrigin, setTimeOrigin] = useState(0)
@@ -71,6 +74,7 @@ export function useEngine(connection: EngineConnection): EngineState {
       if (message.type === 'hello') {
         setTimeOrigin(message.timeOrigin)
         setStatus(message.status)
+        setFirstRun(message.firstRun)
       } else if (message.type === 'status') {
         setStatus(message)
       } else if (message.type === 'stats') {
@@ -98,6 +102,7 @@ export function useEngine(connection: EngineConnection): EngineState {
   return {
     connected,
     status,
+    firstRun,
     stats,
     history,
     timeOrigin,

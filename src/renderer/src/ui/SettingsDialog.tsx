@@ -3,6 +3,7 @@
 import { useState } from 'react'
 
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../../shared/protocol'
+import { SocketPathInput } from './SocketPathInput'
 
 interface Props {
   settings: BridgeSettings
@@ -12,6 +13,13 @@ interface Props {
 }
 
 type TextField = Exclude<keyof BridgeSettings, 'transport'>
+
+const TRANSPORTS: [BridgeSettings['transport'], string][] = [
+  ['unix', "QEMU's unix socket (-serial unix:PATH,server)"],
+  ['listen', 'listen; QEMU connects (-serial unix:PATH)'],
+  ['tcp', "QEMU's TCP server (-serial tcp::PORT,server)"],
+  ['demo', 'Built-in demo device (a simulated ESP32, no QEMU)']
+]
 
 const FIELDS: { key: TextField; label: string; hint: string }[] = [
   { key: 'tun', label: 'TUN name', hint: 'tun0' },
@@ -38,23 +46,20 @@ export function SettingsDialog({ settings, onSave, onCancel, chooseSocketPath }:
         <h2>Settings</h2>
         <fieldset className="transport">
           <legend>Reach the device</legend>
-          {([['unix', "QEMU's unix socket (-serial unix:PATH,server)"], ['listen', 'listen; QEMU connects (-serial unix:PATH)'], ['tcp', "QEMU's TCP server (-serial tcp::PORT,server)"]] as const).map(([value, text]) => (
+          {TRANSPORTS.map(([value, text]) => (
             <label key={value} className="radio">
               <input type="radio" name="transport" value={value} checked={draft.transport === value} onChange={() => set('transport', value)} /> {text}
             </label>
           ))}
         </fieldset>
-        {draft.transport === 'tcp'
-          ? input('tcp', 'TCP address', 'localhost:5555')
-          : (
-              <label>
-                <span>Socket path</span>
-                <span className="with-button">
-                  <input name="socket" value={draft.socket} spellCheck={false} onChange={(e) => set('socket', e.target.value)} />
-                  {chooseSocketPath && <button type="button" onClick={() => void chooseSocketPath(draft.socket).then((path) => path && set('socket', path))}>Choose…</button>}
-                </span>
-              </label>
-            )}
+        {draft.transport === 'tcp' && input('tcp', 'TCP address', 'localhost:5555')}
+        {(draft.transport === 'unix' || draft.transport === 'listen') && (
+          <label>
+            <span>Socket path</span>
+            <SocketPathInput value={draft.socket} onChange={(path) => set('socket', path)} chooseSocketPath={chooseSocketPath} />
+          </label>
+        )}
+        {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the TUN below.</p>}
         {FIELDS.map((f) => input(f.key, f.label, f.hint))}
         <div className="buttons">
           <button type="button" onClick={() => setDraft(DEFAULT_SETTINGS)}>Defaults</button>

@@ -1,5 +1,5 @@
 // The top bar: where the UART is, the TUN, the device, and Start/Stop.
-import type { StatusMessage } from '../../../shared/protocol'
+import type { DemoStatus, StatusMessage } from '../../../shared/protocol'
 
 interface Props {
   connected: boolean
@@ -14,7 +14,14 @@ function linkText(status: StatusMessage): { text: string; tone: 'ok' | 'wait' | 
   if (!status.running || !link) return { text: 'stopped', tone: 'off' }
   if (link.status === 'connected') return { text: 'connected', tone: 'ok' }
   if (link.status === 'reconnecting') return { text: `reconnecting ${link.attempt}${link.detail ? ` (${link.detail})` : ''}`, tone: 'bad' }
-  return { text: `waiting for QEMU${link.detail ? ` (${link.detail})` : ''}`, tone: 'wait' }
+  return { text: `waiting for ${status.settings.transport === 'demo' ? 'the demo device' : 'QEMU'}${link.detail ? ` (${link.detail})` : ''}`, tone: 'wait' }
+}
+
+/** The demo's UART is a private socket nobody needs to see; how its host traffic fares is worth a glance. */
+function demoTitle(demo: DemoStatus | null): string {
+  if (!demo) return 'The built-in demo device'
+  const { rounds, answered } = demo.traffic
+  return `The built-in demo device, on ${demo.socket}\nHost traffic: ${rounds} rounds of ping, HTTP GET and UDP echo, ${answered} answers`
 }
 
 export function StatusBar({ connected, status, onStart, onStop, onSettings }: Props): React.JSX.Element {
@@ -28,14 +35,17 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
   }
   const link = linkText(status)
   const s = status.settings
+  const demo = s.transport === 'demo'
   const endpoint = status.link?.endpoint || (s.transport === 'tcp' ? s.tcp : s.socket)
   const tun = status.tun
   return (
     <header className="status-bar">
       <span className="brand">Tunscope</span>
-      <span className="status-item uart" data-testid="uart-status" title={endpoint}>
+      <span className="status-item uart" data-testid="uart-status" title={demo ? demoTitle(status.demo) : endpoint}>
         <span className={`dot ${link.tone}`} />
-        <span className="label">UART</span> <span className="value ellipsis">{endpoint}</span> <span className="muted">{link.text}</span>
+        <span className="label">UART</span>{' '}
+        {demo ? <span className="demo-name">Demo device</span> : <span className="value ellipsis">{endpoint}</span>}{' '}
+        <span className="muted">{link.text}</span>
       </span>
       <span className="status-item" data-testid="tun-status">
         <span className={`dot ${tun ? (tun.up ? 'ok' : 'bad') : 'off'}`} />

@@ -1,4 +1,8 @@
-// Above the frame list: the display filter, pause, clear, follow and export.
+// Above the frame list: the display filter, pause, clear, follow, export and,
+// while the demo device runs, its faults.
+import type { DemoFault } from '../../../shared/demoFaults'
+import { FaultMenu } from './FaultMenu'
+
 interface Props {
   filterText: string
   filterError: string | null
@@ -10,6 +14,8 @@ interface Props {
   follow: boolean
   onFollow(follow: boolean): void
   onExport(): void
+  /** Present while the demo device runs. */
+  onDemoFault?: (fault: DemoFault) => void
   rows: number
   held: number
 }
@@ -32,6 +38,7 @@ export function Toolbar(p: Props): React.JSX.Element {
       <button type="button" onClick={p.onClear}>Clear</button>
       <label className="check"><input type="checkbox" checked={p.follow} onChange={(e) => p.onFollow(e.target.checked)} /> Follow</label>
       <button type="button" onClick={p.onExport}>Export pcapng</button>
+      {p.onDemoFault && <FaultMenu onFault={p.onDemoFault} />}
       <span className="muted rows" data-testid="row-count">{p.rows.toLocaleString('en-US')}{p.rows !== p.held ? ` of ${p.held.toLocaleString('en-US')}` : ''} frames</span>
       {p.filterError && <span className="filter-error" role="status" data-testid="filter-error">{p.filterError}</span>}
     </div>

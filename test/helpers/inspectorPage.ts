@@ -1,0 +1,83 @@
+// The inspector UI in real Chromium (Debian's, driven by playwright-core)
+// against `tunscope serve` in a network namespace. Chromium runs inside that
+// namespace too, since the server listens on the namespace's loopback.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+import { TUNSCOPE_BIN } from './bridgeProcess.js'
+import { requireNetns, skipNetns, type Netns } from './netns.js'
+
+const CHROMIUM = process.env.TUNSCOPE_CHROMIUM ?? '/usr/bin/chromium'
+/** Screenshots for people (README) land here. */
+export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
+/** The size of every screenshot: what the layout is made for (styles.css). */
+const VIEWPORT = { width: 1280, height: 800 }
+
+const noChromium = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : undefined
+const required = process.env.TUNSCOPE_REQUIRE_NETNS === '1'
+if (noChromium && !skipNetns && !required) console.warn(`inspector UI tests skipped: ${noChromium}`)
+
+/** Skip the suite where namespaces or Chromium are missing (unless TUNSCOPE_REQUIRE_NETNS=1, see netns.ts). */
+export const skipInspector = skipNetns || (noChromium !== undefined && !required)
+
+/** The first line of the first hook: throws why the suite cannot run when it is required to. */
+export function requireInspector(): void {
+  requireNetns()
+  if (noChromium) throw new Error(noChromium)
+}
+
+/** Runs `tunscope serve <args>` in `ns` with its settings under `configHome`; resolves with the page's address. */
+export function serveInspector(ns: Netns, args: string[], configHome: string): Promise<string> {
+  const server = ns.spawn(process.execPath, [TUNSCOPE_BIN, 'serve', ...args], {
+    env: { ...process.env, XDG_CONFIG_HOME: configHome }
+  })
+  return new Promise<string>((resolve, reject) => {
+    let out = ''
+    let err = ''
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const line = /^(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m.exec(out)
+      if (line) resolve(line[1]!)
+    })
+    server.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+    server.on('exit', (code) => reject(new Error(`tunscope serve exited with ${code}: ${err}`)))
+  })
+}
+
+export interface InspectorPage {
+  browser: Browser
+  page: Page
+  /** Console errors and uncaught exceptions of the page, as they happen. */
+  consoleErrors: string[]
+}
+
+/** Chromium in `ns` (through a wrapper script in `work` that Playwright starts like the browser itself), on `url`. */
+export async function openInspector(ns: Netns, url: string, work: string): Promise<InspectorPage> {
+  const wrapper = join(work, 'chromium-in-netns')
+  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns.name} ${CHROMIUM} "$@"\n`)
+  chmodSync(wrapper, 0o755)
+  const browser = await chromium.launch({
+    executablePath: wrapper,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  const page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true })
+  page.setDefaultTimeout(10_000) // a missing element fails the test instead of hanging it
+  const consoleErrors: string[] = []
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
+  page.on('pageerror', (e) => consoleErrors.push(e.message))
+  await page.goto(url)
+  return { browser, page, consoleErrors }
+}
+
+/** The light and the dark screenshot of the page as it is, `<name>.png` and `<name>-dark.png` in SCREENSHOTS. */
+export async function screenshotBothThemes(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.emulateMedia({ colorScheme: 'light' })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+  await page.emulateMedia({ colorScheme: 'dark' })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`) })
+  await page.emulateMedia({ colorScheme: null })
+}
