@@ -2,7 +2,9 @@
 // namespace, or as the unprivileged user `nobody`), follow the UART wire
 // records a QEMU-like peer receives, and timestamp stderr lines.
 import { spawnSync, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { expect } from 'vitest'
@@ -82,15 +84,37 @@ export function asNobody(ns: Netns, tunNode: string): Netns {
   }
 }
 
-/** Why nobody cannot run the built CLI from this checkout, or undefined when it can. */
-export function nobodyCannotRunCli(): string | undefined {
-  if (!isRoot) return 'not root: cannot switch to nobody'
-  const r = spawnSync('setpriv', [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, '--clear-groups', process.execPath, TUNSCOPE_BIN, '--version'], {
+/** Why nobody cannot run the CLI at `bin`, or undefined when it can. */
+function nobodyCannotRun(bin: string): string | undefined {
+  const r = spawnSync('setpriv', [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, '--clear-groups', process.execPath, bin, '--version'], {
     encoding: 'utf8',
     timeout: 15_000
   })
   if (r.status === 0 && r.stdout.trim() === PACKAGE_VERSION) return undefined
-  return `nobody cannot run ${TUNSCOPE_BIN} from ${REPO_ROOT} (is the checkout readable by others?): ${r.error?.message ?? r.stderr.trim()}`
+  return `nobody cannot run ${bin}: ${r.error?.message ?? r.stderr.trim()}`
+}
+
+/** What the built CLI needs at run time, relative to the checkout. */
+const CLI_RUNTIME = ['package.json', 'bin/tunscope.mjs', 'out/cli', 'src/native/build/Release/tunscope_tun.node', 'node_modules/commander', 'node_modules/ws']
+
+/**
+ * The CLI as nobody can run it: this checkout's own when others may read it,
+ * else a world-readable copy of what it needs in a temporary folder (a fresh
+ * clone under a private folder is not readable by others).
+ */
+export function cliForNobody(): { bin: string; cleanup(): void } | { problem: string } {
+  if (!isRoot) return { problem: 'not root: cannot switch to nobody' }
+  if (nobodyCannotRun(TUNSCOPE_BIN) === undefined) return { bin: TUNSCOPE_BIN, cleanup: () => {} }
+  const copy = mkdtempSync(join(tmpdir(), 'tunscope-cli-'))
+  for (const path of CLI_RUNTIME) cpSync(join(REPO_ROOT, path), join(copy, path), { recursive: true })
+  spawnSync('chmod', ['-R', 'a+rX', copy])
+  const bin = join(copy, 'bin', 'tunscope.mjs')
+  const problem = nobodyCannotRun(bin)
+  if (problem) {
+    rmSync(copy, { recursive: true, force: true })
+    return { problem }
+  }
+  return { bin, cleanup: () => rmSync(copy, { recursive: true, force: true }) }
 }
 
 /** uid and effective capabilities of a running process, from /proc. */

@@ -13,15 +13,17 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
-import { asNobody, expectRefused, isRoot, lines, linkSnapshot, makeTunNode, nobodyCannotRunCli, NOBODY_UID, processCredentials, TUNSCOPE_BIN, tunscope, type LinkSnapshot } from './cliHelpers.js'
+import { createNamespace, destroyAll, netnsRequired, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { asNobody, expectRefused, lines, linkSnapshot, makeTunNode, cliForNobody, NOBODY_UID, processCredentials, TUNSCOPE_BIN, tunscope, type LinkSnapshot } from './cliHelpers.js'
 
 const DEVICE_IP = '192.168.100.2'
 const CREATE = ['tun', 'create', '--name', 'tsx0', '--user', 'nobody', '--host-ip', '192.168.100.1/24', '--mtu', '1486']
 
-// Decided once, before the suites: whether nobody can read this checkout at all.
-const nobodyProblem = skipNetns || !isRoot ? undefined : nobodyCannotRunCli()
-if (nobodyProblem) console.warn(`[tunHelper] skipping the unprivileged-bridge tests: ${nobodyProblem}`)
+// Decided once, before the suites: a CLI nobody can run (this checkout's, or a readable copy of it).
+const nobodyCli = skipNetns ? null : cliForNobody()
+const nobodyProblem = nobodyCli && 'problem' in nobodyCli ? nobodyCli.problem : undefined
+const nobodyBin = nobodyCli && 'bin' in nobodyCli ? nobodyCli.bin : TUNSCOPE_BIN
+if (nobodyProblem && !netnsRequired) console.warn(`[tunHelper] skipping the unprivileged-bridge tests: ${nobodyProblem}`)
 
 
 describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged bridge', () => {
@@ -35,7 +37,7 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
 
   const inHost = (args: string[]) => tunscope(args, { ns: host })
   /** `tunscope ARGS` as nobody inside the host namespace. */
-  const asNobodyRun = (args: string[], ns = nobody) => ns.exec(process.execPath, [TUNSCOPE_BIN, ...args], { timeoutMs: 15_000 })
+  const asNobodyRun = (args: string[], ns = nobody) => ns.exec(process.execPath, [nobodyBin, ...args], { timeoutMs: 15_000 })
 
   beforeAll(async () => {
     requireNetns()
@@ -60,6 +62,7 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
 
   afterAll(async () => {
     await destroyAll()
+    if (nobodyCli && 'cleanup' in nobodyCli) nobodyCli.cleanup()
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
@@ -89,14 +92,18 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
     expect(await linkSnapshot(host, 'tsx0')).toEqual(created)
   })
 
-  describe.skipIf(nobodyProblem !== undefined)('as nobody', () => {
+  describe.skipIf(nobodyProblem !== undefined && !netnsRequired)('as nobody', () => {
     let device: UartDevice
+
+    beforeAll(() => {
+      if (nobodyProblem) throw new Error(`the unprivileged-bridge tests are required (TUNSCOPE_REQUIRE_NETNS=1), but ${nobodyProblem}`)
+    })
 
     it('the bridge attaches to the TUN nobody owns without privileges and carries ping; SIGINT leaves the TUN as it was', async () => {
       const socket = join(sockets, 'uart.sock')
       device = await startUartDevice(dev, socket)
       chmodSync(socket, 0o666) // QEMU run by the user would own it; here root's fixture serves it
-      const bridge = startBridge(nobody, ['--socket', socket, '--tun', 'tsx0'])
+      const bridge = startBridge(nobody, ['--socket', socket, '--tun', 'tsx0'], nobodyBin)
       try {
         const up = await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 15_000, 'the UART link')
         expect(up.tun).toMatchObject({ name: 'tsx0', kind: 'tun', mtu: 1486, up: true, address: '192.168.100.1', prefixLength: 24 })

@@ -20,8 +20,9 @@ export interface BridgeProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; counters: CountersSnapshot | undefined }>
 }
 
-export function startBridge(netns: Netns, args: string[]): BridgeProcess {
-  const child = netns.spawn(process.execPath, [TUNSCOPE_BIN, 'bridge', '--json', ...args])
+/** `bin`: another copy of the CLI (e.g. one the unprivileged user can read). */
+export function startBridge(netns: Netns, args: string[], bin = TUNSCOPE_BIN): BridgeProcess {
+  const child = netns.spawn(process.execPath, [bin, 'bridge', '--json', ...args])
   let stdout = ''
   let stderr = ''
   let latest: BridgeStats | undefined
