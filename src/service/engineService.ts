@@ -94,7 +94,7 @@ export class EngineService {
   attach(client: UiClient): () => void {
     const attached: Attached = { client, feed: new FrameFeed(client, this.ring) }
     this.clients.add(attached)
-    client.sendMessage({ type: 'hello', version: PROTOCOL_VERSION, timeOrigin: performance.timeOrigin, status: this.status(), firstRun: this.firstRun })
+    client.sendMessage({ type: 'hello', version: PROTOCOL_VERSION, timeOrigin: performance.timeOrigin, status: this.status(), firstRun: this.firstRun, baseDir: this.options.baseDir })
     client.sendMessage(this.stats(attached, this.bridge?.stats()))
     return () => this.clients.delete(attached)
   }

@@ -117,6 +117,8 @@ export interface HelloMessage {
   status: StatusMessage
   /** No settings were ever saved here: the UI offers its start screen. */
   firstRun: boolean
+  /** The folder relative socket paths are resolved against (QEMU must be given the same file). */
+  baseDir: string
 }
 
 /** Everything the engine host sends as JSON; frame batches travel as binary (frameBatch.ts). */

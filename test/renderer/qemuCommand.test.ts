@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 
 import { describe, expect, it } from 'vitest'
 
-import { qemuCommandLine, shellQuote } from '../../src/renderer/src/lib/qemuCommand'
+import { absoluteSocketPath, qemuCommandLine, shellQuote } from '../../src/renderer/src/lib/qemuCommand'
 
 /** The words a POSIX shell makes of `line` (printed NUL-separated by printf). */
 function shellWords(line: string): string[] {
@@ -11,6 +11,14 @@ function shellWords(line: string): string[] {
   expect(r.status).toBe(0)
   return r.stdout.split('\0').slice(0, -1)
 }
+
+describe('absoluteSocketPath', () => {
+  it('puts a relative path under the engine\'s folder and leaves an absolute one alone', () => {
+    expect(absoluteSocketPath('/home/me/fw', 'temp/esp32-uart1.sock')).toBe('/home/me/fw/temp/esp32-uart1.sock')
+    expect(absoluteSocketPath('/home/me/fw/', './temp/u.sock')).toBe('/home/me/fw/temp/u.sock')
+    expect(absoluteSocketPath('/home/me', '/run/qemu/u.sock')).toBe('/run/qemu/u.sock')
+  })
+})
 
 describe('qemuCommandLine', () => {
   it('is the README\'s command for the default socket', () => {

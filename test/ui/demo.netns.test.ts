@@ -53,7 +53,8 @@ describe.skipIf(skipInspector)('the demo device from the start screen, in Chromi
     await page.getByRole('heading', { name: 'Connect to QEMU' }).waitFor()
     await page.getByRole('heading', { name: 'Run the demo device' }).waitFor()
     const command = page.getByTestId('qemu-command')
-    expect(await command.textContent()).toContain('-serial unix:temp/esp32-uart1.sock,server,nowait')
+    // The full path, as tunscope serve (started in this folder) will use it: QEMU may start anywhere.
+    expect(await command.textContent()).toContain(`-serial unix:${process.cwd()}/temp/esp32-uart1.sock,server,nowait`)
     const socket = page.getByLabel('Socket path')
     await socket.fill('/tmp/my dir/uart.sock')
     expect(await command.textContent()).toContain("-serial 'unix:/tmp/my dir/uart.sock,server,nowait'")

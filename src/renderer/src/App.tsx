@@ -63,7 +63,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
     <div className="app">
       <StatusBar connected={engine.connected} status={status} onStart={start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
       {status?.problem && <ProblemBanner problem={status.problem} onRetry={start} createTun={connection.createTun} />}
-      {showStartScreen && <StartScreen settings={status.settings} onStart={startWith} onSkip={() => setStartScreenClosed(true)} chooseSocketPath={connection.chooseSocketPath} />}
+      {showStartScreen && <StartScreen settings={status.settings} baseDir={engine.baseDir} onStart={startWith} onSkip={() => setStartScreenClosed(true)} chooseSocketPath={connection.chooseSocketPath} />}
       <main className="workspace" hidden={showStartScreen}>
         <section className="frames">
           <Toolbar

@@ -9,6 +9,12 @@ export function shellQuote(word: string): string {
   return SHELL_SAFE.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
 }
 
+/** `path` as the engine will use it: relative paths are under `baseDir`, so QEMU can be started from anywhere. */
+export function absoluteSocketPath(baseDir: string, path: string): string {
+  if (path.startsWith('/') || baseDir === '') return path
+  return `${baseDir.replace(/\/+$/, '')}/${path.replace(/^(\.\/)+/, '')}`
+}
+
 /**
  * QEMU for the ESP32 firmware with UART1 served on `socketPath` (QEMU listens,
  * the bridge connects), one option per line as in the README. QEMU's option

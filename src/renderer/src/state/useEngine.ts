@@ -24,6 +24,8 @@ export interface EngineState {
   status: StatusMessage | null
   /** The engine never had settings saved: the window offers its start screen. */
   firstRun: boolean
+  /** Where the engine resolves relative socket paths. */
+  baseDir: string
   stats: StatsMessage | null
   history: StatsMessage[]
   timeOrigin: number
@@ -48,6 +50,7 @@ export function useEngine(connection: EngineConnection): EngineState {
   const [connected, setConnected] = useState(false)
   const [status, setStatus] = useState<StatusMessage | null>(null)
   const [firstRun, setFirstRun] = useState(false)
+  const [baseDir, setBaseDir] = useState('')
   const [stats, setStats] = useState<StatsMessage | null>(null)
   const [history, setHistory] = useState<StatsMessage[]>([])
   const [timeOrigin, setTimeOrigin] = useState(0)
@@ -75,6 +78,7 @@ export function useEngine(connection: EngineConnection): EngineState {
         setTimeOrigin(message.timeOrigin)
         setStatus(message.status)
         setFirstRun(message.firstRun)
+        setBaseDir(message.baseDir)
       } else if (message.type === 'status') {
         setStatus(message)
       } else if (message.type === 'stats') {
@@ -103,6 +107,7 @@ export function useEngine(connection: EngineConnection): EngineState {
     connected,
     status,
     firstRun,
+    baseDir,
     stats,
     history,
     timeOrigin,

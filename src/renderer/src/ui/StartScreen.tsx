@@ -4,24 +4,26 @@
 import { useId, useState } from 'react'
 
 import type { BridgeSettings } from '../../../shared/protocol'
-import { qemuCommandLine } from '../lib/qemuCommand'
+import { absoluteSocketPath, qemuCommandLine } from '../lib/qemuCommand'
 import { CopyButton } from './CopyButton'
 import { SocketPathInput } from './SocketPathInput'
 
 interface Props {
   settings: BridgeSettings
+  /** Where relative socket paths live: the command line shows the full path, so QEMU can start from any folder. */
+  baseDir: string
   onStart(settings: BridgeSettings): void
   onSkip(): void
   chooseSocketPath?: (current: string) => Promise<string | null>
 }
 
-export function StartScreen({ settings, onStart, onSkip, chooseSocketPath }: Props): React.JSX.Element {
+export function StartScreen({ settings, baseDir, onStart, onSkip, chooseSocketPath }: Props): React.JSX.Element {
   return (
     <main className="start-screen" aria-labelledby="start-title">
       <h1 id="start-title">Where is your ESP32?</h1>
       <p className="muted">Tunscope bridges the device's UART Ethernet tunnel to a TUN on this machine and shows every frame.</p>
       <div className="start-choices">
-        <QemuChoice settings={settings} onStart={onStart} chooseSocketPath={chooseSocketPath} />
+        <QemuChoice settings={settings} baseDir={baseDir} onStart={onStart} chooseSocketPath={chooseSocketPath} />
         <DemoChoice settings={settings} onStart={onStart} />
       </div>
       <button type="button" className="link start-skip" onClick={onSkip}>Skip</button>
@@ -29,10 +31,10 @@ export function StartScreen({ settings, onStart, onSkip, chooseSocketPath }: Pro
   )
 }
 
-function QemuChoice({ settings, onStart, chooseSocketPath }: Omit<Props, 'onSkip'>): React.JSX.Element {
+function QemuChoice({ settings, baseDir, onStart, chooseSocketPath }: Omit<Props, 'onSkip'>): React.JSX.Element {
   const [socket, setSocket] = useState(settings.socket)
   const socketId = useId()
-  const command = qemuCommandLine(socket || 'PATH')
+  const command = qemuCommandLine(socket ? absoluteSocketPath(baseDir, socket) : 'PATH')
   return (
     <form
       className="start-card"
