@@ -65,9 +65,13 @@ export class DeviceStack {
     return this.o.ip
   }
 
-  /** One Ethernet frame from the UART (valid only during the call). */
+  /**
+   * One Ethernet frame from the UART (valid only during the call). The
+   * destination MAC is not checked: a UART has no MAC filter, and lwIP leaves
+   * that to the hardware, so the firmware takes whatever the host addressed.
+   */
   receive(frame: Uint8Array): void {
-    if (frame.length < ETHERNET_HEADER || !this.addressedToUs(frame)) return this.ignore()
+    if (frame.length < ETHERNET_HEADER) return this.ignore()
     const etherType = (frame[12]! << 8) | frame[13]!
     if (etherType === ETHERTYPE_ARP) {
       const reply = arpReplyFor(frame, this.o.mac, this.o.ip)
@@ -134,16 +138,6 @@ export class DeviceStack {
     this.nextId = (this.nextId + 1) & 0xffff
     frame.set(payload, ETHERNET_HEADER + IPV4_HEADER)
     return this.o.link.sendFrame(frame)
-  }
-
-  private addressedToUs(frame: Uint8Array): boolean {
-    let ours = true
-    let broadcast = true
-    for (let i = 0; i < 6; i++) {
-      ours &&= frame[i] === this.o.mac[i]
-      broadcast &&= frame[i] === 0xff
-    }
-    return ours || broadcast
   }
 
   private ignore(): void {
