@@ -2,18 +2,16 @@
 // the start screen, the built-in demo device's live traffic through the real
 // TUN, its faults in the inspector's counters, and no start screen once the
 // settings are saved. One namespace: the demo device runs inside the server.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { openInspector, requireInspector, screenshotBothThemes, SCREENSHOTS, serveInspector, skipInspector, type InspectorPage } from '../helpers/inspectorPage.js'
+import { openInspector, requireInspector, screenshotBothThemes, serveInspector, skipInspector, type InspectorPage } from '../helpers/inspectorPage.js'
 import { createNamespace, destroyAll, type Netns } from '../helpers/netns.js'
 
-const README_SCREENSHOT = fileURLToPath(new URL('../../docs/demo.png', import.meta.url))
 /** A framing error is counted when the next good record ends the hunt: the device's next frame (telemetry every 2 s), then the next stats. */
 const FAULT_SHOWN = { timeout: 6_000 }
 
@@ -149,7 +147,6 @@ describe.skipIf(skipInspector)('the demo device from the start screen, in Chromi
     await rows().filter({ hasText: /GET \/ HTTP\/1\.1/ }).last().click()
     await page.getByTestId('details').getByText(/Hypertext Transfer Protocol/).click()
     await screenshotBothThemes(page, 'demo')
-    copyFileSync(join(SCREENSHOTS, 'demo.png'), README_SCREENSHOT)
   })
 
   it('offers the demo device in Settings, without a socket path', async () => {
