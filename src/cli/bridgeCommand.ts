@@ -1,10 +1,10 @@
 // `tunscope bridge`: the headless bridge, with status output and optional
 // pcapng capture to a file or standard output.
-import { closeSync, createWriteStream, openSync, unlinkSync } from 'node:fs'
+import { closeSync, createWriteStream, fstatSync, openSync, unlinkSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 
 import { Bridge } from '../engine/bridge.js'
-import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
+import { PcapngWriter, type SyncFile } from '../engine/capture/pcapngWriter.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import { UserError } from '../engine/errors.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
@@ -47,13 +47,13 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     throw error
   }
   const pcap = pcapOut && capture
-    ? new PcapngWriter(capture, pcapOut.stream, {
+    ? new PcapngWriter(capture, pcapOut.output, {
         application: `tunscope ${VERSION}`,
         interfaceName: 'uart1',
         interfaceDescription: `ESP32 UART tunnel via ${bridge.stats().link.endpoint}`,
         onOverrun: (records) => (bridge.counters.drops.captureOverrun += records),
         onError: (error) => clearableStatus.write(`capture stopped: ${error.message}`),
-        reuseWrittenChunks: true // a file or standard output
+        reuseWrittenChunks: true // a pipe, socket or standard output
       })
     : null
   pcap?.start()
@@ -90,7 +90,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
 }
 
 interface CaptureOutput {
-  stream: Writable
+  output: Writable | SyncFile
   /** Removes a file that was created for a bridge that never started. */
   discard(): void
 }
@@ -98,7 +98,7 @@ interface CaptureOutput {
 function openCaptureOutput(path: string): CaptureOutput {
   if (path === '-') {
     if (process.stdout.isTTY) throw new UserError('--pcap - writes binary pcapng to standard output; pipe it (| wireshark -k -i -) or give a file name.')
-    return { stream: process.stdout, discard: () => {} }
+    return { output: process.stdout, discard: () => {} }
   }
   let fd: number
   try {
@@ -106,8 +106,11 @@ function openCaptureOutput(path: string): CaptureOutput {
   } catch (error) {
     throw new UserError(`Cannot write the capture to ${path} (${(error as NodeJS.ErrnoException).code}); check that its folder exists and is writable.`)
   }
+  // Files and /dev/null take synchronous writes straight from the ring; a named
+  // pipe must never block the data path, so it gets a stream.
+  const stat = fstatSync(fd)
   return {
-    stream: createWriteStream('', { fd }),
+    output: stat.isFile() || stat.isCharacterDevice() ? { fd } : createWriteStream('', { fd }),
     discard: () => {
       closeSync(fd)
       unlinkSync(path)

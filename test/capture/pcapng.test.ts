@@ -3,10 +3,11 @@
 // tshark, and tshark against the decoders. Plus the writer's behaviour when the
 // output is closed, fails, stalls or falls behind.
 import { spawn } from 'node:child_process'
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 import { CaptureRing, Direction, type DirectionCode } from '../../src/engine/capture/ring'
@@ -135,6 +136,8 @@ const JUNK = Uint8Array.from({ length: 40 }, (_, i) => (i === 0 ? 0x05 : i === 1
 const JUNK_WIRE_LENGTH = 1234
 
 let mainFile = ''
+/** The same capture written at the same time through a file descriptor (synchronous writes). */
+let mainFdFile = ''
 let mainLog: Appended[] = []
 let mainErrors: Error[] = []
 let mainOverruns: number[] = []
@@ -143,12 +146,16 @@ let mainParsed: PcapngFile
 /** Every fixture from the device and to the device, then one "too long" framing error. */
 async function writeMainCapture(): Promise<void> {
   mainFile = join(tempDir, 'fixtures.pcapng')
+  mainFdFile = join(tempDir, 'fixtures-fd.pcapng')
   const ring = new CaptureRing({ dataBytes: 1 << 20, maxRecords: 4096 })
-  const writer = new PcapngWriter(ring, createWriteStream(mainFile), writerOptions({
+  const report = writerOptions({
     onError: (e) => mainErrors.push(e),
     onOverrun: (n) => mainOverruns.push(n)
-  }))
+  })
+  const writer = new PcapngWriter(ring, createWriteStream(mainFile), report)
+  const fdWriter = new PcapngWriter(ring, { fd: openSync(mainFdFile, 'w') }, report)
   writer.start()
+  fdWriter.start()
   const t0 = performance.now()
   let k = 0
   for (const [name, frame] of FIXTURES) {
@@ -165,6 +172,7 @@ async function writeMainCapture(): Promise<void> {
   const seq = ring.append(time, Direction.fromDevice, FramingError.tooLong, JUNK, 0, JUNK.length, JUNK_WIRE_LENGTH)
   mainLog.push({ seq, time, direction: Direction.fromDevice, junk: JUNK, wireLength: JUNK_WIRE_LENGTH })
   await writer.close()
+  await fdWriter.close()
   mainParsed = parsePcapng(readFileSync(mainFile))
 }
 
@@ -181,6 +189,10 @@ describe('pcapng file from the ring (own reader)', () => {
   it('the writer reported no error and no overrun', () => {
     expect(mainErrors).toEqual([])
     expect(mainOverruns).toEqual([])
+  })
+
+  it('through a file descriptor (synchronous writes) the file is byte for byte the same', () => {
+    expect(readFileSync(mainFdFile).equals(readFileSync(mainFile))).toBe(true)
   })
 
   it('is a sequence of whole blocks: total length equal front and back, 32-bit aligned, nothing left over', () => {
@@ -604,6 +616,19 @@ describe('PcapngWriter: an output that fails', () => {
     expect(write).not.toHaveBeenCalled()
   })
 
+  it('a full disk (/dev/full, ENOSPC) through a file descriptor: onError once, then it stops without throwing; close() resolves', async () => {
+    const errors: Error[] = []
+    const ring = new CaptureRing({ dataBytes: 1 << 20, maxRecords: 4096 })
+    const writer = new PcapngWriter(ring, { fd: openSync('/dev/full', 'w') }, writerOptions({ onError: (e) => errors.push(e) }))
+    writer.start()
+    for (let i = 0; i < 5; i++) {
+      appendFrame(ring, performance.now(), Direction.fromDevice, fixtures.arpRequest)
+      expect(() => writer.drain()).not.toThrow()
+    }
+    await writer.close()
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC'])
+  })
+
   // out.end(cb) on a Writable destroyed without an error (stream.destroy(), or a
   // child's stdin once the child has exited) never calls cb and emits no 'error':
   // close() must not wait for it.
@@ -744,5 +769,85 @@ describe('PcapngWriter: an output that keeps chunks after their write callback',
     await writer.close()
     await ended
     expect(parsePcapng(Buffer.concat(chunks)).packets.map((p) => hex(p.data))).toEqual(written.map(hex))
+  })
+})
+
+// ------------------------------------------------------------------ any mix of records, drains and lapping
+
+describe('PcapngWriter: property', () => {
+  type Op =
+    | { kind: 'frame'; direction: DirectionCode; payload: number }
+    | { kind: 'junk'; length: number; lost: number }
+    | { kind: 'read' } // another reader (the UI's frame feed) looks at the ring
+    | { kind: 'drain' }
+
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 8, arbitrary: fc.record({ kind: fc.constant('frame' as const), direction: fc.constantFrom(Direction.fromDevice, Direction.toDevice), payload: fc.integer({ min: 0, max: 300 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('junk' as const), length: fc.integer({ min: 0, max: 80 }), lost: fc.integer({ min: 0, max: 5000 }) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'read' as const }) },
+    { weight: 2, arbitrary: fc.constant({ kind: 'drain' as const }) }
+  )
+
+  /** A 14-byte Ethernet header, the record's seq (4 bytes), then `payload` more bytes. */
+  function taggedFrame(seq: number, payload: number): Uint8Array {
+    const frame = new Uint8Array(18 + payload).fill(0x5a)
+    frame.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) // local experimental EtherType
+    new DataView(frame.buffer).setUint32(14, seq)
+    return frame
+  }
+
+  it('every record appended is written whole, in order, or counted as an overrun (stream and file descriptor alike)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 300, size: 'max' }), fc.boolean(), async (ops, throughFd) => {
+        // A small ring, so that it often laps the writer between drains.
+        const ring = new CaptureRing({ dataBytes: 2048, maxRecords: 12 })
+        const file = join(tempDir, 'property.pcapng')
+        const disk = new StalledDisk()
+        disk.release()
+        const overruns: number[] = []
+        const errors: Error[] = []
+        const writer = new PcapngWriter(ring, throughFd ? { fd: openSync(file, 'w') } : disk, writerOptions({ onOverrun: (n) => overruns.push(n), onError: (e) => errors.push(e) }))
+        writer.start()
+        const appended: { frame?: Uint8Array; lost?: number; direction: DirectionCode }[] = []
+        for (const op of ops) {
+          if (op.kind === 'frame') {
+            const frame = taggedFrame(ring.head, op.payload)
+            const record = uartRecord(frame)
+            ring.append(ring.head, op.direction, FramingError.none, record, 0, record.length)
+            appended.push({ frame, direction: op.direction })
+          } else if (op.kind === 'junk') {
+            ring.append(ring.head, Direction.fromDevice, FramingError.tooShort, JUNK, 0, Math.min(op.length, JUNK.length), op.lost)
+            appended.push({ lost: op.lost, direction: Direction.fromDevice })
+          } else if (op.kind === 'read') {
+            ring.read(ring.tail, ring.head, () => {})
+          } else {
+            writer.drain()
+          }
+        }
+        await writer.close()
+        expect(errors).toEqual([])
+        const parsed = parsePcapng(throughFd ? readFileSync(file) : disk.contents)
+        // Records are lost only as whole runs the writer skipped, and each is counted.
+        expect(parsed.packets.length + overruns.reduce((a, b) => a + b, 0)).toBe(appended.length)
+        // Each record's time is its seq, so the timestamp says which record a packet is.
+        let last = -1
+        for (const p of parsed.packets) {
+          const seq = Math.round(timestampUnits(p) / 1000 - performance.timeOrigin)
+          expect(seq).toBeGreaterThan(last)
+          last = seq
+          expect(timestampUnits(p)).toBe(Math.round(expectedMicros(seq)))
+          const want = appended[seq]!
+          expect(epbFlags(p)! & 3).toBe(want.direction === Direction.fromDevice ? EPB_DIRECTION_INBOUND : EPB_DIRECTION_OUTBOUND)
+          if (want.frame) {
+            expect(hex(p.data)).toBe(hex(want.frame))
+            expect(option(p.options, OPT_COMMENT)).toBeUndefined()
+          } else {
+            expect([p.capturedLength, p.originalLength]).toEqual([0, want.lost])
+            expect(optionText(p.options, OPT_COMMENT)).toMatch(/^UART framing error: /)
+          }
+        }
+      }),
+      { numRuns: 150 }
+    )
   })
 })

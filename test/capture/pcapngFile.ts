@@ -66,11 +66,16 @@ function u16(bytes: Uint8Array, at: number): number {
 
 /** Splits the file into blocks, checking total lengths front/back, 32-bit alignment and that nothing is left over. */
 export function splitBlocks(file: Uint8Array): PcapngBlock[] {
-  if (file.length % 4 !== 0) throw new Error(`file length ${file.length} is not a multiple of 4`)
   // Every file this project writes is little-endian; check before trusting any length.
   if (file.length < 12) throw new Error(`file too short for a section header: ${file.length} bytes`)
   const magic = Array.from(file.subarray(8, 12))
   if (magic.join(',') !== '77,60,43,26') throw new Error(`byte-order magic is ${magic.map((b) => b.toString(16)).join(' ')}, not 4d 3c 2b 1a (little-endian 0x1a2b3c4d)`)
+  return splitBlockRun(file)
+}
+
+/** Splits little-endian blocks laid back to back (a file, or part of one that starts at a block), with the same checks. */
+export function splitBlockRun(file: Uint8Array): PcapngBlock[] {
+  if (file.length % 4 !== 0) throw new Error(`length ${file.length} is not a multiple of 4`)
   const blocks: PcapngBlock[] = []
   let at = 0
   while (at < file.length) {

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CaptureRing, Direction, type CaptureRecordView, type DirectionCode } from '../../src/engine/capture/ring'
 import { FramingError } from '../../src/engine/counters'
+import { BLOCK_EPB, parseEnhancedPacket, splitBlockRun } from './pcapngFile'
 
 /** A record as a reader saw it, bytes copied out of the callback. */
 interface Seen {
@@ -63,7 +64,8 @@ describe('CaptureRing: append and read', () => {
   it('keeps every framing error code', () => {
     const ring = new CaptureRing({ dataBytes: 1024, maxRecords: 16 })
     const codes = Object.values(FramingError)
-    for (const code of codes) ring.append(1, Direction.fromDevice, code, Uint8Array.of(code), 0, 1)
+    // Two bytes: with code 0 (none) the record is a wire record, which starts with its length prefix.
+    for (const code of codes) ring.append(1, Direction.fromDevice, code, Uint8Array.of(0, code), 0, 2)
     expect(readAll(ring, 0).seen.map((r) => r.error)).toEqual(codes)
   })
 
@@ -226,7 +228,7 @@ describe('CaptureRing: properties', () => {
       fc.property(
         fc.integer({ min: 16, max: 256 }),
         fc.integer({ min: 1, max: 32 }),
-        fc.array(opArb, { minLength: 1, maxLength: 300 }),
+        fc.array(opArb, { minLength: 1, maxLength: 300, size: 'max' }),
         (dataBytes, maxRecords, ops) => {
           const ring = new CaptureRing({ dataBytes, maxRecords })
           const appended: { time: number; direction: DirectionCode; error: number; wireLength: number; bytes: Uint8Array }[] = []
@@ -258,12 +260,14 @@ describe('CaptureRing: properties', () => {
           }
           for (const op of ops) {
             if (op.kind === 'append') {
-              const bytes = recordBytes(appended.length, op.length)
+              // A wire record (error 0) has at least its 2-byte length prefix.
+              const length = op.error === 0 ? Math.max(2, op.length) : op.length
+              const bytes = recordBytes(appended.length, length)
               // A source buffer with unrelated bytes around the record.
-              const source = new Uint8Array(op.length + 7).fill(0xa5)
+              const source = new Uint8Array(length + 7).fill(0xa5)
               source.set(bytes, 3)
-              const wireLength = op.length + op.extraWire
-              const seq = ring.append(op.time, op.direction, op.error, source, 3, op.length, wireLength)
+              const wireLength = length + op.extraWire
+              const seq = ring.append(op.time, op.direction, op.error, source, 3, length, wireLength)
               expect(seq).toBe(appended.length)
               appended.push({ time: op.time, direction: op.direction, error: op.error, wireLength, bytes })
             } else {
@@ -302,7 +306,7 @@ describe('CaptureRing: properties', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 16, max: 128 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.tuple(fc.integer({ min: 2, max: 200 }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 120, size: 'max' }),
         (dataBytes, batches) => {
           const ring = new CaptureRing({ dataBytes, maxRecords: 64 })
           const lengths: number[] = []
@@ -350,5 +354,82 @@ describe('CaptureRing batch notifications', () => {
     ring.append(3, Direction.fromDevice, 0, new Uint8Array(10), 0, 10)
     ring.publish()
     expect(calls).toBe(1)
+  })
+})
+
+describe('CaptureRing: frame records as pcapng packet blocks (readBlocks)', () => {
+  /** A wire record: 2-byte big-endian frame length, then `frameLength` bytes that name the record. */
+  function wireRecord(seq: number, frameLength: number): Uint8Array {
+    const record = recordBytes(seq, 2 + frameLength)
+    record[0] = frameLength >> 8
+    record[1] = frameLength & 0xff
+    return record
+  }
+
+  /** Every stretch readBlocks hands out, as the packets in it (and where each stretch sat). */
+  function stretches(ring: CaptureRing, from: number): { packets: number[][][]; junk: number[]; next: number } {
+    const packets: number[][][] = []
+    const junk: number[] = []
+    const next = ring.readBlocks(from, ring.head, (data, start, end) => {
+      const stretch = data.slice(start, end)
+      packets.push(splitBlockRun(stretch).map((b) => {
+        expect(b.type).toBe(BLOCK_EPB)
+        return Array.from(parseEnhancedPacket(b).data)
+      }))
+    }, (r) => junk.push(r.seq))
+    return { packets, junk, next }
+  }
+
+  it('hands consecutive frame records out as one stretch of whole blocks, each holding the frame', () => {
+    const ring = new CaptureRing({ dataBytes: 4096, maxRecords: 64 })
+    const lengths = [60, 61, 62, 63, 64]
+    lengths.forEach((n, seq) => ring.append(seq, Direction.fromDevice, 0, wireRecord(seq, n), 0, n + 2))
+    const { packets, junk, next } = stretches(ring, 0)
+    expect(junk).toEqual([])
+    expect(next).toBe(5)
+    expect(packets).toEqual([lengths.map((n, seq) => Array.from(wireRecord(seq, n).subarray(2)))])
+  })
+
+  it('a framing-error record splits the stretches and goes to the junk callback in its place', () => {
+    const ring = new CaptureRing({ dataBytes: 4096, maxRecords: 64 })
+    ring.append(0, Direction.fromDevice, 0, wireRecord(0, 20), 0, 22)
+    ring.append(1, Direction.fromDevice, 0, wireRecord(1, 20), 0, 22)
+    ring.append(2, Direction.fromDevice, FramingError.tooLong, recordBytes(2, 9), 0, 9, 900)
+    ring.append(3, Direction.toDevice, 0, wireRecord(3, 20), 0, 22)
+    const order: string[] = []
+    ring.readBlocks(0, ring.head, (data, start, end) => order.push(`blocks ${splitBlockRun(data.slice(start, end)).length}`), (r) => order.push(`junk ${r.seq} ${r.wireLength} ${r.bytes.length}`))
+    expect(order).toEqual(['blocks 2', 'junk 2 900 9', 'blocks 1'])
+  })
+
+  it('where the stored bytes wrap, a stretch ends and the next one starts at the front', () => {
+    const ring = new CaptureRing({ dataBytes: 4096, maxRecords: 16 })
+    const frame = (seq: number): number[] => Array.from(wireRecord(seq, 14 + (seq % 50)).subarray(2))
+    const got: number[][] = []
+    let cursor = 0
+    let splitReads = 0
+    for (let seq = 0; seq < 300; seq++) {
+      ring.append(seq, Direction.fromDevice, 0, wireRecord(seq, 14 + (seq % 50)), 0, 16 + (seq % 50))
+      if (seq % 5 !== 4) continue
+      const read = stretches(ring, cursor)
+      if (read.packets.length > 1) splitReads++
+      got.push(...read.packets.flat())
+      cursor = read.next
+    }
+    expect(splitReads).toBeGreaterThan(0)
+    expect(got).toEqual(Array.from({ length: 300 }, (_, seq) => frame(seq)))
+  })
+
+  it('read() shows a frame record with its length prefix and leaves the packet block as it was', () => {
+    const ring = new CaptureRing({ dataBytes: 4096, maxRecords: 64 })
+    const record = wireRecord(7, 100)
+    ring.append(1, Direction.toDevice, 0, record, 0, record.length)
+    const before = stretches(ring, 0).packets
+    expect(readAll(ring, 0).seen[0]!.bytes).toEqual(Array.from(record))
+    expect(stretches(ring, 0).packets).toEqual(before)
+  })
+
+  it('refuses a frame record shorter than its length prefix', () => {
+    const ring = new CaptureRing({ dataBytes: 4096, maxRecords: 64 })
+    expect(() => ring.append(1, Direction.fromDevice, 0, Uint8Array.of(0), 0, 1)).toThrow(RangeError)
   })
 })

@@ -1,8 +1,6 @@
 // pcapng encoding (draft-ietf-opsawg-pcapng): one section header, one
 // Ethernet interface, and an Enhanced Packet Block per frame with the
 // direction in epb_flags and framing errors as packet comments.
-import { BufferPool } from '../bufferPool.js'
-
 const SHB = 0x0a0d0d0a
 const IDB = 0x00000001
 const EPB = 0x00000006
@@ -18,28 +16,64 @@ const EPB_FLAGS = 2
 /** epb_flags bits 0-1: 01 inbound (from the device), 10 outbound (to the device). */
 export const EPB_INBOUND = 1
 export const EPB_OUTBOUND = 2
+/** Block type, total length, interface, timestamp (2), captured and original length. */
+export const EPB_HEADER_BYTES = 28
+/** epb_flags option (8), end of options (4), trailing total length (4). */
+const EPB_TRAILER_BYTES = 16
 
 const encoder = new TextEncoder()
-const INITIAL_BYTES = 64 * 1024
 const pad4 = (n: number): number => (n + 3) & ~3
 
-/** Growable little-endian block builder; reused across batches. */
+/** performance.timeOrigin is a getter into the runtime: read it once. */
+const EPOCH_MS = performance.timeOrigin
+
+/** A performance.now() time as the whole microseconds since the Unix epoch that EPB timestamps hold. */
+export const epochMicroseconds = (time: number): number => Math.round((EPOCH_MS + time) * 1000)
+
+/** Bytes of an Enhanced Packet Block with `capturedLength` bytes of packet and no comment. */
+export const epbLength = (capturedLength: number): number => EPB_HEADER_BYTES + pad4(capturedLength) + EPB_TRAILER_BYTES
+
+/** The first EPB_HEADER_BYTES of an Enhanced Packet Block. */
+function writeEpbHeader(view: DataView, at: number, totalLength: number, microseconds: number, capturedLength: number, originalLength: number): void {
+  const high = Math.floor(microseconds / 0x100000000)
+  view.setUint32(at, EPB, true)
+  view.setUint32(at + 4, totalLength, true)
+  view.setUint32(at + 8, 0, true) // interface 0
+  view.setUint32(at + 12, high, true)
+  view.setUint32(at + 16, microseconds - high * 0x100000000, true)
+  view.setUint32(at + 20, capturedLength, true)
+  view.setUint32(at + 24, originalLength, true)
+}
+
+/**
+ * Completes an Enhanced Packet Block (no comment) around `capturedLength`
+ * packet bytes already at at + EPB_HEADER_BYTES: header, zero padding,
+ * epb_flags and the trailing length. The capture ring lays out every frame
+ * record this way, so the writer can write the ring's bytes as they are.
+ */
+export function writeEpbAround(view: DataView, at: number, microseconds: number, epbFlags: number, capturedLength: number, originalLength: number): void {
+  const total = epbLength(capturedLength)
+  writeEpbHeader(view, at, total, microseconds, capturedLength, originalLength)
+  let end = at + EPB_HEADER_BYTES + capturedLength
+  while ((end - at) & 3) view.setUint8(end++, 0)
+  view.setUint16(end, EPB_FLAGS, true)
+  view.setUint16(end + 2, 4, true)
+  view.setUint32(end + 4, epbFlags, true)
+  view.setUint32(end + 8, OPT_END, true)
+  view.setUint32(end + 12, total, true)
+}
+
+/** Little-endian block builder for the blocks written once, or rarely; `capacity` is enough for them. */
 class BlockBuffer {
-  bytes: Uint8Array = Buffer.allocUnsafeSlow(INITIAL_BYTES)
-  view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
+  readonly bytes: Uint8Array
+  readonly view: DataView
   length = 0
 
-  reserve(n: number): void {
-    if (this.length + n <= this.bytes.length) return
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.length + n))
-    grown.set(this.bytes.subarray(0, this.length))
-    this.reset(grown, this.length)
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity)
+    this.view = new DataView(this.bytes.buffer)
   }
-  reset(bytes: Uint8Array, length = 0): void {
-    this.bytes = bytes
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    this.length = length
-  }
+
   u16(v: number): void {
     this.view.setUint16(this.length, v, true)
     this.length += 2
@@ -48,10 +82,10 @@ class BlockBuffer {
     this.view.setUint32(this.length, v, true)
     this.length += 4
   }
-  raw(b: Uint8Array, start = 0, length = b.length): void {
-    this.bytes.set(start === 0 && length === b.length ? b : b.subarray(start, start + length), this.length)
-    this.length += length
-    for (let pad = pad4(length) - length; pad > 0; pad--) this.bytes[this.length++] = 0
+  raw(b: Uint8Array): void {
+    this.bytes.set(b, this.length)
+    this.length += b.length
+    for (let pad = pad4(b.length) - b.length; pad > 0; pad--) this.bytes[this.length++] = 0
   }
   option(code: number, value: Uint8Array): void {
     this.u16(code)
@@ -70,6 +104,9 @@ class BlockBuffer {
     this.view.setUint32(lengthAt, total, true)
     this.u32(total)
   }
+  take(): Uint8Array {
+    return this.bytes.subarray(0, this.length)
+  }
 }
 
 export interface PcapngInterface {
@@ -79,73 +116,43 @@ export interface PcapngInterface {
 
 /** The section header and the interface description that start every file. */
 export function pcapngHeader(application: string, iface: PcapngInterface): Uint8Array {
-  const b = new BlockBuffer()
-  b.reserve(512)
+  const texts = [application, iface.name, iface.description].map((text) => encoder.encode(text))
+  const b = new BlockBuffer(128 + texts.reduce((sum, text) => sum + pad4(text.length), 0))
   let at = b.open(SHB)
   b.u32(BYTE_ORDER_MAGIC)
   b.u16(1)
   b.u16(0)
   b.u32(0xffffffff) // section length unknown (-1 as 64 bits)
   b.u32(0xffffffff)
-  b.option(SHB_USERAPPL, encoder.encode(application))
+  b.option(SHB_USERAPPL, texts[0]!)
   b.u32(OPT_END)
   b.close(at)
   at = b.open(IDB)
   b.u16(LINKTYPE_ETHERNET)
   b.u16(0)
   b.u32(0) // no snap length limit
-  b.option(IF_NAME, encoder.encode(iface.name))
-  b.option(IF_DESCRIPTION, encoder.encode(iface.description))
+  b.option(IF_NAME, texts[1]!)
+  b.option(IF_DESCRIPTION, texts[2]!)
   b.option(IF_TSRESOL, Uint8Array.of(6)) // microseconds
   b.u32(OPT_END)
   b.close(at)
-  return b.bytes.subarray(0, b.length)
+  return b.take()
 }
 
-/** Collects Enhanced Packet Blocks for one write. */
-export class PcapngPacketEncoder {
-  private readonly b = new BlockBuffer()
-  private readonly pool = new BufferPool(INITIAL_BYTES)
-
-  /**
-   * Adds data[start, start + length) as one packet.
-   * @param microseconds timestamp since the Unix epoch
-   * @param originalLength bytes the packet had on the wire (≥ length)
-   */
-  add(microseconds: number, epbFlags: number, data: Uint8Array, start: number, length: number, originalLength: number, comment?: string): void {
-    const commentBytes = comment === undefined ? undefined : encoder.encode(comment)
-    this.b.reserve(48 + pad4(length) + (commentBytes ? 4 + pad4(commentBytes.length) : 0))
-    const at = this.b.open(EPB)
-    this.b.u32(0) // interface 0
-    this.b.u32(Math.floor(microseconds / 0x100000000))
-    this.b.u32(microseconds % 0x100000000)
-    this.b.u32(length)
-    this.b.u32(originalLength)
-    this.b.raw(data, start, length)
-    this.b.u16(EPB_FLAGS)
-    this.b.u16(4)
-    this.b.u32(epbFlags)
-    if (commentBytes) this.b.option(OPT_COMMENT, commentBytes)
-    this.b.u32(OPT_END)
-    this.b.close(at)
-  }
-
-  get length(): number {
-    return this.b.length
-  }
-
-  /**
-   * The blocks added since the last take, without a copy; the encoder goes on
-   * in other memory. Hand the chunk back with recycle() once it is written.
-   */
-  take(): Uint8Array {
-    const out = this.b.bytes.subarray(0, this.b.length)
-    this.b.reset(this.pool.take(this.b.bytes.length))
-    return out
-  }
-
-  /** Reuses a taken chunk's memory once it is written. */
-  recycle(chunk: Uint8Array): void {
-    this.pool.give(chunk)
-  }
+/**
+ * An Enhanced Packet Block with no packet bytes and a comment: how a framing
+ * error is recorded (original length = the bytes lost).
+ */
+export function commentedEmptyPacket(microseconds: number, epbFlags: number, originalLength: number, comment: string): Uint8Array {
+  const text = encoder.encode(comment)
+  const b = new BlockBuffer(EPB_HEADER_BYTES + EPB_TRAILER_BYTES + 4 + pad4(text.length))
+  b.length = EPB_HEADER_BYTES // the header goes in last, when the length is known
+  b.u16(EPB_FLAGS)
+  b.u16(4)
+  b.u32(epbFlags)
+  b.option(OPT_COMMENT, text)
+  b.u32(OPT_END)
+  b.u32(b.length + 4)
+  writeEpbHeader(b.view, 0, b.length, microseconds, 0, originalLength)
+  return b.take()
 }

@@ -1,15 +1,16 @@
 // Streams the capture ring to a pcapng file or pipe. It reads the ring right
 // after each batch the data path publishes (setImmediate: off the data path,
-// while the bytes are still in cache); if the output cannot keep up, records
-// are skipped and counted rather than buffered without bound.
+// while the bytes are still in cache). Frame records are already packet
+// blocks in the ring, so they go out as stretches of it; only framing errors
+// are encoded here. If the output cannot keep up, records are skipped and
+// counted rather than buffered without bound.
 import type { Writable } from 'node:stream'
 
 import { FRAMING_ERROR_TEXT, framingErrorKind } from '../counters.js'
-import { LENGTH_PREFIX_BYTES } from '../framing/lengthPrefix.js'
-import { EPB_INBOUND, EPB_OUTBOUND, pcapngHeader, PcapngPacketEncoder } from './pcapng.js'
-import { Direction, type CaptureRecordView, type CaptureRing } from './ring.js'
+import { commentedEmptyPacket, epochMicroseconds, pcapngHeader } from './pcapng.js'
+import { FileOutput, StreamOutput, type PcapngOutput } from './pcapngOutput.js'
+import { epbDirection, type CaptureRecordView, type CaptureRing } from './ring.js'
 
-const MAX_QUEUED_BYTES = 16 * 1024 * 1024
 const JUNK_SHOWN = 32
 
 export interface PcapngWriterOptions {
@@ -29,29 +30,39 @@ export interface PcapngWriterOptions {
   from?: number
 }
 
+/** A regular file or character device (such as /dev/null) open for writing: written synchronously, closed by close(). */
+export interface SyncFile {
+  fd: number
+}
+
 export class PcapngWriter {
   private cursor: number
   private scheduled: NodeJS.Immediate | undefined
   private unsubscribe: (() => void) | undefined
   private failed = false
-  private readonly packets = new PcapngPacketEncoder()
-  private readonly visit = (r: CaptureRecordView): void => this.encode(r)
-  /** performance.timeOrigin is a getter into the runtime: read it once. */
-  private readonly epochMs = performance.timeOrigin
+  private readonly output: PcapngOutput
+  private readonly writeBlocks = (data: Uint8Array, start: number, end: number): void => this.output.write(data, start, end)
+  private readonly writeJunk = (r: CaptureRecordView): void => {
+    const block = junkPacket(r)
+    this.output.write(block, 0, block.length)
+  }
 
   constructor(
     private readonly ring: CaptureRing,
-    private readonly out: Writable,
+    /** A stream gets copies, written asynchronously; a SyncFile is written straight from the ring. */
+    out: Writable | SyncFile,
     private readonly options: PcapngWriterOptions
   ) {
     this.cursor = options.from ?? ring.head
-    out.on('error', (error: Error) => this.fail(error))
-    // Ended or destroyed by someone else: nothing more can be written.
-    out.on('close', () => this.fail(null))
+    const fail = (error: Error | null): void => this.fail(error)
+    this.output = 'write' in out ? new StreamOutput(out, options.reuseWrittenChunks ?? false, fail) : new FileOutput(out.fd, fail)
   }
 
   start(): void {
-    this.out.write(pcapngHeader(this.options.application, { name: this.options.interfaceName, description: this.options.interfaceDescription }))
+    const header = pcapngHeader(this.options.application, { name: this.options.interfaceName, description: this.options.interfaceDescription })
+    this.output.write(header, 0, header.length)
+    this.output.flush()
+    if (this.failed) return
     this.unsubscribe = this.ring.subscribe(() => {
       this.scheduled ??= setImmediate(() => {
         this.scheduled = undefined
@@ -63,30 +74,22 @@ export class PcapngWriter {
   drain(): void {
     if (this.failed) return
     const head = this.ring.head
-    if (this.out.writableLength > MAX_QUEUED_BYTES) {
+    if (this.output.behind) {
       this.skip(head - this.cursor)
       this.cursor = head
       return
     }
     const tail = this.ring.tail
     if (tail > this.cursor) this.skip(tail - this.cursor)
-    this.cursor = this.ring.read(this.cursor, head, this.visit)
-    if (this.packets.length === 0) return
-    const chunk = this.packets.take()
-    if (this.options.reuseWrittenChunks) this.out.write(chunk, () => this.packets.recycle(chunk))
-    else this.out.write(chunk)
+    this.cursor = this.ring.readBlocks(this.cursor, head, this.writeBlocks, this.writeJunk)
+    this.output.flush()
   }
 
   /** Writes what is left and closes the output (the file is complete when this resolves). */
   async close(): Promise<void> {
     this.stopDraining()
     this.drain()
-    if (this.failed || this.out.destroyed || this.out.writableFinished) return
-    await new Promise<void>((resolve) => {
-      this.out.once('error', () => resolve())
-      this.out.once('close', () => resolve())
-      this.out.end(resolve)
-    })
+    await this.output.close()
   }
 
   private fail(error: Error | null): void {
@@ -105,20 +108,17 @@ export class PcapngWriter {
   private skip(records: number): void {
     if (records > 0) this.options.onOverrun?.(records)
   }
+}
 
-  private encode(r: CaptureRecordView): void {
-    const flags = r.direction === Direction.fromDevice ? EPB_INBOUND : EPB_OUTBOUND
-    const microseconds = Math.round((this.epochMs + r.time) * 1000)
-    if (r.error === 0) {
-      this.packets.add(microseconds, flags, r.data, r.offset + LENGTH_PREFIX_BYTES, r.length - LENGTH_PREFIX_BYTES, r.wireLength - LENGTH_PREFIX_BYTES)
-      return
-    }
-    const kind = framingErrorKind(r.error) ?? 'implausible'
-    // A framing error carries no frame: an empty packet whose original length is
-    // the bytes lost, so dissectors show it as cut short rather than malformed.
-    const shown = Array.from(r.data.subarray(r.offset, r.offset + Math.min(r.length, JUNK_SHOWN)), (b) => b.toString(16).padStart(2, '0')).join(' ')
-    const more = r.length > JUNK_SHOWN || r.wireLength > r.length ? ' …' : ''
-    this.packets.add(microseconds, flags, r.data, 0, 0, r.wireLength,
-      `UART framing error: ${FRAMING_ERROR_TEXT[kind]}; ${r.wireLength} bytes skipped: ${shown}${more}`)
-  }
+/**
+ * A framing error carries no frame: an empty packet whose original length is
+ * the bytes lost, so dissectors show it as cut short rather than malformed,
+ * with the first junk bytes in its comment.
+ */
+function junkPacket(r: CaptureRecordView): Uint8Array {
+  const kind = framingErrorKind(r.error) ?? 'implausible'
+  const shown = Array.from(r.data.subarray(r.offset, r.offset + Math.min(r.length, JUNK_SHOWN)), (b) => b.toString(16).padStart(2, '0')).join(' ')
+  const more = r.length > JUNK_SHOWN || r.wireLength > r.length ? ' …' : ''
+  return commentedEmptyPacket(epochMicroseconds(r.time), epbDirection(r.direction), r.wireLength,
+    `UART framing error: ${FRAMING_ERROR_TEXT[kind]}; ${r.wireLength} bytes skipped: ${shown}${more}`)
 }
