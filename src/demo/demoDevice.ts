@@ -10,7 +10,7 @@ import { statusPage } from './statusPage.js'
 import type { DemoFault } from '../shared/demoFaults.js'
 import { junkBytes, oversizeRecord, zeroLengthRecord } from './faults.js'
 import { systemClock, type Clock } from './stack/clock.js'
-import { DeviceStack } from './stack/deviceStack.js'
+import { DeviceStack, type UdpPeer } from './stack/deviceStack.js'
 import { ipv4FromText } from './stack/ipv4Address.js'
 import { UartReceiver } from './uart/uartReceiver.js'
 import { UartSocketServer } from './uart/uartSocketServer.js'
@@ -24,7 +24,8 @@ const DISCARD_PORT = 9
 const BURST_MS = 3000
 /** At baud 0 a burst cannot fill a line; it sends this many frames instead. */
 const UNPACED_BURST_FRAMES = 2000
-const BURST_PAYLOAD = 1400
+/** What the burst sends to the gateway's discard port, datagram after datagram. */
+const BURST_PAYLOAD = new Uint8Array(1400)
 
 export interface DemoDeviceOptions {
   socketPath: string
@@ -60,6 +61,7 @@ export class DemoDevice {
   private readonly transmitter: UartTransmitter
   private readonly stack: DeviceStack
   private readonly telemetry: Telemetry
+  private readonly gatewayDiscard: UdpPeer
   private readonly startedAt: number
   private httpRequests = 0
   private faultsInjected = 0
@@ -93,7 +95,8 @@ export class DemoDevice {
     })
     serveEcho(this.stack)
     serveHttp(this.stack, statusPage(() => this.stats(), options.ip), () => this.httpRequests++)
-    this.telemetry = new Telemetry(this.stack, ipv4FromText(options.gateway), clock, () => this.reading())
+    this.gatewayDiscard = { ip: ipv4FromText(options.gateway), port: DISCARD_PORT }
+    this.telemetry = new Telemetry(this.stack, this.gatewayDiscard.ip, clock, () => this.reading())
   }
 
   get socketPath(): string {
@@ -159,10 +162,8 @@ export class DemoDevice {
   }
 
   private continueBurst(): void {
-    const payload = new Uint8Array(BURST_PAYLOAD)
-    const to = { ip: ipv4FromText(this.options.gateway), port: DISCARD_PORT }
     while (this.burstLeft > 0 && this.clock.now() < this.burstUntil && this.server.connected && this.transmitter.canSend()) {
-      this.stack.sendUdp(to, DISCARD_PORT, payload)
+      this.stack.sendUdp(this.gatewayDiscard, DISCARD_PORT, BURST_PAYLOAD)
       this.burstLeft--
     }
   }

@@ -1,10 +1,10 @@
 // ARP for Ethernet/IPv4: the device answers requests for its own address. It
 // never asks: its only peer is the gateway, which it knows by a static entry
 // (as the firmware does).
-import { readIpv4, writeIpv4 } from './ipv4Address.js'
+import { u32 } from '../../engine/decode/bytes.js'
+import { ETHERNET_HEADER_LEN as ETHERNET_HEADER, ETHERTYPE_ARP } from '../../engine/decode/ethernet.js'
+import { writeIpv4 } from './ipv4Address.js'
 
-export const ETHERTYPE_ARP = 0x0806
-const ETHERNET_HEADER = 14
 const ARP_PACKET = 28
 const OP_REQUEST = 1
 const OP_REPLY = 2
@@ -14,7 +14,7 @@ export function arpReplyFor(frame: Uint8Array, mac: Uint8Array, ip: number): Uin
   const a = ETHERNET_HEADER
   if (frame.length < a + ARP_PACKET) return null
   const ethernetIpv4 = frame[a] === 0 && frame[a + 1] === 1 && frame[a + 2] === 0x08 && frame[a + 3] === 0 && frame[a + 4] === 6 && frame[a + 5] === 4
-  if (!ethernetIpv4 || frame[a + 6] !== 0 || frame[a + 7] !== OP_REQUEST || readIpv4(frame, a + 24) !== ip) return null
+  if (!ethernetIpv4 || frame[a + 6] !== 0 || frame[a + 7] !== OP_REQUEST || u32(frame, a + 24) !== ip) return null
   const reply = new Uint8Array(ETHERNET_HEADER + ARP_PACKET)
   const asker = frame.subarray(a + 8, a + 14)
   reply.set(asker, 0)

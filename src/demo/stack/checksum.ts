@@ -1,10 +1,5 @@
 // The Internet checksum (RFC 1071) for the packets the demo device builds and checks.
-import { onesSum } from '../../engine/decode/bytes.js'
-
-function fold(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000)
-  return sum
-}
+import { fold, onesSum } from '../../engine/decode/bytes.js'
 
 /** The checksum field's value for [start, end) (the field itself must be zero), with `initial` carrying a pseudo-header sum. */
 export function internetChecksum(bytes: Uint8Array, start: number, end: number, initial = 0): number {

@@ -2,15 +2,13 @@
 // the UART, ARP answered, IPv4 checked and handed to ICMP, UDP and TCP.
 // Everything it sends goes to the gateway's MAC, which the firmware knows
 // by a static ARP entry.
-import { arpReplyFor, ETHERTYPE_ARP } from './arp.js'
+import { ETHERNET_HEADER_LEN as ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../engine/decode/ethernet.js'
+import { arpReplyFor } from './arp.js'
 import type { Clock } from './clock.js'
 import { echoReply, portUnreachable } from './icmp.js'
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPV4_HEADER, readIpv4Packet, writeIpv4Header } from './ipv4Packet.js'
 import { TcpStack } from './tcp/tcpStack.js'
 import { buildUdp, readUdp, type UdpView } from './udp.js'
-
-const ETHERNET_HEADER = 14
-const ETHERTYPE_IPV4 = 0x0800
 
 export interface DeviceLink {
   /** Queues a frame on the UART; false if it was dropped. */

@@ -1,15 +1,8 @@
-// IPv4 addresses as unsigned 32-bit numbers inside the demo device's stack.
+// IPv4 addresses as unsigned 32-bit numbers inside the demo device's stack
+// (read from packets with decode/bytes.ts's u32).
 
 export function ipv4FromText(text: string): number {
   return text.split('.').reduce((n, part) => n * 256 + Number(part), 0)
-}
-
-export function ipv4Text(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`
-}
-
-export function readIpv4(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0
 }
 
 export function writeIpv4(bytes: Uint8Array, offset: number, ip: number): void {

@@ -2,7 +2,8 @@
 // refused (the firmware's lwIP is built without reassembly), packets built
 // with TTL 64 and a running identification.
 import { checksumOk, internetChecksum } from './checksum.js'
-import { readIpv4, writeIpv4 } from './ipv4Address.js'
+import { u32 } from '../../engine/decode/bytes.js'
+import { writeIpv4 } from './ipv4Address.js'
 
 export { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../engine/decode/ip.js'
 export const IPV4_HEADER = 20
@@ -30,8 +31,8 @@ export function readIpv4Packet(frame: Uint8Array, start: number): Ipv4View | Ipv
   const fragmentOffset = ((frame[start + 6]! & 0x1f) << 8) | frame[start + 7]!
   if (moreFragments || fragmentOffset) return 'fragment'
   return {
-    src: readIpv4(frame, start + 12),
-    dst: readIpv4(frame, start + 16),
+    src: u32(frame, start + 12),
+    dst: u32(frame, start + 16),
     protocol: frame[start + 9]!,
     headerStart: start,
     payloadStart: start + headerLength,

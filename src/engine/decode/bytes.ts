@@ -87,7 +87,8 @@ export function onesSum(bytes: Uint8Array, start: number, end: number, initial =
   return sum
 }
 
-function fold(sum: number): number {
+/** An unfolded one's-complement sum folded to 16 bits. */
+export function fold(sum: number): number {
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000)
   return sum
 }
