@@ -1,18 +1,17 @@
-// TCP segments as the demo device reads and writes them: the fixed header,
-// the MSS option (the only option it offers or reads; window scaling, SACK
-// and timestamps are skipped) and the checksum over the IPv4 pseudo-header.
-import { u16, u32 } from '../../../engine/decode/bytes.js'
+// TCP segments as the demo device reads and writes them: read with the
+// inspector's own TCP parser, built with the fixed header, the MSS option
+// (the only option it offers; window scaling, SACK and timestamps are
+// ignored) and the checksum over the IPv4 pseudo-header.
+import { parseTcp, TcpFlag } from '../../../engine/decode/tcp.js'
 import { checksumOk, internetChecksum, pseudoHeaderSum } from '../checksum.js'
 import { IPPROTO_TCP } from '../ipv4Packet.js'
 
 export const TCP_HEADER = 20
-const OPTION_END = 0
-const OPTION_NOP = 1
 const OPTION_MSS = 2
 const MSS_OPTION_LENGTH = 4
 const NO_PAYLOAD = new Uint8Array(0)
 
-export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const
+export { TcpFlag }
 
 export interface TcpHeaderFields {
   srcPort: number
@@ -32,41 +31,19 @@ export interface TcpSegment extends TcpHeaderFields {
 
 /** The segment in `bytes` sent from `src` to `dst`; null when it is short, inconsistent or its checksum is wrong. The payload is a view into `bytes`. */
 export function readTcpSegment(bytes: Uint8Array, src: number, dst: number): TcpSegment | null {
-  if (bytes.length < TCP_HEADER) return null
-  const headerLength = (bytes[12]! >> 4) * 4
-  if (headerLength < TCP_HEADER || headerLength > bytes.length) return null
-  if (!checksumOk(bytes, 0, bytes.length, pseudoHeaderSum(src, dst, IPPROTO_TCP, bytes.length))) return null
+  const header = parseTcp(bytes, 0, bytes.length)
+  if (!header || !checksumOk(bytes, 0, bytes.length, pseudoHeaderSum(src, dst, IPPROTO_TCP, bytes.length))) return null
   const segment: TcpSegment = {
-    srcPort: u16(bytes, 0),
-    dstPort: u16(bytes, 2),
-    seq: u32(bytes, 4),
-    ack: u32(bytes, 8),
-    flags: bytes[13]!,
-    window: u16(bytes, 14),
-    payload: bytes.subarray(headerLength)
+    srcPort: header.srcPort,
+    dstPort: header.dstPort,
+    seq: header.seq,
+    ack: header.ack,
+    flags: header.flags & 0xff, // FIN … CWR; the AE bit means nothing here
+    window: header.window,
+    payload: bytes.subarray(header.headerLength)
   }
-  const mss = readMssOption(bytes, TCP_HEADER, headerLength)
-  if (mss !== undefined) segment.mss = mss
+  if (header.mss !== undefined) segment.mss = header.mss
   return segment
-}
-
-/** The MSS option among the options in [start, end); options after a malformed one are not trusted. */
-function readMssOption(bytes: Uint8Array, start: number, end: number): number | undefined {
-  let pos = start
-  while (pos < end) {
-    const kind = bytes[pos]!
-    if (kind === OPTION_END) return undefined
-    if (kind === OPTION_NOP) {
-      pos++
-      continue
-    }
-    if (pos + 2 > end) return undefined
-    const length = bytes[pos + 1]!
-    if (length < 2 || pos + length > end) return undefined
-    if (kind === OPTION_MSS && length === MSS_OPTION_LENGTH) return u16(bytes, pos + 2)
-    pos += length
-  }
-  return undefined
 }
 
 /** Sequence space the segment occupies: its payload, plus one each for SYN and FIN. */
