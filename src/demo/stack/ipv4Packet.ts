@@ -1,8 +1,9 @@
 // IPv4 as the demo device speaks it: options accepted and skipped, fragments
 // refused (the firmware's lwIP is built without reassembly), packets built
 // with TTL 64 and a running identification.
-import { checksumOk, internetChecksum } from './checksum.js'
 import { u32 } from '../../engine/decode/bytes.js'
+import { parseIpv4 } from '../../engine/decode/ipv4.js'
+import { internetChecksum } from './checksum.js'
 import { writeIpv4 } from './ipv4Address.js'
 
 export { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../../engine/decode/ip.js'
@@ -20,23 +21,19 @@ export interface Ipv4View {
 
 export type Ipv4Refusal = 'malformed' | 'checksum' | 'fragment'
 
-/** Reads the IPv4 packet at `start`; a refusal when it is not one this stack takes. */
+/** Reads the IPv4 packet at `start` with the inspector's parser; a refusal when it is not one this stack takes. */
 export function readIpv4Packet(frame: Uint8Array, start: number): Ipv4View | Ipv4Refusal {
-  if (frame.length - start < IPV4_HEADER || frame[start]! >> 4 !== 4) return 'malformed'
-  const headerLength = (frame[start]! & 0x0f) * 4
-  const totalLength = (frame[start + 2]! << 8) | frame[start + 3]!
-  if (headerLength < IPV4_HEADER || totalLength < headerLength || start + totalLength > frame.length) return 'malformed'
-  if (!checksumOk(frame, start, start + headerLength)) return 'checksum'
-  const moreFragments = frame[start + 6]! & 0x20
-  const fragmentOffset = ((frame[start + 6]! & 0x1f) << 8) | frame[start + 7]!
-  if (moreFragments || fragmentOffset) return 'fragment'
+  const header = parseIpv4(frame, start, frame.length - start)
+  if (!header || header.truncated) return 'malformed'
+  if (!header.checksum.ok) return 'checksum'
+  if (header.moreFragments || header.fragmentOffset) return 'fragment'
   return {
     src: u32(frame, start + 12),
     dst: u32(frame, start + 16),
-    protocol: frame[start + 9]!,
+    protocol: header.protocol,
     headerStart: start,
-    payloadStart: start + headerLength,
-    payloadEnd: start + totalLength
+    payloadStart: header.upperOffset,
+    payloadEnd: header.upperOffset + header.upperLength
   }
 }
 

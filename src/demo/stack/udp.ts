@@ -1,4 +1,5 @@
 // UDP datagrams: read with the checksum checked (when the sender set one) and built with it filled in.
+import { parseUdp } from '../../engine/decode/udp.js'
 import { checksumOk, internetChecksum, pseudoHeaderSum } from './checksum.js'
 import { IPPROTO_UDP } from './ipv4Packet.js'
 
@@ -10,14 +11,12 @@ export interface UdpView {
   payload: Uint8Array
 }
 
-/** The datagram in `segment`, or null when it is short, inconsistent or its checksum is wrong. */
+/** The datagram in `segment` (read with the inspector's parser), or null when it is short, inconsistent or its checksum is wrong. */
 export function readUdp(segment: Uint8Array, src: number, dst: number): UdpView | null {
-  if (segment.length < UDP_HEADER) return null
-  const length = (segment[4]! << 8) | segment[5]!
-  if (length < UDP_HEADER || length > segment.length) return null
-  const checksum = (segment[6]! << 8) | segment[7]!
-  if (checksum !== 0 && !checksumOk(segment, 0, length, pseudoHeaderSum(src, dst, IPPROTO_UDP, length))) return null
-  return { srcPort: (segment[0]! << 8) | segment[1]!, dstPort: (segment[2]! << 8) | segment[3]!, payload: segment.subarray(UDP_HEADER, length) }
+  const header = parseUdp(segment, 0, segment.length)
+  if (!header || header.truncated) return null
+  if (header.checksum !== 0 && !checksumOk(segment, 0, header.length, pseudoHeaderSum(src, dst, IPPROTO_UDP, header.length))) return null
+  return { srcPort: header.srcPort, dstPort: header.dstPort, payload: segment.subarray(header.payloadOffset, header.length) }
 }
 
 export function buildUdp(src: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
