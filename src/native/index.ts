@@ -41,6 +41,8 @@ interface Addon {
   getInterface(name: string): InterfaceState | null
   configureInterface(name: string, settings: InterfaceSettings): void
   lookupUser(login: string): { uid: number; gid: number } | null
+  setAlias(name: string, alias: string): void
+  getAlias(name: string): string | null
 }
 
 /** A failed system call, as thrown by the addon. */
@@ -76,3 +78,6 @@ export const setPersistent = (name: string, kind: TunKind, persistent: boolean, 
 export const getInterface = (name: string): InterfaceState | null => addon().getInterface(name)
 export const configureInterface = (name: string, settings: InterfaceSettings): void => addon().configureInterface(name, settings)
 export const lookupUser = (login: string): { uid: number; gid: number } | null => addon().lookupUser(login)
+/** The interface alias (IFLA_IFALIAS, `ip link set NAME alias …`); "" removes it. Needs CAP_NET_ADMIN. */
+export const setAlias = (name: string, alias: string): void => addon().setAlias(name, alias)
+export const getAlias = (name: string): string | null => addon().getAlias(name)

@@ -1,11 +1,14 @@
-// Interface state through ioctls on the calling thread's network namespace,
-// so the privileged helper needs neither a shell nor iproute2.
+// Interface state through ioctls (and rtnetlink for the alias, which has no
+// ioctl) on the calling thread's network namespace, so the privileged helper
+// needs neither a shell nor iproute2.
 #include "netif.h"
 
 #include <arpa/inet.h>
 #include <linux/ethtool.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <pwd.h>
 #include <sys/ioctl.h>
@@ -54,6 +57,64 @@ void SetIpv4(Napi::Env env, struct sockaddr *sa, const std::string &text) {
   in->sin_family = AF_INET;
   if (inet_pton(AF_INET, text.c_str(), &in->sin_addr) != 1) throw Napi::RangeError::New(env, "bad IPv4 address: " + text);
 }
+
+// One rtnetlink request about a link, named by IFLA_IFNAME.
+class LinkRequest {
+ public:
+  LinkRequest(Napi::Env env, uint16_t type, uint16_t flags, const std::string &name) : env_(env) {
+    if (name.empty() || name.size() >= IFNAMSIZ) throw Napi::RangeError::New(env, "bad interface name: " + name);
+    message_.header.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+    message_.header.nlmsg_type = type;
+    message_.header.nlmsg_flags = NLM_F_REQUEST | flags;
+    message_.header.nlmsg_seq = 1;
+    message_.link.ifi_family = AF_UNSPEC;
+    Add(IFLA_IFNAME, name.c_str(), name.size() + 1);
+  }
+
+  void Add(uint16_t type, const void *data, size_t length) {
+    size_t at = NLMSG_ALIGN(message_.header.nlmsg_len);
+    if (at + RTA_SPACE(length) > sizeof message_) throw Napi::RangeError::New(env_, "netlink attribute too long");
+    auto *attribute = reinterpret_cast<struct rtattr *>(reinterpret_cast<char *>(&message_) + at);
+    attribute->rta_type = type;
+    attribute->rta_len = RTA_LENGTH(length);
+    std::memcpy(RTA_DATA(attribute), data, length);
+    message_.header.nlmsg_len = at + RTA_SPACE(length);
+  }
+
+  // Sends the request and returns the kernel's answer; an NLMSG_ERROR other
+  // than an acknowledgement is thrown as that errno.
+  std::vector<char> Send(const std::string &name) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) throw SystemError(env_, errno, "socket", "AF_NETLINK");
+    struct sockaddr_nl kernel = {};
+    kernel.nl_family = AF_NETLINK;
+    std::vector<char> reply(65536);
+    ssize_t n = sendto(fd, &message_, message_.header.nlmsg_len, 0, reinterpret_cast<struct sockaddr *>(&kernel), sizeof kernel);
+    int err = n < 0 ? errno : 0;
+    if (!err) {
+      do n = recv(fd, reply.data(), reply.size(), 0); while (n < 0 && errno == EINTR);
+      if (n < 0) err = errno;
+    }
+    close(fd);
+    if (err) throw SystemError(env_, err, "rtnetlink", name);
+    auto *answer = reinterpret_cast<struct nlmsghdr *>(reply.data());
+    if (!NLMSG_OK(answer, static_cast<size_t>(n))) throw Napi::Error::New(env_, "short rtnetlink answer about " + name);
+    if (answer->nlmsg_type == NLMSG_ERROR) {
+      int code = -reinterpret_cast<struct nlmsgerr *>(NLMSG_DATA(answer))->error;
+      if (code) throw SystemError(env_, code, "rtnetlink", name);
+    }
+    reply.resize(answer->nlmsg_len);
+    return reply;
+  }
+
+ private:
+  Napi::Env env_;
+  struct {
+    struct nlmsghdr header;
+    struct ifinfomsg link;
+    char attributes[512];
+  } message_ = {};
+};
 
 }  // namespace
 
@@ -146,4 +207,34 @@ Napi::Value LookupUser(const Napi::CallbackInfo &info) {
   out.Set("uid", static_cast<double>(pw.pw_uid));
   out.Set("gid", static_cast<double>(pw.pw_gid));
   return out;
+}
+
+// setAlias(name, alias): sets IFLA_IFALIAS ("" removes it); needs CAP_NET_ADMIN.
+Napi::Value SetAlias(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(env, "setAlias(name: string, alias: string)");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  std::string alias = info[1].As<Napi::String>().Utf8Value();
+  if (alias.size() >= IFALIASZ) throw Napi::RangeError::New(env, "an interface alias has at most 255 bytes");
+  LinkRequest request(env, RTM_NEWLINK, NLM_F_ACK, name);
+  request.Add(IFLA_IFALIAS, alias.data(), alias.size());
+  request.Send(name);
+  return env.Undefined();
+}
+
+// getAlias(name) -> the interface's IFLA_IFALIAS, or null when it has none.
+Napi::Value GetAlias(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "getAlias(name: string)");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  std::vector<char> reply = LinkRequest(env, RTM_GETLINK, 0, name).Send(name);
+  auto *answer = reinterpret_cast<struct nlmsghdr *>(reply.data());
+  if (answer->nlmsg_type != RTM_NEWLINK) throw Napi::Error::New(env, "unexpected rtnetlink answer about " + name);
+  int length = IFLA_PAYLOAD(answer);
+  for (auto *attribute = IFLA_RTA(NLMSG_DATA(answer)); RTA_OK(attribute, length); attribute = RTA_NEXT(attribute, length)) {
+    if (attribute->rta_type != IFLA_IFALIAS) continue;
+    const char *text = static_cast<const char *>(RTA_DATA(attribute));
+    return Napi::String::New(env, text, strnlen(text, RTA_PAYLOAD(attribute)));
+  }
+  return env.Null();
 }
