@@ -1,9 +1,11 @@
 // `tunscope tun create|delete`: the privileged helper. It runs as root with
-// arguments that may come from elsewhere (pkexec), so every argument is
-// validated strictly and nothing passes through a shell.
+// arguments that may come from elsewhere (pkexec, whose authorization polkit
+// may keep for minutes), so every argument is validated strictly, nothing
+// passes through a shell, and it changes only devices it made itself: those
+// carry its mark as their interface alias.
 import { readFileSync } from 'node:fs'
 
-import { configureInterface, getInterface, isSystemCallError, lookupUser, setPersistent, type TunKind } from '../native/index.js'
+import { configureInterface, getAlias, getInterface, isSystemCallError, lookupUser, setAlias, setPersistent, type TunKind } from '../native/index.js'
 import { parseCidr, parseIntegerInRange, parseInterfaceName } from '../engine/addresses.js'
 import { UserError } from '../engine/errors.js'
 import { describeMismatch } from '../engine/host/tunSetup.js'
@@ -17,15 +19,20 @@ export interface TunCreateFlags {
 }
 
 const LOGIN = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i
+/** The alias `tun create` gives the devices it makes (`ip link show` prints "alias tunscope"). */
+const TUNSCOPE_MARK = 'tunscope'
 
 function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) throw new UserError(`tun ${what} changes network devices and must run as root; run it with sudo (or pkexec).`)
 }
 
+const madeByTunscope = (name: string): boolean => getAlias(name) === TUNSCOPE_MARK
+
 function existingKind(name: string, kind: TunKind): boolean {
   const state = getInterface(name)
   if (state === null) return false
   if (state.kind === 'other') throw new UserError(`${name} is an existing interface that is not a TUN/TAP device; choose another --name.`)
+  if (!madeByTunscope(name)) throw new UserError(`${name} already exists and was not made by "tunscope tun create", so it is left as it is; choose another --name.`)
   if (state.kind !== kind) throw new UserError(`${name} already exists as a ${state.kind.toUpperCase()} device; delete it first or choose another --name.`)
   return true
 }
@@ -46,6 +53,7 @@ export function tunCreate(flags: TunCreateFlags): string {
   if (existed && isPersistentAndOwnedBy(name, user.uid) && describeMismatch(getInterface(name)!, plan).length === 0) return done
   try {
     setPersistent(name, kind, true, user.uid)
+    if (!existed) setAlias(name, TUNSCOPE_MARK)
     configureInterface(name, { address: hostIp.address, prefixLength: hostIp.prefixLength, mtu, up: true })
   } catch (error) {
     // Leave nothing half-made: a device this call created goes away again.
@@ -84,6 +92,7 @@ export function tunDelete(flags: { name: string }): string {
   const state = getInterface(name)
   if (state === null) throw new UserError(`There is no interface named ${name}; nothing to delete.`)
   if (state.kind === 'other') throw new UserError(`${name} is not a TUN/TAP device; tunscope only deletes its own kind.`)
+  if (!madeByTunscope(name)) throw new UserError(`${name} was not made by "tunscope tun create", so tunscope will not delete it; remove it with the tool that made it.`)
   try {
     setPersistent(name, state.kind, false)
   } catch (error) {

@@ -76,6 +76,8 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
     // iproute2 prints the owner by name when it has one: "... persist on user nobody"
     expect(shown.stdout).toMatch(/\btun type tun pi off vnet_hdr off persist on user nobody\b/)
     expect(shown.stdout).toMatch(/^\d+: tsx0: <[^>]*\bUP\b[^>]*> mtu 1486 /)
+    // the mark that lets later calls change or delete it
+    expect(shown.stdout).toMatch(/^\s+alias tunscope$/m)
     const owner = await host.exec('cat', ['/sys/class/net/tsx0/owner'], { check: true })
     expect(owner.stdout.trim()).toBe(String(NOBODY_UID))
     const addr = await host.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'tsx0'], { check: true })
@@ -202,6 +204,43 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
     expectRefused(await inHost(['tun', 'delete', '--name', 'tsmiss0']), /There is no interface named tsmiss0/)
   })
 
+  describe('a TUN/TAP tunscope did not make (a VPN\'s, from ip tuntap)', () => {
+    // As a VPN keeps it: persistent, addressed, its own MTU, up; tsvpn1 owned by nobody and otherwise just what tun create asks for.
+    beforeAll(async () => {
+      for (const [name, mode, user, cidr, mtu] of [['tsvpn0', 'tun', 'root', '10.8.0.1/24', '1400'], ['tsvpn1', 'tap', 'nobody', '192.168.100.1/24', '1486']] as const) {
+        await host.exec('ip', ['tuntap', 'add', 'dev', name, 'mode', mode, 'user', user], { check: true })
+        await host.exec('ip', ['addr', 'add', cidr, 'dev', name], { check: true })
+        await host.exec('ip', ['link', 'set', 'dev', name, 'mtu', mtu, 'up'], { check: true })
+      }
+    })
+
+    /** Everything tun create or delete could change: owner, persistence, address, MTU, up, alias. */
+    const deviceState = async (name: string) => ({
+      link: await linkSnapshot(host, name),
+      owner: (await host.exec('cat', [`/sys/class/net/${name}/owner`], { check: true })).stdout,
+      alias: (await host.exec('cat', [`/sys/class/net/${name}/ifalias`], { check: true })).stdout
+    })
+
+    it.each([
+      ['tsvpn0', ['--user', 'nobody']],
+      ['tsvpn0', ['--user', 'nobody', '--tap']],
+      ['tsvpn1', ['--user', 'nobody', '--tap']]
+    ])('tun create --name %s %j: exit 2, one sentence, the device exactly as it was', async (name, args) => {
+      const before = await deviceState(name)
+      expect(before.link).toMatchObject({ up: true, tun: { persist: true } })
+      const r = await inHost(['tun', 'create', '--name', name, ...args])
+      expectRefused(r, new RegExp(`^tunscope: ${name} already exists and was not made by "tunscope tun create", so it is left as it is; choose another --name\\.$`))
+      expect(await deviceState(name)).toEqual(before)
+    })
+
+    it.each(['tsvpn0', 'tsvpn1'])('tun delete --name %s: exit 2, one sentence, the device exactly as it was', async (name) => {
+      const before = await deviceState(name)
+      const r = await inHost(['tun', 'delete', '--name', name])
+      expectRefused(r, new RegExp(`^tunscope: ${name} was not made by "tunscope tun create", so tunscope will not delete it; remove it with the tool that made it\\.$`))
+      expect(await deviceState(name)).toEqual(before)
+    })
+  })
+
   it('tun delete removes the persistent TUN', async () => {
     const r = await inHost(['tun', 'delete', '--name', 'tsx0'])
     expect(r.stderr).toBe('')
@@ -212,8 +251,18 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
     expectRefused(await inHost(['tun', 'delete', '--name', 'tsx0']), /There is no interface named tsx0/)
   })
 
+  it('tun create makes tsx0 again after tun delete, and tun delete removes that one too', async () => {
+    const again = await inHost(CREATE)
+    expect(again.code, again.stderr).toBe(0)
+    expect(await linkSnapshot(host, 'tsx0')).toMatchObject({ mtu: 1486, up: true, ipv4: ['192.168.100.1/24'], tun: { persist: true, user: 'nobody' } })
+    expect((await host.exec('cat', ['/sys/class/net/tsx0/ifalias'], { check: true })).stdout).toBe('tunscope\n')
+    const r = await inHost(['tun', 'delete', '--name', 'tsx0'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(await linkSnapshot(host, 'tsx0')).toBeNull()
+  })
+
   it('nothing of this reached the root namespace', () => {
     const root = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
-    expect(root.stdout).not.toMatch(/\b(tsx0|tsroot0|tsmiss0|ts1500|tsveth0|tsnot0):/)
+    expect(root.stdout).not.toMatch(/\b(tsx0|tsroot0|tsmiss0|ts1500|tsveth0|tsnot0|tsvpn0|tsvpn1):/)
   })
 })
