@@ -11,10 +11,12 @@ import { WebSocketServer, type WebSocket } from 'ws'
 
 import { parseUiCommand } from '../shared/protocol.js'
 import type { EngineService, UiClient } from './engineService.js'
+import { declaresBody, refuseOnSocket } from './rawRefusal.js'
 
 const COOKIE = 'tunscope_token'
 const HOST = '127.0.0.1'
 const MAX_COMMAND_BYTES = 64 * 1024
+const NO_BODY = 'tunscope serve takes no request bodies.'
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -46,12 +48,12 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   let origin = '' // HOST:PORT, known once listening
   const server = createServer((request, response) => void serve(request, response, { ...options, token, origin }))
   server.on('upgrade', (request, socket, head) => {
+    if (declaresBody(request)) return refuseOnSocket(socket, '413 Content Too Large', NO_BODY)
     const url = new URL(request.url ?? '/', `http://${origin}`)
     // A page from another origin may open a WebSocket to loopback: only ours may.
     const fromOurPage = request.headers.origin === `http://${origin}`
     if (url.pathname !== '/engine' || !fromOurPage || !authorized(request, url, token)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
-      return
+      return refuseOnSocket(socket, '403 Forbidden', 'The event stream is for the inspector page opened with its token.')
     }
     sockets.handleUpgrade(request, socket, head, (ws) => attachSocket(ws, options.service))
   })
@@ -108,6 +110,8 @@ interface RequestContext extends WebServerOptions {
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, context: RequestContext): Promise<void> {
+  // Before anything else, authentication included: nobody gets to make us read a body.
+  if (declaresBody(request)) return refuseOnSocket(request.socket, '413 Content Too Large', NO_BODY)
   const url = new URL(request.url ?? '/', `http://${context.origin}`)
   // Another name for loopback (DNS rebinding) is refused: only our own origin.
   if (request.headers.host !== context.origin) return refuse(response, 421, `Open the address tunscope serve printed (http://${context.origin}/?token=…).`)

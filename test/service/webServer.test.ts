@@ -3,8 +3,10 @@
 // never served, and commands over the WebSocket reach the engine.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -60,6 +62,53 @@ async function openStream(headers: Record<string, string>): Promise<{ ws: WebSoc
     messages,
     next: (type) => new Promise((resolve) => waiters.push({ type, resolve }))
   }
+}
+
+interface Pushed {
+  /** What the server sent back, as text. */
+  answer: string
+  /** Body bytes the connection took (into the server or the kernel's buffers) before the server closed it or stopped taking more. */
+  accepted: number
+  /** The server closed the connection within a few seconds (it does not wait for the body). */
+  closed: boolean
+}
+
+/** Far more than the kernel's socket buffers hold. */
+const BODY_LIMIT = 64 * 1024 * 1024
+
+/**
+ * Sends `head`, then body chunks one at a time, each once the previous one
+ * left for the kernel, until BODY_LIMIT bytes or until a write is not taken
+ * within half a second; then waits up to 3 s for the server to close.
+ */
+async function pushBody(head: string, chunk: Buffer): Promise<Pushed> {
+  const socket = connect(server.port, '127.0.0.1')
+  let answer = ''
+  socket.on('data', (d: Buffer) => (answer += d.toString()))
+  socket.on('error', () => {}) // EPIPE or ECONNRESET: the server hung up on the body, as it should
+  const closed = new Promise<boolean>((resolve) => {
+    socket.once('end', () => resolve(true))
+    socket.once('close', () => resolve(true))
+  })
+  await new Promise((resolve) => socket.once('connect', resolve))
+  socket.write(head)
+  let accepted = 0
+  while (accepted < BODY_LIMIT) {
+    const written = await Promise.race([new Promise<boolean>((resolve) => socket.write(chunk, (error) => resolve(!error))), sleep(500, false)])
+    if (!written) break
+    accepted += chunk.length
+    await sleep(1)
+  }
+  const result = { answer, accepted, closed: await Promise.race([closed, sleep(3000, false)]) }
+  socket.destroy()
+  return result
+}
+
+/** Answered 413 and closed, having taken no more than the socket buffers hold (a few hundred KB). */
+function expectRefusedUnread(pushed: Pushed): void {
+  expect(pushed.accepted).toBeLessThan(BODY_LIMIT / 32)
+  expect(pushed.closed).toBe(true)
+  expect(pushed.answer).toMatch(/^HTTP\/1\.1 413 /)
 }
 
 beforeAll(async () => {
@@ -152,6 +201,30 @@ describe('tunscope serve web server', () => {
     expect(await status).toMatchObject({ running: false })
     expect(stream.messages.filter((m) => m.type === 'status')).toHaveLength(1)
     stream.ws.close()
+  })
+
+  it('refuses a declared body with 413 before the token check, reading little of it, and closes', async () => {
+    const pushed = await pushBody(`POST / HTTP/1.1\r\nHost: ${origin}\r\nContent-Length: ${2 ** 30}\r\n\r\n`, Buffer.alloc(64 * 1024, 'x'))
+    expectRefusedUnread(pushed)
+    expect(pushed.answer).toMatch(/\r\nConnection: close\r\n/)
+    expect(pushed.answer).toMatch(/takes no request bodies/)
+  })
+
+  it('refuses a chunked body with no length the same way', async () => {
+    const data = Buffer.alloc(64 * 1024 - 16, 'x')
+    const chunk = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+    expectRefusedUnread(await pushBody(`GET /?token=${token} HTTP/1.1\r\nHost: ${origin}\r\nTransfer-Encoding: chunked\r\n\r\n`, chunk))
+  })
+
+  it('refuses a body on the event stream\'s upgrade request', async () => {
+    const head = `GET /engine?token=${token} HTTP/1.1\r\nHost: ${origin}\r\nOrigin: http://${origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: ${2 ** 30}\r\n\r\n`
+    expectRefusedUnread(await pushBody(head, Buffer.alloc(64 * 1024, 'x')))
+  })
+
+  it('serves a GET with an empty body declared', async () => {
+    const reply = await get(`/?token=${token}`, { 'content-length': '0' })
+    expect(reply.status).toBe(200)
   })
 
   it('downloads the capture as pcapng', async () => {
