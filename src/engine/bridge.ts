@@ -7,7 +7,9 @@ import { getInterface, type InterfaceState, type TunDevice } from '../native/ind
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Counters, type CountersSnapshot } from './counters.js'
-import { FromDevicePath, type DeviceIdentity } from './fromDevice.js'
+import type { DeviceIdentity } from './deviceIdentity.js'
+import { DeviceWriter } from './deviceWriter.js'
+import { FromDevicePath } from './fromDevice.js'
 import { LengthPrefixDecoder } from './framing/lengthPrefix.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
@@ -77,31 +79,22 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const { device: tun, created } = openHostTun(o.tun)
     this.tun = tun
     this.emit('tun', getInterface(o.tun.name)!, created)
-    const fromDevice = new FromDevicePath({
-      counters: this.counters,
-      capture: o.capture,
-      tun,
-      tap,
-      gatewayMac: o.gatewayMac,
-      deviceIp: ipv4ToBytes(o.deviceIp),
-      sendToDevice: (record) => this.transport?.write(record) ?? false,
-      onDeviceChanged: (identity) => this.deviceChanged(identity)
-    })
-    const decoder = new LengthPrefixDecoder(fromDevice, o.maxFrame)
-    fromDevice.decoder = decoder
+    // The transport needs the decoder and the decoder's sink needs the writer,
+    // which needs the transport: the receiver reaches the decoder late.
+    let decoder: LengthPrefixDecoder | null = null
     const receiver = {
-      space: () => decoder.space(),
+      space: () => decoder!.space(),
       commit: (n: number) => {
         fromDevice.batchTime = performance.now()
-        decoder.commit(n)
+        decoder!.commit(n)
       },
       push: (chunk: Uint8Array) => {
         fromDevice.batchTime = performance.now()
-        decoder.push(chunk)
+        decoder!.push(chunk)
       },
       reset: () => {
         fromDevice.batchTime = performance.now()
-        decoder.reset()
+        decoder!.reset()
         fromDevice.forgetDevice()
       }
     }
@@ -110,11 +103,24 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       onFatal: (error) => this.emit('fatal', error)
     })
     this.transport = transport
+    const writer = new DeviceWriter(transport, this.counters)
+    const fromDevice = new FromDevicePath({
+      counters: this.counters,
+      capture: o.capture,
+      tun,
+      tap,
+      gatewayMac: o.gatewayMac,
+      deviceIp: ipv4ToBytes(o.deviceIp),
+      writer,
+      onDeviceChanged: (identity) => this.deviceChanged(identity)
+    })
+    decoder = new LengthPrefixDecoder(fromDevice, o.maxFrame)
+    fromDevice.decoder = decoder
     const toDevice = new ToDevicePath(
       {
         counters: this.counters,
         capture: o.capture,
-        transport,
+        writer,
         tap,
         maxFrame: o.maxFrame,
         gatewayMac: o.gatewayMac,

@@ -5,14 +5,10 @@ import type { TunDevice } from '../native/index.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import { framingErrorKind, type Counters } from './counters.js'
-import { arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
+import { DeviceIdentity } from './deviceIdentity.js'
+import type { DeviceWriter } from './deviceWriter.js'
+import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
 import { LENGTH_PREFIX_BYTES, writeLengthPrefix, type LengthPrefixDecoder, type LengthPrefixSink } from './framing/lengthPrefix.js'
-
-/** What the path learns about the device from its own frames. */
-export interface DeviceIdentity {
-  mac: Uint8Array | null
-  ipv4: Uint8Array | null
-}
 
 export interface FromDeviceContext {
   counters: Counters
@@ -20,10 +16,10 @@ export interface FromDeviceContext {
   tun: TunDevice
   tap: boolean
   gatewayMac: Uint8Array
-  /** The device's configured address: requests for it (duplicate address probes) get no proxy answer. */
+  /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
   deviceIp: Uint8Array
-  /** Sends a whole wire record to the device; false when there is no link. */
-  sendToDevice(record: Uint8Array): boolean
+  /** Where the bridge's own answers (proxy ARP) go, bounded like all traffic to the device. */
+  writer: DeviceWriter
   onDeviceChanged(identity: DeviceIdentity): void
 }
 
@@ -32,18 +28,21 @@ const MAX_SPANS = 16_384
 export class FromDevicePath implements LengthPrefixSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
   batchTime = 0
-  readonly identity: DeviceIdentity = { mac: null, ipv4: null }
+  readonly identity: DeviceIdentity
   decoder: LengthPrefixDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)
   private spanCount = 0
-  private readonly reply = new Uint8Array(LENGTH_PREFIX_BYTES + 60)
 
-  constructor(private readonly ctx: FromDeviceContext) {}
+  constructor(private readonly ctx: FromDeviceContext) {
+    this.identity = new DeviceIdentity(ctx.deviceIp, () => {
+      if (this.decoder) this.decoder.deviceMac = this.identity.mac
+      ctx.onDeviceChanged(this.identity)
+    })
+  }
 
   /** A new connection may be a new device: learn its MAC again. */
   forgetDevice(): void {
-    this.identity.mac = null
-    if (this.decoder) this.decoder.deviceMac = null
+    this.identity.forget()
   }
 
   onRecord(buffer: Uint8Array, start: number, frameLength: number): void {
@@ -52,20 +51,18 @@ export class FromDevicePath implements LengthPrefixSink {
     ctx.counters.fromDevice.bytes += LENGTH_PREFIX_BYTES + frameLength
     ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, start, LENGTH_PREFIX_BYTES + frameLength)
     const frame = start + LENGTH_PREFIX_BYTES
-    if (this.identity.mac === null) this.learnMac(buffer, frame)
+    const etherType = etherTypeAt(buffer, frame)
+    this.identity.observe(buffer, frame, etherType)
     if (ctx.tap) {
       this.queue(buffer, frame, frameLength)
       return
     }
-    const etherType = etherTypeAt(buffer, frame)
     const ip = frame + ETHERNET_HEADER
     if (etherType === ETHERTYPE_IPV4) {
-      this.learnIpv4(buffer, ip + 12)
       this.queue(buffer, ip, (buffer[ip + 2]! << 8) | buffer[ip + 3]!) // total length: drops Ethernet padding
     } else if (etherType === ETHERTYPE_IPV6) {
       this.queue(buffer, ip, 40 + ((buffer[ip + 4]! << 8) | buffer[ip + 5]!))
     } else if (etherType === ETHERTYPE_ARP) {
-      this.learnIpv4(buffer, frame + 28)
       this.answerArp(buffer, frame)
     } else {
       ctx.counters.drops.otherEtherType++
@@ -101,32 +98,14 @@ export class FromDevicePath implements LengthPrefixSink {
 
   private answerArp(buffer: Uint8Array, frame: number): void {
     if (!isArpRequestForOther(buffer, frame) || arpTargetIpEquals(buffer, frame, this.ctx.deviceIp)) return
-    const length = writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, this.reply, LENGTH_PREFIX_BYTES)
-    writeLengthPrefix(this.reply, 0, length)
-    const record = this.reply.slice(0, LENGTH_PREFIX_BYTES + length)
-    if (!this.ctx.sendToDevice(record)) {
-      this.ctx.counters.drops.noLink++
-      return
-    }
-    const counters = this.ctx.counters
-    counters.proxyArpReplies++
-    counters.toDevice.frames++
-    counters.toDevice.bytes += record.length
-    this.ctx.capture?.append(performance.now(), Direction.toDevice, 0, record, 0, record.length)
-  }
-
-  private learnMac(buffer: Uint8Array, frame: number): void {
-    this.identity.mac = buffer.slice(frame + 6, frame + 12)
-    if (this.decoder) this.decoder.deviceMac = this.identity.mac
-    this.ctx.onDeviceChanged(this.identity)
-  }
-
-  private learnIpv4(buffer: Uint8Array, at: number): void {
-    const known = this.identity.ipv4
-    if (known && known[0] === buffer[at] && known[1] === buffer[at + 1] && known[2] === buffer[at + 2] && known[3] === buffer[at + 3]) return
-    // 0.0.0.0 is a device without an address yet (DHCP), not an address.
-    if ((buffer[at]! | buffer[at + 1]! | buffer[at + 2]! | buffer[at + 3]!) === 0) return
-    this.identity.ipv4 = buffer.slice(at, at + 4)
-    this.ctx.onDeviceChanged(this.identity)
+    const { counters, writer } = this.ctx
+    if (!writer.admit(1)) return
+    // Its own memory: the write may still be queued when the next reply is made.
+    const record = new Uint8Array(LENGTH_PREFIX_BYTES + ARP_FRAME)
+    writeLengthPrefix(record, 0, writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, LENGTH_PREFIX_BYTES))
+    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, record.length)
+    writer.write(record, 1, (delivered) => {
+      if (delivered) counters.proxyArpReplies++
+    })
   }
 }

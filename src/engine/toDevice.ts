@@ -5,21 +5,19 @@ import { BufferPool } from './bufferPool.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import type { Counters } from './counters.js'
+import type { DeviceWriter } from './deviceWriter.js'
 import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js'
 import { LENGTH_PREFIX_BYTES, writeLengthPrefix } from './framing/lengthPrefix.js'
-import type { Transport } from './transport/index.js'
 
 /** Room the addon leaves before each packet read from a TUN: prefix + Ethernet header. */
 export const TUN_HEADROOM = LENGTH_PREFIX_BYTES + ETHERNET_HEADER
 /** For a TAP the packet is already a frame: only the prefix is missing. */
 export const TAP_HEADROOM = LENGTH_PREFIX_BYTES
-/** Beyond this much unsent data the device is not keeping up: drop rather than queue. */
-const MAX_QUEUED_BYTES = 256 * 1024
 
 export interface ToDeviceContext {
   counters: Counters
   capture: CaptureRing | null
-  transport: Transport
+  writer: DeviceWriter
   tap: boolean
   maxFrame: number
   gatewayMac: Uint8Array
@@ -37,19 +35,13 @@ export class ToDevicePath {
 
   /** The addon's batch callback: `count` packets laid out from buffer[0]. */
   onTunBatch(count: number): void {
-    const { counters, transport } = this.ctx
-    if (transport.state.status !== 'connected') {
-      counters.drops.noLink += count
-      return
-    }
-    if (transport.queuedBytes > MAX_QUEUED_BYTES) {
-      counters.drops.backPressure += count
-      return
-    }
+    const { counters, writer } = this.ctx
+    if (!writer.admit(count)) return
     const b = this.buffer
     const headroom = this.ctx.tap ? TAP_HEADROOM : TUN_HEADROOM
     const time = performance.now()
     let out = 0
+    let frames = 0
     for (let pos = 0, i = 0; i < count; i++) {
       const packetLength = (b[pos]! << 8) | b[pos + 1]!
       const record = pos
@@ -63,8 +55,7 @@ export class ToDevicePath {
       const recordLength = LENGTH_PREFIX_BYTES + frameLength
       if (out !== record) b.copyWithin(out, record, record + recordLength)
       this.ctx.capture?.append(time, Direction.toDevice, 0, b, out, recordLength)
-      counters.toDevice.frames++
-      counters.toDevice.bytes += recordLength
+      frames++
       out += recordLength
     }
     this.ctx.capture?.publish()
@@ -72,7 +63,7 @@ export class ToDevicePath {
     if (out === 0) return
     const chunk = this.pool.take(out)
     chunk.set(b.subarray(0, out))
-    transport.write(chunk.subarray(0, out), () => this.pool.give(chunk))
+    writer.write(chunk.subarray(0, out), frames, () => this.pool.give(chunk))
   }
 
   /** Writes prefix and synthetic Ethernet header in the headroom; 0 if the packet is not IP. */

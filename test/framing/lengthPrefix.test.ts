@@ -67,11 +67,21 @@ describe('length-prefix decoder', () => {
     expect(errorsOf(events)).toEqual([{ kind: FramingError.implausible, skipped: bad.length + 2 }])
   })
 
-  it('refuses a frame from another MAC once the device MAC is known', () => {
+  it('takes a frame from another MAC while in step, even once the device MAC is known', () => {
     const stranger = ethernet(GATEWAY_MAC, Uint8Array.of(2, 0, 0, 0, 0, 9), 0x0800, udp.subarray(14))
     const events = decode(concat([record(stranger), record(udp)]), undefined, { knownMac: true })
+    expect(framesOf(events)).toEqual([Array.from(stranger), Array.from(udp)])
+    expect(errorsOf(events)).toEqual([])
+  })
+
+  it('ends a hunt only at a frame from the known device MAC', () => {
+    const stranger = ethernet(GATEWAY_MAC, Uint8Array.of(2, 0, 0, 0, 0, 9), 0x0800, udp.subarray(14))
+    const junk = Uint8Array.of(0xff, 0xff)
+    const events = decode(concat([junk, record(stranger), record(udp)]), undefined, { knownMac: true })
     expect(framesOf(events)).toEqual([Array.from(udp)])
-    expect(errorsOf(events)[0]).toEqual({ kind: FramingError.implausible, skipped: stranger.length + 2 })
+    expect(errorsOf(events)).toEqual([{ kind: FramingError.tooLong, skipped: junk.length + stranger.length + 2 }])
+    // Without a known MAC the stranger's frame ends the hunt like any plausible one.
+    expect(framesOf(decode(concat([junk, record(stranger), record(udp)])))).toEqual([Array.from(stranger), Array.from(udp)])
   })
 
   it('refuses unknown EtherTypes but accepts known non-IP ones', () => {

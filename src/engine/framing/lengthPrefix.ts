@@ -23,7 +23,11 @@ export interface LengthPrefixSink {
 }
 
 export class LengthPrefixDecoder {
-  /** Set by the owner once the device's MAC is known; frames from other sources are then refused. */
+  /**
+   * Set by the owner once the device's MAC is proven. While hunting after a bad
+   * record, only frames from it end the hunt (random bytes rarely fake a MAC);
+   * in step, a frame from another source is a frame like any other.
+   */
   deviceMac: Uint8Array | null = null
   private readonly buffer: Uint8Array
   private start = 0
@@ -82,7 +86,7 @@ export class LengthPrefixDecoder {
       if (length === 0) verdict = FramingError.zeroLength
       else if (length > this.maxFrame) verdict = FramingError.tooLong
       else if (length < MIN_FRAME) verdict = FramingError.tooShort
-      else verdict = checkFrame(b, pos + 2, Math.min(end - pos - 2, length), length, this.deviceMac)
+      else verdict = checkFrame(b, pos + 2, Math.min(end - pos - 2, length), length, this.huntKind === 0 ? null : this.deviceMac)
       if (verdict === NEED_MORE) break
       if (verdict === PLAUSIBLE) {
         if (this.huntKind !== 0) this.endHunt()

@@ -41,7 +41,7 @@ export class StreamClientTransport implements Transport {
     this.connect()
   }
 
-  write(data: Uint8Array, onWritten?: () => void): boolean {
+  write(data: Uint8Array, onWritten?: (error?: Error | null) => void): boolean {
     if (!this.connected || !this.socket) return false
     this.socket.write(data, onWritten)
     return true

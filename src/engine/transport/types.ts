@@ -38,9 +38,10 @@ export interface Transport {
   stop(): Promise<void>
   /**
    * Sends bytes if a device is connected; returns false (and sends nothing) when not.
-   * `data` must stay untouched until onWritten is called.
+   * `data` must stay untouched until onWritten is called: with an error if the
+   * connection went away before the kernel took it all.
    */
-  write(data: Uint8Array, onWritten?: () => void): boolean
+  write(data: Uint8Array, onWritten?: (error?: Error | null) => void): boolean
   /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly queuedBytes: number
 }

@@ -1,14 +1,24 @@
 // Listens on a unix socket for a device that connects to us (QEMU with
-// `-serial unix:PATH` without `server`). One device at a time: a new
-// connection replaces the old one, as happens when QEMU restarts.
+// `-serial unix:PATH` without `server`). One device at a time. A connection
+// that arrives while another is open waits its turn: the open one is read to
+// its end first (QEMU closes it when it restarts, so that is at once), and
+// only one that stays open past DRAIN_MS is cut, its half-read record counted
+// as cut by the disconnect. So no byte a connection delivered goes unread.
 import type net from 'node:net'
 
 import { listenOnUnixSocket, type UnixListener } from './unixListen.js'
 import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
 
+/** How long an open connection may keep a newer one waiting. */
+const DRAIN_MS = 1000
+/** Connections waiting at once; beyond this a new one is closed unread, as a full listen backlog would. */
+const MAX_WAITING = 64
+
 export class UnixServerTransport implements Transport {
   private listener: UnixListener | null = null
   private socket: net.Socket | null = null
+  private readonly waiting: net.Socket[] = []
+  private drainTimer: NodeJS.Timeout | undefined
   private current: LinkState
 
   constructor(
@@ -29,42 +39,71 @@ export class UnixServerTransport implements Transport {
 
   start(): void {
     this.events.onState(this.current)
-    this.listener = listenOnUnixSocket(this.path, (socket) => this.accept(socket), (error) => this.events.onFatal(error))
+    this.listener = listenOnUnixSocket(this.path, (socket) => this.arrived(socket), (error) => this.events.onFatal(error))
   }
 
-  write(data: Uint8Array, onWritten?: () => void): boolean {
+  write(data: Uint8Array, onWritten?: (error?: Error | null) => void): boolean {
     if (!this.socket) return false
     this.socket.write(data, onWritten)
     return true
   }
 
   async stop(): Promise<void> {
-    this.drop()
+    for (const socket of this.waiting.splice(0)) socket.destroy()
+    clearTimeout(this.drainTimer)
+    const socket = this.socket
+    this.socket = null
+    if (socket) {
+      this.receiver.reset()
+      socket.destroy()
+    }
     await this.listener?.close()
     this.listener = null
     this.setState({ status: 'stopped' })
   }
 
-  private accept(socket: net.Socket): void {
-    this.drop()
+  private arrived(socket: net.Socket): void {
+    socket.on('error', () => {}) // 'close' follows
+    if (!this.socket) {
+      this.activate(socket)
+      return
+    }
+    if (this.waiting.length === MAX_WAITING) {
+      socket.destroy()
+      return
+    }
+    socket.pause()
+    this.waiting.push(socket)
+    this.drainTimer ??= setTimeout(() => this.cut(), DRAIN_MS)
+  }
+
+  private activate(socket: net.Socket): void {
     this.socket = socket
     socket.on('data', (chunk: Buffer) => this.receiver.push(chunk))
-    socket.on('error', () => {})
-    socket.on('close', () => {
-      if (this.socket !== socket) return
-      this.socket = null
-      this.receiver.reset()
-      this.setState({ status: 'reconnecting', attempt: 1, detail: 'listening' })
-    })
+    socket.on('close', () => this.closed(socket))
+    socket.resume()
     this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1, detail: null })
   }
 
-  private drop(): void {
-    const socket = this.socket
-    if (!socket) return
+  private closed(socket: net.Socket): void {
+    if (this.socket !== socket) return
     this.socket = null
+    clearTimeout(this.drainTimer)
+    this.drainTimer = undefined
     this.receiver.reset()
-    socket.destroy()
+    const next = this.waiting.shift()
+    if (next) {
+      this.activate(next)
+      if (this.waiting.length > 0) this.drainTimer = setTimeout(() => this.cut(), DRAIN_MS)
+    } else {
+      this.setState({ status: 'reconnecting', attempt: 1, detail: 'listening' })
+    }
+  }
+
+  /** Ends the open connection now; 'close' then hands over to the next one waiting. */
+  private cut(): void {
+    this.drainTimer = undefined
+    this.socket?.destroy()
   }
 
   private setState(change: Partial<LinkState>): void {

@@ -1,0 +1,91 @@
+// What the bridge knows of the device, learned only from frames that prove
+// they are the device's: an IPv4 packet from its address (the framing has
+// already checked the header checksum) or an ARP naming it. A stray record
+// (another host's LLDP, line noise that happens to parse) never claims the
+// link; and when the device's MAC changes on a live link (new firmware, a
+// different board behind the same socket), the new one takes over once its
+// proven frames keep coming while the old one has gone quiet.
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.js'
+
+/** Proven frames in a row from another MAC, none from the known one in between, before it takes over. */
+export const TAKEOVER_FRAMES = 3
+
+/** Offsets from the Ethernet frame's first byte. */
+const SOURCE_MAC = 6
+const IPV4_SOURCE = 14 + 12
+const ARP_SENDER_IP = 28
+const ARP_TARGET_IP = 38
+
+export class DeviceIdentity {
+  /** The proven MAC, or null: frames to the device then use the configured one. */
+  mac: Uint8Array | null = null
+  /** The IPv4 address the proven MAC sends from. */
+  ipv4: Uint8Array | null = null
+  private readonly challenger = new Uint8Array(6)
+  private challengerFrames = 0
+
+  constructor(
+    /** The device's configured address. */
+    private readonly deviceIp: Uint8Array,
+    private readonly onChanged: () => void
+  ) {}
+
+  /** Every frame the framing accepted from the device passes here. */
+  observe(b: Uint8Array, frame: number, etherType: number): void {
+    if (this.proves(b, frame, etherType)) this.proven(b, frame + SOURCE_MAC)
+    if (this.mac === null || !equalAt(b, frame + SOURCE_MAC, this.mac)) return
+    if (etherType === ETHERTYPE_IPV4) this.learnIpv4(b, frame + IPV4_SOURCE)
+    else if (etherType === ETHERTYPE_ARP) this.learnIpv4(b, frame + ARP_SENDER_IP)
+  }
+
+  /** A new connection may be a new device. */
+  forget(): void {
+    if (this.mac === null) return
+    this.mac = null
+    this.challengerFrames = 0
+    this.onChanged()
+  }
+
+  private proves(b: Uint8Array, frame: number, etherType: number): boolean {
+    if (etherType === ETHERTYPE_IPV4) return equalAt(b, frame + IPV4_SOURCE, this.deviceIp)
+    if (etherType !== ETHERTYPE_ARP) return false
+    if (equalAt(b, frame + ARP_SENDER_IP, this.deviceIp)) return true
+    // A probe (RFC 5227) asks for the device's address from 0.0.0.0.
+    return isZeroAt(b, frame + ARP_SENDER_IP) && equalAt(b, frame + ARP_TARGET_IP, this.deviceIp)
+  }
+
+  private proven(b: Uint8Array, at: number): void {
+    if (this.mac !== null && equalAt(b, at, this.mac)) {
+      this.challengerFrames = 0
+      return
+    }
+    if (this.mac !== null) {
+      if (this.challengerFrames === 0 || !equalAt(b, at, this.challenger)) {
+        this.challenger.set(b.subarray(at, at + 6))
+        this.challengerFrames = 0
+      }
+      if (++this.challengerFrames < TAKEOVER_FRAMES) return
+    }
+    this.mac = b.slice(at, at + 6)
+    this.ipv4 = null
+    this.challengerFrames = 0
+    this.onChanged()
+  }
+
+  private learnIpv4(b: Uint8Array, at: number): void {
+    if (this.ipv4 !== null && equalAt(b, at, this.ipv4)) return
+    // 0.0.0.0 is a device without an address yet (DHCP, ARP probes), not an address.
+    if (isZeroAt(b, at)) return
+    this.ipv4 = b.slice(at, at + 4)
+    this.onChanged()
+  }
+}
+
+function equalAt(b: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (b[at + i] !== bytes[i]) return false
+  return true
+}
+
+function isZeroAt(b: Uint8Array, at: number): boolean {
+  return (b[at]! | b[at + 1]! | b[at + 2]! | b[at + 3]!) === 0
+}

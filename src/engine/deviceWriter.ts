@@ -1,0 +1,55 @@
+// Every byte the bridge sends towards the device goes through here, whatever
+// made it: TUN traffic, proxy ARP replies, anything the bridge answers itself.
+// One bound on what may wait unsent means a device that stops reading costs a
+// fixed amount of memory; what does not fit is dropped and counted. Frames
+// count as sent once the kernel has taken them, not when they were queued.
+import type { Counters } from './counters.js'
+import type { Transport } from './transport/index.js'
+
+/** Beyond this much unsent data the device is not keeping up: drop rather than queue. */
+export const MAX_QUEUED_BYTES = 256 * 1024
+
+export class DeviceWriter {
+  constructor(
+    private readonly transport: Transport,
+    private readonly counters: Counters
+  ) {}
+
+  /** Whether `frames` records may be written now; if not, they are counted as dropped (no link or back-pressure). */
+  admit(frames: number): boolean {
+    if (this.transport.state.status !== 'connected') {
+      this.counters.drops.noLink += frames
+      return false
+    }
+    if (this.transport.queuedBytes > MAX_QUEUED_BYTES) {
+      this.counters.drops.backPressure += frames
+      return false
+    }
+    return true
+  }
+
+  /**
+   * Writes admitted `records` (`frames` whole wire records). `onDone` runs once the
+   * write is over, delivered or not; `records` must stay untouched until then.
+   */
+  write(records: Uint8Array, frames: number, onDone?: (delivered: boolean) => void): void {
+    const accepted = this.transport.write(records, (error) => {
+      this.settle(records.length, frames, !error)
+      onDone?.(!error)
+    })
+    if (!accepted) {
+      this.settle(records.length, frames, false)
+      onDone?.(false)
+    }
+  }
+
+  /** A write the link lost (it went away with the data unsent) counts as a no-link drop. */
+  private settle(bytes: number, frames: number, delivered: boolean): void {
+    if (!delivered) {
+      this.counters.drops.noLink += frames
+      return
+    }
+    this.counters.toDevice.frames += frames
+    this.counters.toDevice.bytes += bytes
+  }
+}
