@@ -6,6 +6,7 @@ import { UserError } from '../engine/errors.js'
 import { runBridge } from './bridgeCommand.js'
 import { addBridgeOptions } from './bridgeOptions.js'
 import { runDemo } from './demoCommand.js'
+import { refuseRepeatedOptions } from './repeatedOptions.js'
 import { runServe } from './serveCommand.js'
 import { tunCreate, tunDelete } from './tunCommand.js'
 import { VERSION } from './version.js'
@@ -44,20 +45,22 @@ program
   .action((flags) => runDemo(flags))
 
 const tun = program.command('tun').description('create or delete a persistent TUN device (run as root, once)')
-tun
-  .command('create')
-  .description('make a persistent TUN owned by a user, with address, MTU and link up')
-  .requiredOption('--user <login>', 'who may attach to it without privileges')
-  .option('--name <name>', 'device name', 'tun0')
-  .option('--tap', 'make a TAP device instead')
-  .option('--host-ip <cidr>', "the host's address", '192.168.100.1/24')
-  .option('--mtu <bytes>', 'MTU (the firmware takes 1500-byte frames: 1486)', '1486')
-  .action((flags) => console.log(tunCreate(flags)))
-tun
-  .command('delete')
-  .description('delete a persistent TUN/TAP device')
-  .option('--name <name>', 'device name', 'tun0')
-  .action((flags) => console.log(tunDelete(flags)))
+refuseRepeatedOptions(
+  tun
+    .command('create')
+    .description('make a persistent TUN owned by a user (not root), with address, MTU and link up')
+    .requiredOption('--user <login>', 'who may attach to it without privileges')
+    .option('--name <name>', 'device name', 'tun0')
+    .option('--tap', 'make a TAP device instead')
+    .option('--host-ip <cidr>', "the host's address (prefix /16 to /30, not loopback, multicast or reserved)", '192.168.100.1/24')
+    .option('--mtu <bytes>', 'MTU (the firmware takes 1500-byte frames: 1486)', '1486')
+).action((flags) => console.log(tunCreate(flags)))
+refuseRepeatedOptions(
+  tun
+    .command('delete')
+    .description('delete a persistent TUN/TAP device that tun create made')
+    .option('--name <name>', 'device name', 'tun0')
+).action((flags) => console.log(tunDelete(flags)))
 
 try {
   await program.parseAsync()

@@ -1,24 +1,16 @@
 // `tunscope tun create|delete`: the privileged helper. It runs as root with
 // arguments that may come from elsewhere (pkexec, whose authorization polkit
-// may keep for minutes), so every argument is validated strictly, nothing
-// passes through a shell, and it changes only devices it made itself: those
-// carry its mark as their interface alias.
+// may keep for minutes), so every argument is checked before anything else
+// (tunArguments.ts), nothing passes through a shell, and it changes only
+// devices it made itself: those carry its mark as their interface alias.
 import { readFileSync } from 'node:fs'
 
-import { configureInterface, getAlias, getInterface, isSystemCallError, lookupUser, setAlias, setPersistent, type TunKind } from '../native/index.js'
-import { parseCidr, parseIntegerInRange, parseInterfaceName } from '../engine/addresses.js'
+import { configureInterface, getAlias, getInterface, isSystemCallError, setAlias, setPersistent, type TunKind } from '../native/index.js'
+import { parseInterfaceName } from '../engine/addresses.js'
 import { UserError } from '../engine/errors.js'
 import { describeMismatch } from '../engine/host/tunSetup.js'
+import { parseTunCreateFlags, type TunCreateFlags } from './tunArguments.js'
 
-export interface TunCreateFlags {
-  name: string
-  user: string
-  hostIp: string
-  mtu: string
-  tap?: boolean
-}
-
-const LOGIN = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i
 /** The alias `tun create` gives the devices it makes (`ip link show` prints "alias tunscope"). */
 const TUNSCOPE_MARK = 'tunscope'
 
@@ -38,21 +30,15 @@ function existingKind(name: string, kind: TunKind): boolean {
 }
 
 export function tunCreate(flags: TunCreateFlags): string {
-  const name = parseInterfaceName(flags.name)
-  if (!LOGIN.test(flags.user)) throw new UserError(`--user "${flags.user}" is not a login name.`)
-  const hostIp = parseCidr(flags.hostIp, '--host-ip')
-  const mtu = parseIntegerInRange(flags.mtu, 68, 65535, '--mtu')
-  const kind: TunKind = flags.tap ? 'tap' : 'tun'
+  const plan = parseTunCreateFlags(flags)
+  const { name, kind, hostIp, mtu, owner } = plan
   requireRoot('create')
-  const user = lookupUser(flags.user)
-  if (user === null) throw new UserError(`There is no user "${flags.user}" on this machine; give the login of the user who will run the bridge.`)
   const existed = existingKind(name, kind)
-  const plan = { name, kind, hostIp, mtu }
-  const done = `${name} is ready: persistent ${kind.toUpperCase()} owned by ${flags.user}, ${hostIp.address}/${hostIp.prefixLength}, MTU ${mtu}, up.`
+  const done = `${name} is ready: persistent ${kind.toUpperCase()} owned by ${owner.login}, ${hostIp.address}/${hostIp.prefixLength}, MTU ${mtu}, up.`
   // Already right (perhaps with a bridge attached, which would make changes fail): leave it be.
-  if (existed && isPersistentAndOwnedBy(name, user.uid) && describeMismatch(getInterface(name)!, plan).length === 0) return done
+  if (existed && isPersistentAndOwnedBy(name, owner.uid) && describeMismatch(getInterface(name)!, plan).length === 0) return done
   try {
-    setPersistent(name, kind, true, user.uid)
+    setPersistent(name, kind, true, owner.uid)
     if (!existed) setAlias(name, TUNSCOPE_MARK)
     configureInterface(name, { address: hostIp.address, prefixLength: hostIp.prefixLength, mtu, up: true })
   } catch (error) {

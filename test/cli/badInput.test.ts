@@ -128,10 +128,34 @@ describe('tunscope tun refuses bad input', () => {
     expect(r.code).toBe(2)
   })
 
-  it('tun create for a user that does not exist (as root) or without root', async () => {
+  it('tun create for a user that does not exist, root or not (arguments are checked before privileges)', async () => {
     const r = await run(['tun', 'create', '--name', 'tsx0', '--user', 'nosuchuser123'])
-    if (isRoot) expectRefused(r, /There is no user "nosuchuser123" on this machine/, /give the login of the user who will run the bridge/)
-    else expectRefused(r, /tun create .*must run as root/, /run it with sudo/)
+    expectRefused(r, /There is no user "nosuchuser123" on this machine/, /give the login of the user who will run the bridge/)
+  })
+
+  // What the helper, run as root for someone else, must not do: route more than a small ordinary subnet into a TUN, or hand one to root.
+  const hostile: Array<[string, string[], RegExp]> = [
+    ['half the IPv4 space', ['--user', 'nobody', '--host-ip', '128.0.0.1/1'], /^tunscope: --host-ip 128\.0\.0\.1\/1 would route 2147483648 addresses into the TUN; use a prefix length from 16 to 30/],
+    ['a /15', ['--user', 'nobody', '--host-ip', '10.0.0.1/15'], /^tunscope: --host-ip 10\.0\.0\.1\/15 would route 131072 addresses into the TUN/],
+    ['a loopback address', ['--user', 'nobody', '--host-ip', '127.0.0.2/8'], /^tunscope: --host-ip 127\.0\.0\.2\/8 is a loopback address/],
+    ['an address in 0/8', ['--user', 'nobody', '--host-ip', '0.1.2.3/24'], /^tunscope: --host-ip 0\.1\.2\.3\/24 is in 0\.0\.0\.0\/8/],
+    ['a multicast address', ['--user', 'nobody', '--host-ip', '224.0.0.251/24'], /^tunscope: --host-ip 224\.0\.0\.251\/24 is a multicast address/],
+    ['an address in 240/4', ['--user', 'nobody', '--host-ip', '250.1.1.1/24'], /^tunscope: --host-ip 250\.1\.1\.1\/24 is in the reserved block 240\.0\.0\.0\/4/],
+    ['the limited broadcast address', ['--user', 'nobody', '--host-ip', '255.255.255.255/30'], /^tunscope: --host-ip 255\.255\.255\.255\/30 is the limited broadcast address/],
+    ['root as the owner', ['--user', 'root'], /^tunscope: --user root is the superuser \(uid 0\); give the login of the ordinary user who will run the bridge\.$/],
+    ['two --user options, root last', ['--user', 'nobody', '--user', 'root'], /^tunscope: --user was given more than once; give each option once \(run with --help for usage\)$/],
+    ['two --user options, root first', ['--user', 'root', '--user', 'nobody'], /^tunscope: --user was given more than once/],
+    ['the same --user twice', ['--user=nobody', '--user=nobody'], /^tunscope: --user was given more than once/],
+    ['two --name options', ['--user', 'nobody', '--name', 'tsy0'], /^tunscope: --name was given more than once/],
+    ['--tap twice', ['--user', 'nobody', '--tap', '--tap'], /^tunscope: --tap was given more than once/],
+    ['two --host-ip options', ['--user', 'nobody', '--host-ip', '192.168.100.1/24', '--host-ip', '10.0.0.1/24'], /^tunscope: --host-ip was given more than once/]
+  ]
+  it.each(hostile)('tun create with %s: exit 2, one sentence, root or not, nothing made', async (_what, args, refusal) => {
+    expectRefused(await run(['tun', 'create', '--name', 'tsx0', ...args]), refusal)
+  })
+
+  it('tun delete with --name twice: exit 2, one sentence', async () => {
+    expectRefused(await run(['tun', 'delete', '--name', 'tsx0', '--name', 'lo']), /^tunscope: --name was given more than once/)
   })
 
   it('tun create with a --user that is not a login name', async () => {

@@ -2,7 +2,7 @@
 // `tun create …`, with the app's Electron binary as Node on the bundled CLI.
 // Run here in a fake install tree whose "Electron" just reports how it was called.
 import { execFile } from 'node:child_process'
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -38,5 +38,32 @@ describe('tunscope-tun-helper', () => {
 
   it.each([[[]], [['bridge', '--pcap', '/etc/shadow']], [['tun', 'delete']], [['tun']], [['serve']]])('refuses %j', async (args) => {
     await expect(helper(...args)).rejects.toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('only "tun create ..." is allowed') })
+  })
+})
+
+describe('tunscope-tun-helper in front of the real CLI', () => {
+  let real = ''
+
+  // "Electron" is Node on this checkout's CLI bundle; as root it runs in a
+  // network namespace of its own, so whatever the CLI might do stays there.
+  beforeAll(() => {
+    real = mkdtempSync(join(tmpdir(), 'tunscope-helper-real-'))
+    mkdirSync(join(real, 'resources', 'cli'), { recursive: true })
+    copyFileSync(new URL('../../build/linux/tunscope-tun-helper', import.meta.url), join(real, 'resources', 'tunscope-tun-helper'))
+    symlinkSync(new URL('../../out/cli/tunscope.mjs', import.meta.url).pathname, join(real, 'resources', 'cli', 'tunscope.mjs'))
+    writeFileSync(join(real, 'tunscope'), `#!/bin/sh\nif [ "$(id -u)" = 0 ]; then exec unshare --net -- '${process.execPath}' "$@"; fi\nexec '${process.execPath}' "$@"\n`)
+    chmodSync(join(real, 'tunscope'), 0o755)
+  })
+
+  afterAll(() => rmSync(real, { recursive: true, force: true }))
+
+  it.each([
+    [['--user', 'root']],
+    [['--user', 'me', '--user', 'root']],
+    [['--user', 'nobody', '--host-ip', '128.0.0.1/1']],
+    [['--user', 'nobody', '--host-ip', '127.0.0.2/8']]
+  ])('passes on the refusal of tun create %j: exit 2, one sentence', async (args) => {
+    const refused = run(join(real, 'resources', 'tunscope-tun-helper'), ['tun', 'create', '--name', 'tun0', ...args], { env: {} })
+    await expect(refused).rejects.toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^tunscope: --(user|host-ip) [^\n]+\n$/) })
   })
 })
