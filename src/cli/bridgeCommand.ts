@@ -40,6 +40,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   })
   bridge.on('device', (device) => log(describeDevice(device)))
   bridge.on('tun', (tun, created) => log(describeTun(tun, created)))
+  bridge.on('tunStatus', (status, problem) => log(problem ?? `${options.tun.name} is ${status} again`))
   try {
     bridge.start()
   } catch (error) {

@@ -30,7 +30,7 @@ export function statusLine(stats: BridgeStats): string {
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
   const drops = Object.values(c.drops).reduce((sum, n) => sum + n, 0)
   return [
-    stats.link.status,
+    stats.tunStatus === 'up' ? stats.link.status : `${stats.link.status}, TUN ${stats.tunStatus}`,
     `device ${stats.device.ipv4 ?? stats.device.mac ?? 'not seen'}`,
     `→dev ${c.toDevice.frames} fr ${formatRate(r.toDevice.bytesPerSecond)} ${formatPercent(r.toDevice.utilization)}`,
     `←dev ${c.fromDevice.frames} fr ${formatRate(r.fromDevice.bytesPerSecond)} ${formatPercent(r.fromDevice.utilization)}`,

@@ -3,7 +3,7 @@
 // start it, read stats() and events, and stop it.
 import { EventEmitter } from 'node:events'
 
-import { getInterface, type InterfaceState, type TunDevice } from '../native/index.js'
+import { getInterface, type InterfaceState } from '../native/index.js'
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Counters, type CountersSnapshot } from './counters.js'
@@ -11,6 +11,7 @@ import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
 import { FromDevicePath } from './fromDevice.js'
 import { LengthPrefixDecoder } from './framing/lengthPrefix.js'
+import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
 import { TAP_HEADROOM, TUN_HEADROOM, ToDevicePath } from './toDevice.js'
@@ -38,6 +39,10 @@ export interface DeviceInfo {
 export interface BridgeStats {
   link: LinkState
   tun: InterfaceState | null
+  /** Whether the TUN can take packets: 'down' and 'missing' (deleted) drop what the device sends. */
+  tunStatus: TunStatus
+  /** Why the TUN is down or missing, in one sentence, or null. */
+  tunProblem: string | null
   /** errno name of the last packet the TUN refused (e.g. EIO while it is down), or null. */
   tunWriteError: string | null
   device: DeviceInfo
@@ -49,8 +54,10 @@ export interface BridgeStats {
 }
 
 export interface BridgeEvents {
-  /** The TUN is ready: its state, and whether the bridge created it (else it attached). */
+  /** The TUN is ready (at start, or again after it was deleted): its state, and whether the bridge created it (else it attached). */
   tun: [InterfaceState, boolean]
+  /** The TUN went down or missing, or is up again. */
+  tunStatus: [TunStatus, string | null]
   link: [LinkState]
   device: [DeviceInfo]
   /** Something fatal happened after start (e.g. the listen socket failed). */
@@ -63,7 +70,7 @@ const TUN_BATCH = 512
 export class Bridge extends EventEmitter<BridgeEvents> {
   readonly counters = new Counters()
   private readonly rates: RateMeter
-  private tun: TunDevice | null = null
+  private tun: TunKeeper | null = null
   private transport: Transport | null = null
   private device: DeviceInfo = { mac: null, ipv4: null }
 
@@ -76,9 +83,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   start(): void {
     const o = this.options
     const tap = o.tun.kind === 'tap'
-    const { device: tun, created } = openHostTun(o.tun)
-    this.tun = tun
-    this.emit('tun', getInterface(o.tun.name)!, created)
+    const firstTun = openHostTun(o.tun)
     // The transport needs the decoder and the decoder's sink needs the writer,
     // which needs the transport: the receiver reaches the decoder late.
     let decoder: LengthPrefixDecoder | null = null
@@ -107,7 +112,6 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const fromDevice = new FromDevicePath({
       counters: this.counters,
       capture: o.capture,
-      tun,
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
@@ -128,7 +132,15 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       },
       new Uint8Array(TUN_READ_BUFFER)
     )
-    tun.startReading(toDevice.buffer, tap ? TAP_HEADROOM : TUN_HEADROOM, TUN_BATCH, (count) => toDevice.onTunBatch(count))
+    this.tun = new TunKeeper(o.tun, firstTun, {
+      attached: (device, state, created) => {
+        fromDevice.tun = device
+        device.startReading(toDevice.buffer, tap ? TAP_HEADROOM : TUN_HEADROOM, TUN_BATCH, (count) => toDevice.onTunBatch(count), (code) => this.tun?.readFailed(code))
+        this.emit('tun', state, created)
+      },
+      detached: () => (fromDevice.tun = null),
+      status: (status, problem) => this.emit('tunStatus', status, problem)
+    })
     this.rates.start()
     transport.start()
   }
@@ -144,8 +156,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const baud = this.options.baud
     return {
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
-      tun: this.tun ? getInterface(this.options.tun.name) : null,
-      tunWriteError: this.tun?.lastWriteError ?? null,
+      tun: this.tun?.device ? getInterface(this.options.tun.name) : null,
+      tunStatus: this.tun?.status ?? 'missing',
+      tunProblem: this.tun?.problem ?? null,
+      tunWriteError: this.tun?.device?.lastWriteError ?? null,
       device: this.device,
       counters: this.counters.snapshot(),
       rates: this.rates.rates(),

@@ -13,7 +13,6 @@ import { LENGTH_PREFIX_BYTES, writeLengthPrefix, type LengthPrefixDecoder, type 
 export interface FromDeviceContext {
   counters: Counters
   capture: CaptureRing | null
-  tun: TunDevice
   tap: boolean
   gatewayMac: Uint8Array
   /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
@@ -29,6 +28,8 @@ export class FromDevicePath implements LengthPrefixSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
   batchTime = 0
   readonly identity: DeviceIdentity
+  /** Where packets go; null while the host's TUN is gone (they are then dropped as TUN write errors). */
+  tun: TunDevice | null = null
   decoder: LengthPrefixDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)
   private spanCount = 0
@@ -91,7 +92,7 @@ export class FromDevicePath implements LengthPrefixSink {
 
   private flush(buffer: Uint8Array): void {
     if (this.spanCount === 0) return
-    const written = this.ctx.tun.writePackets(buffer, this.spans, this.spanCount)
+    const written = this.tun ? this.tun.writePackets(buffer, this.spans, this.spanCount) : 0
     this.ctx.counters.drops.tunWriteError += this.spanCount - written
     this.spanCount = 0
   }

@@ -8,8 +8,11 @@ export type TunKind = 'tun' | 'tap'
 
 export interface TunDevice {
   readonly name: string
-  /** Packets land at pos+headroom with their length as a big-endian u16 at pos; one call per batch. */
-  startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch: (count: number, end: number) => void): void
+  /**
+   * Packets land at pos+headroom with their length as a big-endian u16 at pos; one call per batch.
+   * A read error (EBADFD once the device is deleted) stops reading and calls onError once with its errno name.
+   */
+  startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch: (count: number, end: number) => void, onError: (code: string) => void): void
   /** spans holds [start, length] pairs into buffer; returns how many the kernel took. */
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number
   /** errno name of the last refused write, or null. */

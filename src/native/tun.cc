@@ -59,15 +59,17 @@ TunDevice::~TunDevice() {
 
 Napi::Value TunDevice::Name(const Napi::CallbackInfo &info) { return Napi::String::New(info.Env(), name_); }
 
-// startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch(count, end))
+// startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch(count, end), onError(code))
 // Each packet lands at [pos + headroom, pos + headroom + n) with n as a
 // big-endian u16 at pos; the caller fills the rest of the headroom in place.
+// A read error other than "try again" (EBADFD once the device is deleted)
+// stops reading and is reported once: a dead fd polls readable forever.
 Napi::Value TunDevice::StartReading(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (fd_ < 0) throw Napi::Error::New(env, "the TUN device is closed");
   if (poll_) throw Napi::Error::New(env, "already reading");
-  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsFunction())
-    throw Napi::TypeError::New(env, "startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch: Function)");
+  if (info.Length() < 5 || !info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsFunction() || !info[4].IsFunction())
+    throw Napi::TypeError::New(env, "startReading(buffer: Uint8Array, headroom: number, maxPackets: number, onBatch: Function, onError: Function)");
   auto buffer = info[0].As<Napi::Uint8Array>();
   headroom_ = info[1].As<Napi::Number>().Uint32Value();
   maxPackets_ = info[2].As<Napi::Number>().Uint32Value();
@@ -77,6 +79,7 @@ Napi::Value TunDevice::StartReading(const Napi::CallbackInfo &info) {
   readBuf_ = buffer.Data();
   readCap_ = buffer.ByteLength();
   onBatch_ = Napi::Persistent(info[3].As<Napi::Function>());
+  onError_ = Napi::Persistent(info[4].As<Napi::Function>());
   if (!asyncContext_) asyncContext_ = new Napi::AsyncContext(env, "TunDevice.read");
 
   uv_loop_t *loop = nullptr;
@@ -101,19 +104,30 @@ void TunDevice::OnReadable(uv_poll_t *poll, int status, int) {
 
 void TunDevice::DrainBatch() {
   size_t pos = 0, count = 0;
+  int readErrno = 0;
   while (count < maxPackets_ && readCap_ - pos >= headroom_ + kMaxPacket) {
     ssize_t n = read(fd_, readBuf_ + pos + headroom_, kMaxPacket);
-    if (n < 0) break;  // EAGAIN ends the batch; EINTR is retried by the level-triggered poll
+    if (n < 0) {
+      // EAGAIN ends the batch; EINTR is retried by the level-triggered poll.
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) readErrno = errno;
+      break;
+    }
     readBuf_[pos] = static_cast<uint8_t>(n >> 8);
     readBuf_[pos + 1] = static_cast<uint8_t>(n);
     pos += headroom_ + static_cast<size_t>(n);
     count++;
   }
-  if (count == 0) return;
+  if (count == 0 && readErrno == 0) return;
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   try {
-    onBatch_.MakeCallback(Value(), {Napi::Number::New(env, count), Napi::Number::New(env, pos)}, *asyncContext_);
+    if (count > 0) onBatch_.MakeCallback(Value(), {Napi::Number::New(env, count), Napi::Number::New(env, pos)}, *asyncContext_);
+    if (readErrno != 0 && poll_) {
+      Napi::Function onError = onError_.Value();
+      StopPoll();
+      Unref();
+      onError.MakeCallback(Value(), {Napi::String::New(env, ErrnoName(readErrno))}, *asyncContext_);
+    }
   } catch (const Napi::Error &e) {
     napi_fatal_exception(env, e.Value());
   }
@@ -125,6 +139,7 @@ void TunDevice::StopPoll() {
   uv_close(reinterpret_cast<uv_handle_t *>(poll_), [](uv_handle_t *h) { delete reinterpret_cast<uv_poll_t *>(h); });
   poll_ = nullptr;
   if (!onBatch_.IsEmpty()) onBatch_.Reset();
+  if (!onError_.IsEmpty()) onError_.Reset();
   if (!readBufferRef_.IsEmpty()) readBufferRef_.Reset();
 }
 
@@ -155,7 +170,7 @@ Napi::Value TunDevice::WritePackets(const Napi::CallbackInfo &info) {
 
 Napi::Value TunDevice::LastWriteError(const Napi::CallbackInfo &info) {
   if (lastWriteErrno_ == 0) return info.Env().Null();
-  return Napi::String::New(info.Env(), uv_err_name(-lastWriteErrno_));
+  return Napi::String::New(info.Env(), ErrnoName(lastWriteErrno_));
 }
 
 Napi::Value TunDevice::Close(const Napi::CallbackInfo &info) {

@@ -30,6 +30,7 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   size_t headroom_ = 0;
   size_t maxPackets_ = 0;
   Napi::FunctionReference onBatch_;
+  Napi::FunctionReference onError_;
   Napi::AsyncContext *asyncContext_ = nullptr;
   int lastWriteErrno_ = 0;
 };

@@ -13,9 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { formatMacBytes } from '../../src/engine/addresses.js'
 import { TAKEOVER_FRAMES } from '../../src/engine/deviceIdentity.js'
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
-import { arp, concat, deviceArpRequest, deviceUdpFrame, DEVICE_IP, DEVICE_MAC, ethernet, GATEWAY_MAC, HOST_IP, icmpEcho, ipv4, record } from '../helpers/frames.js'
+import { arp, concat, deviceArpRequest, deviceUdpFrame, DEVICE_IP, DEVICE_MAC, ethernet, HOST_IP, record } from '../helpers/frames.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
-import { RecordReader, sleep } from '../cli/cliHelpers.js'
+import { sleep } from '../cli/cliHelpers.js'
+import { PeerServer, pingAs } from '../helpers/uartPeer.js'
 
 /** The issue's bound for the bridge whatever its peer does. */
 const RSS_LIMIT_BYTES = 150 * 1024 * 1024
@@ -43,73 +44,6 @@ function noise(bytes: number, seed: number): Uint8Array {
 function lldpFrom(mac: Uint8Array): Uint8Array {
   // Chassis ID TLV (type 1, subtype 4 = MAC), then End: a minimal LLDPDU, 18 bytes on the wire with no padding.
   return ethernet(Uint8Array.of(0x01, 0x80, 0xc2, 0, 0, 0x0e), mac, 0x88cc, Uint8Array.of(0x02, 0x07, 0x04, ...mac, 0, 0))
-}
-
-function echoRequestFrom(mac: Uint8Array, seq: number): Uint8Array {
-  return ethernet(GATEWAY_MAC, mac, 0x0800, ipv4(DEVICE_IP, HOST_IP, 1, icmpEcho(8, 0x7a7a, seq, new TextEncoder().encode(`hostile peer ${seq}`)), seq))
-}
-
-const isEchoReply = (seq: number) => (f: Buffer): boolean =>
-  f.length >= 42 && f.readUInt16BE(12) === 0x0800 && f[23] === 1 && f[34] === 0 && f.readUInt16BE(38) === 0x7a7a && f.readUInt16BE(40) === seq
-
-/** A stand-in for QEMU's `-serial unix:PATH,server`: the bridge connects, the test plays the device. */
-class PeerServer {
-  readonly reader = new RecordReader()
-  socket: net.Socket | null = null
-  /** Bytes written to the bridge so far. */
-  sent = 0
-  private readonly server: net.Server
-  private readonly connected: Promise<net.Socket>
-
-  constructor(readonly path: string, readData = true) {
-    let resolve!: (s: net.Socket) => void
-    this.connected = new Promise((r) => (resolve = r))
-    this.server = net.createServer((socket) => {
-      this.socket = socket
-      socket.on('error', () => {})
-      if (readData) socket.on('data', (chunk: Buffer) => this.reader.push(chunk))
-      else socket.pause()
-      resolve(socket)
-    })
-  }
-
-  listen(): Promise<void> {
-    return new Promise((resolve) => this.server.listen(this.path, resolve))
-  }
-
-  /** Resolves once the socket takes more (so a flood never piles up in this process). */
-  async send(bytes: Uint8Array): Promise<void> {
-    this.sent += bytes.length
-    if (!this.socket!.write(bytes)) await new Promise((r) => this.socket!.once('drain', r))
-  }
-
-  connection(): Promise<net.Socket> {
-    return this.connected
-  }
-
-  close(): void {
-    this.socket?.destroy()
-    this.server.close()
-  }
-}
-
-/** Pings the host as `mac` until the first reply (a real device retries too), then `count` more, each answered. */
-async function pingAs(peer: PeerServer, mac: Uint8Array, firstSeq: number, count: number): Promise<Buffer[]> {
-  const send = (frame: Uint8Array): Promise<void> => peer.send(record(frame))
-  let seq = firstSeq
-  for (let attempt = 0; ; attempt++) {
-    await send(echoRequestFrom(mac, seq))
-    const reply = await peer.reader.waitFor(isEchoReply(seq), `echo reply ${seq}`, 0, 300).catch(() => undefined)
-    if (reply) break
-    if (attempt === 20) throw new Error(`no echo reply for ${formatMacBytes(mac)} after 20 tries`)
-    seq++
-  }
-  const replies: Buffer[] = []
-  for (let i = 1; i <= count; i++) {
-    await send(echoRequestFrom(mac, seq + i))
-    replies.push(await peer.reader.waitFor(isEchoReply(seq + i), `echo reply ${seq + i}`))
-  }
-  return replies
 }
 
 describe.skipIf(skipNetns)('tunscope bridge against hostile UART peers', () => {

@@ -44,6 +44,10 @@ describe.skipIf(skipNetns)('TUN addon in a network namespace', () => {
     expect(r.lastWriteError).toBe(null)
   })
 
+  it('names errnos that libuv does not know: EBADFD for a write to a deleted TUN', () => {
+    expect(probe('deleted')).toEqual({ written: 0, lastWriteError: 'EBADFD' })
+  })
+
   it('reports failures with the errno name, and refuses use after close', () => {
     expect(probe('errors')).toEqual({
       tooLong: 'interface name too long: averyveryverylongname',

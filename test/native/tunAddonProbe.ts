@@ -1,5 +1,7 @@
 // Runs inside a test's network namespace (see tunAddon.netns.test.ts) and
 // prints one JSON line with what it observed.
+import { execFileSync } from 'node:child_process'
+
 import { configureInterface, getInterface, openTun, type SystemCallError } from '../../src/native/index.js'
 import { concat, DEVICE_IP, HOST_IP, icmpEcho, ipv4 } from '../helpers/frames.js'
 
@@ -41,13 +43,22 @@ async function main(step: string): Promise<void> {
           pos += 16 + n
         }
         if (replies.length >= 3) resolve()
-      })
+      }, (code) => out({ readError: code }))
       out({ written: tun.writePackets(buffer, spans, 3) })
     })
     clearTimeout(timer)
     const lastWriteError = tun.lastWriteError
     tun.close()
     out({ written: 3, replies, batchCalls, lastWriteError })
+  } else if (step === 'deleted') {
+    // Deleted under an open fd: writes fail with EBADFD, an errno libuv has no name for.
+    const tun = openTun('tsa4', 'tun')
+    configureInterface('tsa4', { address: '192.168.100.1', prefixLength: 24, mtu: 1486, up: true })
+    execFileSync('ip', ['link', 'del', 'tsa4'])
+    const packet = ipv4(DEVICE_IP, HOST_IP, 1, icmpEcho(8, 0x77, 1, new Uint8Array(8)))
+    const written = tun.writePackets(packet, Uint32Array.of(0, packet.length), 1)
+    out({ written, lastWriteError: tun.lastWriteError })
+    tun.close()
   } else if (step === 'errors') {
     const message = (f: () => unknown): unknown => {
       try {
