@@ -36,7 +36,8 @@ export function parseTunCreateFlags(flags: TunCreateFlags): TunCreateRequest {
   }
 }
 
-function parseHelperHostIp(text: string): Ipv4Cidr {
+/** The helper's --host-ip rules; the desktop app checks a request with them before asking for a password. */
+export function parseHelperHostIp(text: string): Ipv4Cidr {
   const cidr = parseCidr(text, '--host-ip')
   const problem = specialAddress(cidr.address)
   if (problem) throw new UserError(`--host-ip ${text} ${problem}; use an ordinary one such as 192.168.100.1/24.`)

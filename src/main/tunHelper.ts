@@ -5,7 +5,8 @@ import { execFile } from 'node:child_process'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 
-import { parseCidr, parseIntegerInRange, parseInterfaceName } from '../engine/addresses.js'
+import { parseHelperHostIp } from '../cli/tunArguments.js'
+import { parseIntegerInRange, parseInterfaceName } from '../engine/addresses.js'
 import type { TunCreateResult } from '../shared/desktopApi.js'
 
 export interface TunCreateArgs {
@@ -21,7 +22,7 @@ export function parseTunCreateRequest(value: unknown): TunCreateArgs | null {
   const { name, hostIp, mtu, tap } = value as Record<string, unknown>
   if (typeof name !== 'string' || typeof hostIp !== 'string' || typeof mtu !== 'number' || typeof tap !== 'boolean') return null
   try {
-    const cidr = parseCidr(hostIp)
+    const cidr = parseHelperHostIp(hostIp)
     return { name: parseInterfaceName(name), hostIp: `${cidr.address}/${cidr.prefixLength}`, mtu: parseIntegerInRange(mtu, 68, 65535, 'MTU'), tap }
   } catch {
     return null

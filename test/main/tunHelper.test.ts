@@ -27,6 +27,8 @@ describe('parseTunCreateRequest', () => {
     ['a name with a shell character', { ...valid, name: 'tun0;id' }],
     ['an address without prefix', { ...valid, hostIp: '192.168.100.1' }],
     ['a prefix over 30', { ...valid, hostIp: '192.168.100.1/31' }],
+    ['a prefix the helper refuses (half the address space)', { ...valid, hostIp: '128.0.0.1/1' }],
+    ['an address the helper refuses (loopback)', { ...valid, hostIp: '127.0.0.2/8' }],
     ['a bad address', { ...valid, hostIp: '192.168.100.300/24' }],
     ['an MTU below 68', { ...valid, mtu: 67 }],
     ['an MTU over 65535', { ...valid, mtu: 65536 }],
