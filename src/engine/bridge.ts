@@ -72,6 +72,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly rates: RateMeter
   private tun: TunKeeper | null = null
   private transport: Transport | null = null
+  private decoder: LengthPrefixDecoder | null = null
   private device: DeviceInfo = { mac: null, ipv4: null }
 
   constructor(readonly options: BridgeOptions) {
@@ -118,7 +119,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       writer,
       onDeviceChanged: (identity) => this.deviceChanged(identity)
     })
-    decoder = new LengthPrefixDecoder(fromDevice, o.maxFrame)
+    decoder = this.decoder = new LengthPrefixDecoder(fromDevice, o.maxFrame)
     fromDevice.decoder = decoder
     const toDevice = new ToDevicePath(
       {
@@ -161,11 +162,18 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       tunProblem: this.tun?.problem ?? null,
       tunWriteError: this.tun?.device?.lastWriteError ?? null,
       device: this.device,
-      counters: this.counters.snapshot(),
+      counters: this.countersNow(),
       rates: this.rates.rates(),
       baud,
       lineBytesPerSecond: baud / 10
     }
+  }
+
+  /** The counters, with the bytes a hunt under way has skipped so far: junk that keeps coming shows at once. */
+  private countersNow(): CountersSnapshot {
+    const counters = this.counters.snapshot()
+    counters.bytesSkipped += this.decoder?.skippedInHunt ?? 0
+    return counters
   }
 
   private linkChanged(state: LinkState): void {

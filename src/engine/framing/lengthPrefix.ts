@@ -44,6 +44,11 @@ export class LengthPrefixDecoder {
     this.buffer = new Uint8Array(Math.max(bufferSize, 4 * (maxFrame + LENGTH_PREFIX_BYTES)))
   }
 
+  /** Bytes skipped by the hunt under way, which onFramingError reports only once it ends. */
+  get skippedInHunt(): number {
+    return this.skipped
+  }
+
   /** Where the next read may land (zero-copy reads); follow with commit(n). */
   space(): Uint8Array {
     return this.buffer.subarray(this.fill)
