@@ -125,6 +125,8 @@ export class TcpConnection {
   private unansweredProbes = 0
   /** FIN-WAIT-2 and TIME-WAIT. */
   private lingerTimer: Timer | null = null
+  /** When TIME-WAIT began or was last restarted. */
+  private timeWaitStartedAt = 0
   private ackDue = false
   /** Inside receive(): what the app does in its callbacks goes out in one flush afterwards. */
   private busy = false
@@ -160,6 +162,21 @@ export class TcpConnection {
   /** Bytes waiting in the receive buffer. */
   get readable(): number {
     return this.received.length
+  }
+
+  /** When TIME-WAIT began (or was restarted by a repeated FIN); null in any other state. */
+  get timeWaitSince(): number | null {
+    return this.current === 'TIME_WAIT' ? this.timeWaitStartedAt : null
+  }
+
+  /**
+   * Whether `segment` is a SYN that may open a new connection on these ports
+   * although this one is still in TIME-WAIT: its sequence number lies beyond
+   * everything the old one received, so no old duplicate can be mistaken for
+   * new data (RFC 1122 §4.2.2.13; RFC 6191 without timestamps; Linux's rule).
+   */
+  reopenableBy(segment: TcpSegment): boolean {
+    return this.current === 'TIME_WAIT' && (segment.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN && seqGt(segment.seq, this.rcvNxt)
   }
 
   /** Free send-buffer bytes (0 once the app closed or the connection cannot send). */
@@ -242,7 +259,7 @@ export class TcpConnection {
       this.host.stats.dropped++
       if (flags & TcpFlag.RST) return 0
       this.ackDue = true
-      if (this.current === 'TIME_WAIT' && flags & TcpFlag.FIN) this.linger(TIME_WAIT_MS, 'closed') // RFC 9293: restart 2 MSL
+      if (this.current === 'TIME_WAIT' && flags & TcpFlag.FIN) this.startTimeWait() // RFC 9293: restart 2 MSL
       return 0
     }
     this.unansweredProbes = 0
@@ -523,6 +540,11 @@ export class TcpConnection {
   private enterTimeWait(): void {
     this.current = 'TIME_WAIT'
     this.stopTimer()
+    this.startTimeWait()
+  }
+
+  private startTimeWait(): void {
+    this.timeWaitStartedAt = this.host.clock.now()
     this.linger(TIME_WAIT_MS, 'closed')
   }
 

@@ -1,6 +1,7 @@
 // The demo device's TCP: segments checked and handed to their connection,
-// SYNs on listening ports turned into new connections (up to a cap), and
-// RSTs (RFC 9293 §3.10.7.1) for whatever reaches no connection.
+// SYNs on listening ports turned into new connections (up to a cap, which
+// TIME-WAIT connections give way to as in lwIP), and RSTs (RFC 9293 §3.10.7.1)
+// for whatever reaches no connection.
 import type { Clock } from '../clock.js'
 import { seqAdd } from './sequence.js'
 import { TcpConnection, type ConnectionHost, type TcpApp, type TcpStats } from './tcpConnection.js'
@@ -32,7 +33,7 @@ export interface TcpStackOptions {
   receiveBuffer?: number
   /** Per connection, default 4 × 1446. */
   sendBuffer?: number
-  /** Connections at once (any state); a SYN beyond it gets RST. Default 16. */
+  /** Connections at once, default 16. When all are taken, the one longest in TIME-WAIT ends for a new SYN (lwIP's tcp_kill_timewait); with none in TIME-WAIT the SYN gets RST. */
   maxConnections?: number
   /** For initial sequence numbers; default Math.random. */
   random?: () => number
@@ -85,8 +86,12 @@ export class TcpStack {
       return
     }
     const conn = this.connections.get(connectionKey(remoteIp, segment.srcPort, segment.dstPort))
-    if (conn) conn.receive(segment)
-    else this.noConnection(remoteIp, segment)
+    if (conn && !conn.reopenableBy(segment)) {
+      conn.receive(segment)
+      return
+    }
+    conn?.reset('reopened') // in TIME-WAIT: ends quietly, and the SYN finds its ports free
+    this.noConnection(remoteIp, segment)
   }
 
   /** UART room came back: connections push what they hold. */
@@ -111,7 +116,7 @@ export class TcpStack {
       this.stats.dropped++ // LISTEN drops what has neither SYN nor ACK
       return
     }
-    if (!listening || flags & TcpFlag.ACK || this.connections.size >= this.maxConnections) {
+    if (!listening || flags & TcpFlag.ACK || !this.roomForOneMore()) {
       this.sendReset(remoteIp, segment)
       return
     }
@@ -120,6 +125,22 @@ export class TcpStack {
     this.connections.set(connectionKey(remoteIp, segment.srcPort, segment.dstPort), conn)
     this.stats.opened++
     this.stats.active = this.connections.size
+  }
+
+  /** Whether a new connection fits: under the cap, or once the connection longest in TIME-WAIT has ended. */
+  private roomForOneMore(): boolean {
+    if (this.connections.size < this.maxConnections) return true
+    let oldest: TcpConnection | undefined
+    let oldestSince = Infinity
+    for (const conn of this.connections.values()) {
+      const since = conn.timeWaitSince
+      if (since !== null && since < oldestSince) {
+        oldest = conn
+        oldestSince = since
+      }
+    }
+    oldest?.reset('TIME-WAIT cut short for a new connection') // sends nothing: all was said
+    return oldest !== undefined
   }
 
   /** The RST for a segment that has no connection: SEQ = its ACK if it has one, else SEQ 0 with ACK = its SEQ + length. */
