@@ -37,6 +37,11 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   return settings
 }
 
+/** One sentence on stderr, as the command's other messages, if there is one. */
+function say(sentence: string | null | undefined): void {
+  if (sentence) process.stderr.write(`tunscope: ${sentence}\n`)
+}
+
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
   // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it).
   toBridgeOptions(flags, {}, false)
@@ -45,6 +50,7 @@ export async function runServe(flags: ServeFlags, command: Command): Promise<voi
   if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')
 
   const service = new EngineService({ settingsFile: settingsFile(), settings: givenSettings(flags, command), baseDir: process.cwd(), application: `tunscope ${VERSION}` })
+  say(service.settingsFileTrouble.unreadable)
   let server
   try {
     server = await startWebServer({ service, rendererDir: dirname(index), port })
@@ -59,8 +65,8 @@ export async function runServe(flags: ServeFlags, command: Command): Promise<voi
   process.stdout.write(`${server.url}\n`)
   if (flags.start) {
     await service.handle({ type: 'start', settings: service.currentSettings })
-    const problem = service.currentProblem
-    if (problem) process.stderr.write(`tunscope: ${problem.message}\n`)
+    say(service.currentProblem?.message)
+    say(service.settingsFileTrouble.unsaved)
   }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

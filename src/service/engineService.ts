@@ -2,9 +2,8 @@
 // settings (remembered in a file), a capture ring for the whole session, and
 // any number of UI clients fed status, stats and frame batches. Hosted by the
 // Electron engine process and by `tunscope serve` alike.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 
 import { DemoDevice } from '../demo/demoDevice.js'
@@ -18,10 +17,11 @@ import { UserError } from '../engine/errors.js'
 import { TunPermissionError, tunCreateCommand } from '../engine/host/tunSetup.js'
 import type { InterfaceState } from '../native/index.js'
 import {
-  DEFAULT_SETTINGS, parseSettings, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type StartProblem,
+  DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type StartProblem,
   type StatsMessage, type StatusMessage, type TunSnapshot, type UiCommand
 } from '../shared/protocol.js'
 import { FrameFeed } from './frameFeed.js'
+import { loadSettings, saveSettings } from './settingsFile.js'
 
 /** How the settings form names each field in messages. */
 const FORM_NAMES: FieldNames = {
@@ -61,6 +61,11 @@ interface RunningDemo {
 
 export class EngineService {
   private settings: BridgeSettings
+  /** Where settings are remembered; null: nowhere (none given, or an unreadable file stayed in place). */
+  private readonly settingsFile: string | null
+  private readonly settingsUnreadable: string | null
+  /** Why the last write of the settings failed; cleared by the next one that succeeds. */
+  private settingsUnsaved: string | null = null
   private bridge: Bridge | null = null
   private demo: RunningDemo | null = null
   private firstRun: boolean
@@ -76,8 +81,11 @@ export class EngineService {
   private queue: Promise<void> = Promise.resolve()
 
   constructor(private readonly options: EngineServiceOptions) {
-    this.firstRun = options.settingsFile !== null && !existsSync(options.settingsFile)
-    this.settings = { ...DEFAULT_SETTINGS, ...this.remembered(), ...options.settings }
+    const loaded = options.settingsFile === null ? null : loadSettings(options.settingsFile)
+    this.settingsFile = loaded?.writable ? options.settingsFile : null
+    this.settingsUnreadable = loaded?.unreadable ?? null
+    this.firstRun = loaded !== null && !loaded.found
+    this.settings = { ...DEFAULT_SETTINGS, ...loaded?.settings, ...options.settings }
     this.feedTimer = setInterval(() => this.feed(), FEED_EVERY_MS)
     this.statsTimer = setInterval(() => this.broadcastStats(), STATS_EVERY_MS)
   }
@@ -89,6 +97,11 @@ export class EngineService {
   /** Why the last start failed, or null. */
   get currentProblem(): StartProblem | null {
     return this.problem
+  }
+
+  /** What went wrong with the settings file, one sentence each: unreadable and kept aside, not written. */
+  get settingsFileTrouble(): { unreadable: string | null; unsaved: string | null } {
+    return { unreadable: this.settingsUnreadable, unsaved: this.settingsUnsaved }
   }
 
   attach(client: UiClient): () => void {
@@ -229,6 +242,8 @@ export class EngineService {
       tun: this.tun,
       device: stats ? { ...stats.device } : { mac: null, ipv4: null },
       problem: this.problem,
+      settingsUnreadable: this.settingsUnreadable,
+      settingsUnsaved: this.settingsUnsaved,
       demo: this.demo && { socket: this.demo.device.socketPath, traffic: { rounds: this.demo.traffic.rounds, answered: this.demo.traffic.answered } }
     }
   }
@@ -265,26 +280,10 @@ export class EngineService {
     for (const { client } of this.clients) client.sendMessage(message)
   }
 
-  private remembered(): Partial<BridgeSettings> {
-    if (!this.options.settingsFile) return {}
-    try {
-      return parseSettings(JSON.parse(readFileSync(this.options.settingsFile, 'utf8'))) ?? {}
-    } catch {
-      return {} // first run, or a file from another version: start from the defaults
-    }
-  }
-
   private remember(settings: BridgeSettings): void {
     this.settings = settings
     this.firstRun = false
-    const file = this.options.settingsFile
-    if (!file) return
-    try {
-      mkdirSync(dirname(file), { recursive: true })
-      writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`)
-    } catch (error) {
-      this.problem = { message: `Could not remember the settings in ${file} (${(error as Error).message}); they apply until you quit.`, tunCommand: null }
-    }
+    if (this.settingsFile) this.settingsUnsaved = saveSettings(this.settingsFile, settings)
   }
 }
 

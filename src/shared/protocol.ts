@@ -71,6 +71,10 @@ export interface StatusMessage {
   tun: TunSnapshot | null
   device: DeviceSnapshot
   problem: StartProblem | null
+  /** The settings file could not be read and was kept aside under another name (one sentence); said for the whole session. */
+  settingsUnreadable: string | null
+  /** The settings could not be written to their file (one sentence); said until a save succeeds, whatever Start does. */
+  settingsUnsaved: string | null
   /** The built-in demo device while it runs (transport 'demo'). */
   demo: DemoStatus | null
 }
@@ -159,15 +163,34 @@ export function parseUiCommand(value: unknown): UiCommand | null {
   return null
 }
 
+const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'demo']
+const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const
+/** Plenty for a path; a bound on what a sender can make the engine keep. */
+const MAX_FIELD_LENGTH = 4096
+
+/** Settings with every field present and well-formed (not yet validated as bridge options), else null. */
 export function parseSettings(value: unknown): BridgeSettings | null {
-  if (typeof value !== 'object' || value === null) return null
+  const { fields, malformed } = settingsFields(value)
+  const complete = fields.transport !== undefined && TEXT_FIELDS.every((key) => fields[key] !== undefined)
+  return complete && malformed.length === 0 ? { ...DEFAULT_SETTINGS, ...fields } : null
+}
+
+/**
+ * The well-formed fields of `value`, and the names of those present but
+ * malformed (wrong type, unknown transport, too long). Absent fields are
+ * neither; a value that is not an object has none.
+ */
+export function settingsFields(value: unknown): { fields: Partial<BridgeSettings>; malformed: (keyof BridgeSettings)[] } {
+  const fields: Partial<BridgeSettings> = {}
+  const malformed: (keyof BridgeSettings)[] = []
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { fields, malformed }
   const v = value as Record<string, unknown>
-  if (v.transport !== 'unix' && v.transport !== 'listen' && v.transport !== 'tcp' && v.transport !== 'demo') return null
-  const settings: BridgeSettings = { ...DEFAULT_SETTINGS, transport: v.transport }
-  for (const key of ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const) {
+  if (TRANSPORTS.includes(v.transport as BridgeSettings['transport'])) fields.transport = v.transport as BridgeSettings['transport']
+  else if (v.transport !== undefined) malformed.push('transport')
+  for (const key of TEXT_FIELDS) {
     const field = v[key]
-    if (typeof field !== 'string' || field.length > 4096) return null
-    settings[key] = field
+    if (typeof field === 'string' && field.length <= MAX_FIELD_LENGTH) fields[key] = field
+    else if (field !== undefined) malformed.push(key)
   }
-  return settings
+  return { fields, malformed }
 }

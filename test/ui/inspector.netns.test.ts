@@ -2,7 +2,7 @@
 // against `tunscope serve --start` in a host namespace, with the firmware-like
 // device in a second namespace. Chromium runs inside the host namespace too,
 // since the server listens on that namespace's loopback.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -34,6 +34,9 @@ describe.skipIf(skipInspector)('the inspector in Chromium against tunscope serve
     dev = await createNamespace('tsuid')
     const socket = join(work, 'uart.sock')
     device = await startUartDevice(dev, socket)
+    // A settings file from a hand edit gone wrong: serve must keep it and say so.
+    mkdirSync(join(work, 'config', 'tunscope'), { recursive: true })
+    writeFileSync(join(work, 'config', 'tunscope', 'settings.json'), '{"transport": "unix", "tun": ')
     const url = await serveInspector(host, ['--socket', socket, '--tun', 'tun0', '--port', '0', '--start'], join(work, 'config'))
     ui = await openInspector(host, url, work)
     page = ui.page
@@ -48,6 +51,13 @@ describe.skipIf(skipInspector)('the inspector in Chromium against tunscope serve
     await ui?.browser.close()
     await destroyAll()
     if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('says in a banner, after --start too, that the unreadable settings file was kept aside, until dismissed', async () => {
+    const banner = page.getByTestId('settings-file')
+    expect(await banner.textContent()).toMatch(/The settings file \S+settings\.json could not be read \(it is not JSON: .*\); it is kept as \S+settings\.json\.bad-\S+, and Tunscope starts from the defaults\./)
+    await banner.getByRole('button', { name: 'Dismiss' }).click()
+    expect(await banner.count()).toBe(0)
   })
 
   it('lists pings within a second of the traffic, with the device learned in the status bar', async () => {

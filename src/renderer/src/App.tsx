@@ -13,6 +13,7 @@ import { FramePane } from './ui/FramePane'
 import { ProblemBanner } from './ui/ProblemBanner'
 import { RatesPanel } from './ui/RatesPanel'
 import { SettingsDialog } from './ui/SettingsDialog'
+import { SettingsFileBanner } from './ui/SettingsFileBanner'
 import { StartScreen } from './ui/StartScreen'
 import { StatusBar } from './ui/StatusBar'
 import { Toolbar } from './ui/Toolbar'
@@ -63,6 +64,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
     <div className="app">
       <StatusBar connected={engine.connected} status={status} onStart={start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
       {status?.problem && <ProblemBanner problem={status.problem} onRetry={start} createTun={connection.createTun} />}
+      {status && <SettingsFileBanner unreadable={status.settingsUnreadable} unsaved={status.settingsUnsaved} />}
       {showStartScreen && <StartScreen settings={status.settings} baseDir={engine.baseDir} onStart={startWith} onSkip={() => setStartScreenClosed(true)} chooseSocketPath={connection.chooseSocketPath} />}
       <main className="workspace" hidden={showStartScreen}>
         <section className="frames">

@@ -1,0 +1,71 @@
+// `tunscope serve` with a settings file it cannot read: one sentence on
+// stderr says where the file was kept, and serve runs on from the defaults.
+// serve runs in a network namespace of its own when root (unshare), so a
+// Start could not make a TUN on this machine.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+import { isRoot, TUNSCOPE_BIN } from './cliHelpers.js'
+
+let work: string
+let settingsDir: string
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'tunscope-serve-settings-'))
+  settingsDir = join(work, 'config', 'tunscope')
+  mkdirSync(settingsDir, { recursive: true })
+})
+
+afterEach(() => rmSync(work, { recursive: true, force: true }))
+
+interface Output {
+  stdout: string
+  stderr: string
+}
+
+const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m
+
+/** Runs `tunscope serve ARGS` until its output satisfies `enough` (or 15 s), then stops it. */
+async function serve(args: string[], enough: (output: Output) => boolean): Promise<Output> {
+  const command = [TUNSCOPE_BIN, 'serve', '--port', '0', ...args]
+  const options = { cwd: work, env: { ...process.env, XDG_CONFIG_HOME: join(work, 'config') } }
+  const child = isRoot ? spawn('unshare', ['--net', '--', process.execPath, ...command], options) : spawn(process.execPath, command, options)
+  const output: Output = { stdout: '', stderr: '' }
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 15_000)
+    const take = (stream: keyof Output) => (d: Buffer): void => {
+      output[stream] += d.toString()
+      if (!enough(output)) return
+      clearTimeout(timer)
+      resolve()
+    }
+    child.stdout.on('data', take('stdout'))
+    child.stderr.on('data', take('stderr'))
+    child.once('exit', () => resolve())
+  })
+  child.kill('SIGTERM')
+  await exited
+  return output
+}
+
+describe('tunscope serve and an unreadable settings file', () => {
+  it('says in one sentence on stderr where the corrupt file was kept, and serves from the defaults', async () => {
+    const text = '{"transport": "unix", "socket": "/home/me/qemu/uart1.sock", "tun": '
+    writeFileSync(join(settingsDir, 'settings.json'), text)
+    const { stdout, stderr } = await serve([], (output) => URL_LINE.test(output.stdout) && output.stderr.includes('Open the inspector at:'))
+    const [aside] = readdirSync(settingsDir)
+    expect(aside).toMatch(/^settings\.json\.bad-\S+$/)
+    const said = stderr.split('\n')[0]
+    expect(said).toMatch(/^tunscope: The settings file \S+ could not be read \(it is not JSON: .+\); it is kept as \S+, and Tunscope starts from the defaults\.$/)
+    expect(said).toContain(`file ${join(settingsDir, 'settings.json')} could`)
+    expect(said).toContain(`kept as ${join(settingsDir, aside!)},`)
+    expect(stdout).toMatch(URL_LINE)
+    expect(readFileSync(join(settingsDir, aside!), 'utf8')).toBe(text)
+  })
+
+})
