@@ -64,8 +64,8 @@ export async function runServe(flags: ServeFlags, command: Command): Promise<voi
   process.stderr.write('Open the inspector at:\n')
   process.stdout.write(`${server.url}\n`)
   if (flags.start) {
-    await service.handle({ type: 'start', settings: service.currentSettings })
-    say(service.currentProblem?.message)
+    const refused = await service.handle({ type: 'start', settings: service.currentSettings })
+    say(refused?.message ?? service.currentProblem?.message)
     say(service.settingsFileTrouble.unsaved)
   }
   await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises'
 
 import type { MessagePortMain, ParentPort } from 'electron'
 
-import type { EngineService } from '../service/engineService.js'
+import type { EngineService, UiClient } from '../service/engineService.js'
 import { parseUiCommand } from '../shared/protocol.js'
 import type { ExportedMessage, ToEngine } from './engineMessages.js'
 
@@ -28,16 +28,17 @@ export function serveEngine(parent: ParentPort, engine: Engine): void {
 
 /** Makes the port a client of the engine; returns what disconnects it. */
 function connect(engine: Engine, port: MessagePortMain): () => void {
-  const detach = engine.attach({
+  const client: UiClient = {
     sendMessage: (message) => port.postMessage(message),
     // MessagePortMain cannot transfer ArrayBuffers: the batch is copied.
     sendFrames: (batch) => port.postMessage(batch),
     backlog: () => 0 // a MessagePortMain does not tell
-  })
+  }
+  const detach = engine.attach(client)
   port.on('message', ({ data }) => {
     // The renderer is untrusted: anything that is not a UiCommand is dropped.
     const command = parseUiCommand(data)
-    if (command) engine.handle(command).catch(restart)
+    if (command) engine.handle(command).then((refused) => refused && client.sendMessage(refused), restart)
   })
   port.on('close', detach)
   port.start()

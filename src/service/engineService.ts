@@ -17,7 +17,7 @@ import { UserError } from '../engine/errors.js'
 import { TunPermissionError, tunCreateCommand } from '../engine/host/tunSetup.js'
 import type { InterfaceState } from '../native/index.js'
 import {
-  DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type StartProblem,
+  DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
   type StatsMessage, type StatusMessage, type TunSnapshot, type UiCommand
 } from '../shared/protocol.js'
 import { FrameFeed } from './frameFeed.js'
@@ -78,7 +78,7 @@ export class EngineService {
   private readonly feedTimer: NodeJS.Timeout
   private readonly statsTimer: NodeJS.Timeout
   /** Serializes start/stop so a quick double click cannot run two bridges. */
-  private queue: Promise<void> = Promise.resolve()
+  private queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: EngineServiceOptions) {
     const loaded = options.settingsFile === null ? null : loadSettings(options.settingsFile)
@@ -112,7 +112,8 @@ export class EngineService {
     return () => this.clients.delete(attached)
   }
 
-  handle(command: UiCommand): Promise<void> {
+  /** Runs the command after those before it; resolves with the answer for its sender if its settings are refused. */
+  handle(command: UiCommand): Promise<SettingsRejectedMessage | null> {
     const done = this.queue.then(() => this.run(command))
     this.queue = done.catch(() => {}) // one failed command must not stop the ones after it
     return done
@@ -136,20 +137,38 @@ export class EngineService {
     await this.handle({ type: 'stop' })
   }
 
-  private async run(command: UiCommand): Promise<void> {
-    if (command.type === 'saveSettings') {
-      this.remember(command.settings)
-    } else if (command.type === 'demoFault') {
+  private async run(command: UiCommand): Promise<SettingsRejectedMessage | null> {
+    if (command.type === 'demoFault') {
       this.demo?.device.inject(command.fault)
-      return
-    } else if (command.type === 'stop') {
+      return null
+    }
+    if (command.type === 'stop') {
       await this.stopBridge()
     } else {
-      await this.stopBridge()
+      // Checked before anything is stored or stopped: refused settings leave the running bridge alone.
+      const refusal = this.refusal(command.settings)
+      if (refusal) return { type: 'settingsRejected', message: refusal }
+      if (command.type === 'start') await this.stopBridge()
       this.remember(command.settings)
-      await this.startBridge()
+      if (command.type === 'start') await this.startBridge()
     }
     this.broadcast(this.status())
+    return null
+  }
+
+  /**
+   * Why the settings cannot make a bridge, by the command line's rules (field
+   * names as the form shows them), or null. The socket's folder may appear
+   * later (QEMU makes it): Start says so if it is still missing then.
+   */
+  private refusal(settings: BridgeSettings): string | null {
+    try {
+      toBridgeOptions(this.flags(settings), FORM_NAMES, false)
+      return null
+    } catch (error) {
+      if (error instanceof UserError) return error.message
+      throw error
+    }
   }
 
   private async startBridge(): Promise<void> {
@@ -210,8 +229,7 @@ export class EngineService {
     await demo?.device.stop()
   }
 
-  private flags(): Parameters<typeof toBridgeOptions>[0] {
-    const s = this.settings
+  private flags(s: BridgeSettings = this.settings): Parameters<typeof toBridgeOptions>[0] {
     return {
       socket: s.transport === 'tcp' ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
       tcp: s.transport === 'tcp' ? s.tcp : undefined,

@@ -98,7 +98,7 @@ function attachSocket(ws: WebSocket, service: EngineService): void {
       return // not JSON: not ours to act on
     }
     const command = parseUiCommand(parsed)
-    if (command) void service.handle(command)
+    if (command) void service.handle(command).then((refused) => refused && client.sendMessage(refused))
   })
   ws.on('close', detach)
   ws.on('error', () => ws.terminate())

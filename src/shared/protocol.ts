@@ -107,7 +107,7 @@ export interface StatsMessage {
   notShown: number
 }
 
-/** The answer to a Settings change that does not validate. */
+/** The answer, to its sender only, to a Save or Start whose settings do not validate: nothing was stored, stopped or started. */
 export interface SettingsRejectedMessage {
   type: 'settingsRejected'
   message: string

@@ -1,7 +1,7 @@
 // `tunscope serve` with a settings file it cannot read: one sentence on
 // stderr says where the file was kept, and serve runs on from the defaults.
 // serve runs in a network namespace of its own when root (unshare), so a
-// Start could not make a TUN on this machine.
+// Start that were wrongly let through could not make a TUN on this machine.
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -68,4 +68,14 @@ describe('tunscope serve and an unreadable settings file', () => {
     expect(readFileSync(join(settingsDir, aside!), 'utf8')).toBe(text)
   })
 
+  it('with --start and settings it cannot start from: says both, starts nothing, stores nothing', async () => {
+    // hostIp is kept, so the default device address is outside its subnet.
+    writeFileSync(join(settingsDir, 'settings.json'), JSON.stringify({ transport: 'unix', hostIp: '10.0.0.1/24', tun: 5 }))
+    const { stderr } = await serve(['--start'], ({ stderr }) => stderr.split('\n').length > 3)
+    const said = stderr.split('\n')
+    expect(said[0]).toMatch(/^tunscope: The settings file .* had fields Tunscope could not read \(tun\); it is kept as .*, and those fields start from the defaults\.$/)
+    expect(said[1]).toBe('Open the inspector at:')
+    expect(said[2]).toMatch(/^tunscope: Device address 192\.168\.100\.2 is outside 10\.0\.0\.1\/24, so the host would not route to it; /)
+    expect(readdirSync(settingsDir)).toEqual([expect.stringMatching(/^settings\.json\.bad-/)])
+  })
 })

@@ -11,7 +11,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import { serveEngine, type Engine } from '../../src/main/engineServer.js'
 import { EngineService, type UiClient } from '../../src/service/engineService.js'
-import { DEFAULT_SETTINGS } from '../../src/shared/protocol.js'
+import { DEFAULT_SETTINGS, type SettingsRejectedMessage } from '../../src/shared/protocol.js'
 import { StubMessagePort } from './electronStub.js'
 
 vi.mock('electron', () => import('./electronStub.js'))
@@ -40,7 +40,7 @@ beforeEach(() => {
       client.sendMessage({ type: 'settingsRejected', message: 'hello stand-in' })
       return detach
     },
-    handle: vi.fn(async () => {}),
+    handle: vi.fn(async (): Promise<SettingsRejectedMessage | null> => null),
     writePcapng: async (out: Writable) => {
       out.write('pcapng bytes')
       await new Promise<void>((resolve) => out.end(resolve))
@@ -78,6 +78,16 @@ describe('connect', () => {
     const start = { type: 'start', settings: DEFAULT_SETTINGS }
     for (const data of [start, { type: 'stop' }, { type: 'start' }, { type: 'rm -rf' }, 'stop', null, new Uint8Array(4)]) port.emit('message', { data, ports: [] })
     expect(engine.handle.mock.calls).toEqual([[start], [{ type: 'stop' }]])
+  })
+
+  it("answers refused settings on the sender's port only", async () => {
+    const refusal: SettingsRejectedMessage = { type: 'settingsRejected', message: 'TUN name "a;b" is not an interface name.' }
+    engine.handle.mockResolvedValueOnce(refusal)
+    const sender = connect(1)
+    const other = connect(2)
+    sender.emit('message', { data: { type: 'saveSettings', settings: { ...DEFAULT_SETTINGS, tun: 'a;b' } }, ports: [] })
+    await vi.waitFor(() => expect(sender.postMessage).toHaveBeenLastCalledWith(refusal))
+    expect(other.postMessage).not.toHaveBeenCalledWith(refusal)
   })
 
   it('detaches the client when its port closes', () => {

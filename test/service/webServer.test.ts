@@ -1,7 +1,7 @@
 // `tunscope serve`'s web server in-process: the token guards every request,
 // only our own origin may open the event stream, files outside the UI are
 // never served, and commands over the WebSocket reach the engine.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -180,16 +180,20 @@ describe('tunscope serve web server', () => {
     stream.ws.close()
   })
 
-  it('answers a bad Start with one sentence naming the form field, and remembers the settings', async () => {
+  it('answers a bad Start on its own stream with one sentence naming the form field, and stores nothing', async () => {
     const stream = await openStream({ cookie: `tunscope_token=${token}`, origin: `http://${origin}` })
-    const status = stream.next('status')
+    const other = await openStream({ cookie: `tunscope_token=${token}`, origin: `http://${origin}` })
+    const refused = stream.next('settingsRejected')
     stream.ws.send(JSON.stringify({ type: 'start', settings: { ...DEFAULT_SETTINGS, hostIp: '192.168.100.300/24' } }))
-    const reply = await status
-    expect(reply).toMatchObject({ type: 'status', running: false, problem: { tunCommand: null } })
-    expect(reply.type === 'status' && reply.problem?.message).toMatch(/^Host address "192\.168\.100\.300\/24" .*\.$/)
-    const saved = JSON.parse(readFileSync(join(dir, 'config', 'settings.json'), 'utf8')) as typeof DEFAULT_SETTINGS
-    expect(saved.hostIp).toBe('192.168.100.300/24')
+    expect(await refused).toEqual({ type: 'settingsRejected', message: expect.stringMatching(/^Host address "192\.168\.100\.300\/24" .*\.$/) })
+    // The stop that follows is answered with a status on both streams: nothing came before it.
+    const status = other.next('status')
+    stream.ws.send(JSON.stringify({ type: 'stop' }))
+    expect(await status).toMatchObject({ running: false, problem: null, settings: DEFAULT_SETTINGS })
+    expect(other.messages.filter((m) => m.type === 'settingsRejected' || m.type === 'status')).toHaveLength(1)
+    expect(existsSync(join(dir, 'config', 'settings.json'))).toBe(false)
     stream.ws.close()
+    other.ws.close()
   })
 
   it('ignores messages that are not commands', async () => {

@@ -2,7 +2,7 @@
 // against `tunscope serve --start` in a host namespace, with the firmware-like
 // device in a second namespace. Chromium runs inside the host namespace too,
 // since the server listens on that namespace's loopback.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -130,17 +130,26 @@ describe.skipIf(skipInspector)('the inspector in Chromium against tunscope serve
     expect(new Set(capture.rows.map((row) => row[1]))).toContain('ICMP')
   })
 
-  it('refuses bad settings with one sentence naming the field, and bridges again after a fix', async () => {
+  it('refuses bad settings in the dialog with one sentence naming the field, leaving the bridge running and the file as it was', async () => {
+    const settingsFile = join(work, 'config', 'tunscope', 'settings.json')
+    const before = readFileSync(settingsFile, 'utf8')
     await page.getByRole('button', { name: 'Settings' }).click()
     const dialog = page.getByRole('dialog', { name: 'Settings' })
-    const hostIp = dialog.locator('input[name="hostIp"]')
-    await hostIp.fill('192.168.100.300/24')
+    await dialog.locator('input[name="hostIp"]').fill('192.168.100.300/24')
+    await dialog.locator('input[name="tun"]').fill('tun9')
     await dialog.getByRole('button', { name: 'Save and start' }).click()
-    await expect.poll(() => page.getByTestId('problem').textContent()).toMatch(/Host address "192\.168\.100\.300\/24" .*\./)
-    expect(await page.getByRole('button', { name: 'Start' }).count()).toBe(1)
-    await page.getByRole('button', { name: 'Settings' }).click()
+    await expect.poll(() => dialog.getByTestId('settings-refused').textContent()).toMatch(/^Host address "192\.168\.100\.300\/24" .*\.$/)
+    // The dialog holds what was typed, to correct; nothing else changed.
+    expect(await dialog.locator('input[name="tun"]').inputValue()).toBe('tun9')
+    expect(await page.getByTestId('uart-status').textContent()).toMatch(/connected/)
+    expect(await page.getByTestId('problem').count()).toBe(0)
+    expect(readFileSync(settingsFile, 'utf8')).toBe(before)
+    expect((await ping(['-c', '2', '-i', '0.2', '-W', '2'])).stdout).toMatch(/2 packets transmitted, 2 received/)
+
     await dialog.locator('input[name="hostIp"]').fill('192.168.100.1/24')
+    await dialog.locator('input[name="tun"]').fill('tun0')
     await dialog.getByRole('button', { name: 'Save and start' }).click()
+    expect(await dialog.count()).toBe(0)
     await page.getByTestId('uart-status').filter({ hasText: /connected/ }).waitFor({ timeout: 15_000 })
     expect(await page.getByTestId('problem').count()).toBe(0)
     const r = await ping(['-c', '2', '-i', '0.2', '-W', '2'])

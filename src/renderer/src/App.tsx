@@ -55,6 +55,12 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
   const start = (): void => {
     if (status) startWith(status.settings)
   }
+  // Settings the engine refused come back in the dialog, with its sentence, to be corrected.
+  const refused = engine.refused
+  const closeSettings = (): void => {
+    setEditing(false)
+    engine.dismissRefused()
+  }
   const exportCapture = async (): Promise<void> => {
     const result = await connection.exportPcapng()
     setExportNote(result.saved ? `Saved ${result.path}` : result.message)
@@ -106,13 +112,15 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
           <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
         </aside>
       </main>
-      {editing && status && (
+      {(editing || refused) && status && (
         <SettingsDialog
-          settings={status.settings}
+          key={refused?.message ?? 'editing'}
+          settings={refused?.settings ?? status.settings}
+          refusal={refused?.message ?? null}
           chooseSocketPath={connection.chooseSocketPath}
-          onCancel={() => setEditing(false)}
+          onCancel={closeSettings}
           onSave={(settings, andStart) => {
-            setEditing(false)
+            closeSettings()
             engine.send(andStart ? { type: 'start', settings } : { type: 'saveSettings', settings })
           }}
         />

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 
 import { readFrameBatch } from '../../../shared/frameBatch'
-import type { StatsMessage, StatusMessage, UiCommand } from '../../../shared/protocol'
+import type { BridgeSettings, StatsMessage, StatusMessage, UiCommand } from '../../../shared/protocol'
 import { FrameStore } from '../store/frameStore'
 import { FrameView } from '../store/frameView'
 import type { EngineConnection } from '../transport/engineConnection'
@@ -19,6 +19,12 @@ export interface ErrorOccurrence {
   time: number
 }
 
+/** Settings the engine refused (nothing was stored, stopped or started): its sentence, and the settings to correct. */
+export interface RefusedSettings {
+  message: string
+  settings: BridgeSettings
+}
+
 export interface EngineState {
   connected: boolean
   status: StatusMessage | null
@@ -27,6 +33,8 @@ export interface EngineState {
   /** Where the engine resolves relative socket paths. */
   baseDir: string
   stats: StatsMessage | null
+  /** The last settings this window sent, refused; null once dismissed. */
+  refused: RefusedSettings | null
   history: StatsMessage[]
   timeOrigin: number
   store: FrameStore
@@ -39,6 +47,7 @@ export interface EngineState {
   /** Time (store ms) of the first frame held, for relative times. */
   timeBase: number
   send(command: UiCommand): void
+  dismissRefused(): void
   setPaused(paused: boolean): void
   clear(): void
   refresh(): void
@@ -52,6 +61,9 @@ export function useEngine(connection: EngineConnection): EngineState {
   const [firstRun, setFirstRun] = useState(false)
   const [baseDir, setBaseDir] = useState('')
   const [stats, setStats] = useState<StatsMessage | null>(null)
+  const [refused, setRefused] = useState<RefusedSettings | null>(null)
+  // The engine answers a refusal without the settings: they are the last ones this window sent.
+  const lastSentSettings = useRef<BridgeSettings | null>(null)
   const [history, setHistory] = useState<StatsMessage[]>([])
   const [timeOrigin, setTimeOrigin] = useState(0)
   const [version, setVersion] = useState(0)
@@ -84,6 +96,8 @@ export function useEngine(connection: EngineConnection): EngineState {
       } else if (message.type === 'stats') {
         setStats(message)
         setHistory((h) => [...h.slice(-HISTORY_SECONDS), message])
+      } else if (message.type === 'settingsRejected' && lastSentSettings.current) {
+        setRefused({ message: message.message, settings: lastSentSettings.current })
       }
     },
     frames: (batch) => {
@@ -109,6 +123,7 @@ export function useEngine(connection: EngineConnection): EngineState {
     firstRun,
     baseDir,
     stats,
+    refused,
     history,
     timeOrigin,
     store,
@@ -118,7 +133,11 @@ export function useEngine(connection: EngineConnection): EngineState {
     pausedFrames: pausedFrames.current,
     lastErrors: lastErrors.current,
     timeBase: timeBase.current ?? 0,
-    send: (command) => connection.send(command),
+    send: (command) => {
+      if (command.type === 'start' || command.type === 'saveSettings') lastSentSettings.current = command.settings
+      connection.send(command)
+    },
+    dismissRefused: () => setRefused(null),
     setPaused: (next) => {
       pausedRef.current = next
       if (!next) pausedFrames.current = 0

@@ -1,5 +1,6 @@
 // The bridge settings, remembered by the engine between runs. The engine
-// validates them (the same rules as the command line) when Start is pressed.
+// validates them (the same rules as the command line) on Save and on Start;
+// settings it refuses come back here with its sentence.
 import { useState } from 'react'
 
 import { DEFAULT_SETTINGS, type BridgeSettings } from '../../../shared/protocol'
@@ -7,6 +8,8 @@ import { SocketPathInput } from './SocketPathInput'
 
 interface Props {
   settings: BridgeSettings
+  /** Why the engine refused these settings (one sentence), or null. */
+  refusal: string | null
   onSave(settings: BridgeSettings, start: boolean): void
   onCancel(): void
   chooseSocketPath?: (current: string) => Promise<string | null>
@@ -31,7 +34,7 @@ const FIELDS: { key: TextField; label: string; hint: string }[] = [
   { key: 'baud', label: 'Baud', hint: '115200 (for utilization)' }
 ]
 
-export function SettingsDialog({ settings, onSave, onCancel, chooseSocketPath }: Props): React.JSX.Element {
+export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSocketPath }: Props): React.JSX.Element {
   const [draft, setDraft] = useState(settings)
   const set = (key: keyof BridgeSettings, value: string): void => setDraft((d) => ({ ...d, [key]: value }))
   const input = (key: TextField, label: string, hint: string): React.JSX.Element => (
@@ -44,6 +47,7 @@ export function SettingsDialog({ settings, onSave, onCancel, chooseSocketPath }:
     <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
       <form className="modal settings" role="dialog" aria-label="Settings" onSubmit={(e) => { e.preventDefault(); onSave(draft, true) }}>
         <h2>Settings</h2>
+        {refusal && <p className="refusal" role="alert" data-testid="settings-refused">{refusal}</p>}
         <fieldset className="transport">
           <legend>Reach the device</legend>
           {TRANSPORTS.map(([value, text]) => (
