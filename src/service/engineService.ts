@@ -190,6 +190,7 @@ export class EngineService {
     this.demo?.traffic.start()
     bridge.on('link', () => this.broadcast(this.status()))
     bridge.on('device', () => this.broadcast(this.status()))
+    bridge.on('tunStatus', () => this.broadcast(this.status()))
     bridge.on('fatal', (error) => this.failed(error))
   }
 
@@ -258,6 +259,7 @@ export class EngineService {
       settings: this.settings,
       link: stats ? { ...stats.link } : null,
       tun: this.tun,
+      tunProblem: stats && stats.tunStatus !== 'up' ? { status: stats.tunStatus, message: stats.tunProblem ?? '' } : null,
       device: stats ? { ...stats.device } : { mac: null, ipv4: null },
       problem: this.problem,
       settingsUnreadable: this.settingsUnreadable,

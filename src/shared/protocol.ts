@@ -69,6 +69,8 @@ export interface StatusMessage {
   settings: BridgeSettings
   link: LinkSnapshot | null
   tun: TunSnapshot | null
+  /** Why the running bridge's TUN cannot take packets (taken down, or deleted until one of that name is back), or null. */
+  tunProblem: { status: 'down' | 'missing'; message: string } | null
   device: DeviceSnapshot
   problem: StartProblem | null
   /** The settings file could not be read and was kept aside under another name (one sentence); said for the whole session. */

@@ -156,6 +156,22 @@ describe.skipIf(skipInspector)('the inspector in Chromium against tunscope serve
     expect(r.stdout).toMatch(/2 packets transmitted, 2 received/)
   })
 
+  it('says in the status bar when the TUN is taken down or deleted under the bridge, and bridges again once it is back', async () => {
+    const tun = page.getByTestId('tun-status')
+    await host.exec('ip', ['link', 'set', 'tun0', 'down'], { check: true })
+    await expect.poll(() => tun.textContent(), { timeout: 5_000 }).toMatch(/tun0 192\.168\.100\.1\/24 · MTU 1486 · down/)
+    await expect.poll(() => tun.getAttribute('title')).toBe('tun0 is down; the kernel refuses packets from the device until it is up again.')
+    await host.exec('ip', ['link', 'del', 'tun0'], { check: true })
+    await expect.poll(() => tun.textContent(), { timeout: 5_000 }).toMatch(/tun0 · deleted, waiting for it to return/)
+    await expect.poll(() => tun.getAttribute('title')).toBe('tun0 was deleted; packets from the device are dropped until a TUN named tun0 is back.')
+    expect(await page.getByTestId('uart-status').textContent()).toMatch(/connected/)
+    await host.exec('ip', ['tuntap', 'add', 'dev', 'tun0', 'mode', 'tun'], { check: true })
+    await expect.poll(() => tun.textContent(), { timeout: 5_000 }).toMatch(/tun0 192\.168\.100\.1\/24 · MTU 1486 · up/)
+    await expect.poll(() => tun.getAttribute('title')).toBeNull()
+    const r = await ping(['-c', '2', '-i', '0.2', '-W', '2'])
+    expect(r.stdout).toMatch(/2 packets transmitted, 2 received/)
+  })
+
   it('saves a screenshot and logs no console errors', async () => {
     await page.getByTestId('filter').fill('')
     await page.locator('[role="row"][data-index]', { hasText: 'Echo (ping) request' }).last().click()

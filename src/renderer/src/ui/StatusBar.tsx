@@ -47,12 +47,14 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
         {demo ? <span className="demo-name">Demo device</span> : <span className="value ellipsis">{endpoint}</span>}{' '}
         <span className="muted">{link.text}</span>
       </span>
-      <span className="status-item" data-testid="tun-status">
-        <span className={`dot ${tun ? (tun.up ? 'ok' : 'bad') : 'off'}`} />
+      <span className="status-item" data-testid="tun-status" title={status.tunProblem?.message}>
+        <span className={`dot ${status.tunProblem || (tun && !tun.up) ? 'bad' : tun ? 'ok' : 'off'}`} />
         <span className="label">{(tun?.kind === 'tap' ? 'TAP' : 'TUN')}</span>{' '}
-        {tun
-          ? <span className="value">{tun.name} {tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address'} · MTU {tun.mtu} · {tun.up ? 'up' : 'down'}</span>
-          : <span className="value muted">{s.tun}</span>}
+        {status.tunProblem?.status === 'missing'
+          ? <span className="value">{s.tun} · deleted, waiting for it to return</span>
+          : tun
+            ? <span className="value">{tun.name} {tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address'} · MTU {tun.mtu} · {tun.up ? 'up' : 'down'}</span>
+            : <span className="value muted">{s.tun}</span>}
       </span>
       <span className="status-item" data-testid="device-status">
         <span className={`dot ${status.device.mac ? 'ok' : 'off'}`} />
