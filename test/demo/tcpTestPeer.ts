@@ -137,6 +137,31 @@ export class ScriptedPeer {
   }
 }
 
+/**
+ * One request and response on `port` that the device closes first, as the
+ * demo's HTTP/1.0 server does, then the host's FIN: the device's end sits in
+ * TIME-WAIT. The host starts at sequence number `seq` (by default one far
+ * from other ports'); returns its FIN's.
+ */
+export function exchangeClosedByDevice(peer: ScriptedPeer, port: number, seq = (port * 0x10000) >>> 0): number {
+  peer.port = port
+  peer.seq = seq
+  const synAck = peer.handshake()
+  if (synAck.flags !== (SYN | ACK)) throw new Error(`the SYN on port ${port} was answered with flags ${synAck.flags}, not SYN-ACK`)
+  peer.sendData(pattern(20)) // the request
+  peer.take()
+  peer.conn.write(pattern(100)) // the response, then the server's close
+  peer.conn.close()
+  const response = peer.take()
+  if (!(response.at(-1)!.flags & FIN)) throw new Error('the device did not close after its response')
+  peer.acknowledge(response)
+  const finSeq = peer.seq
+  peer.sendData(new Uint8Array(0), ACK | FIN)
+  peer.take()
+  if (peer.conn.state !== 'TIME_WAIT') throw new Error(`the device's end is in ${peer.conn.state}, not TIME_WAIT`)
+  return finSeq
+}
+
 /** A deterministic source of numbers in [0, 1) (mulberry32), so a failing fast-check run replays. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0

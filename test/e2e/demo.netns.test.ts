@@ -91,6 +91,12 @@ describe.skipIf(skipNetns)('tunscope demo behind tunscope bridge', () => {
     expect((await curl('/nothing-here')).stdout).toMatch(/^404 /)
   })
 
+  it('serves 40 requests back to back (each a new connection it closes first, so each leaves one in TIME-WAIT)', async () => {
+    const urls = Array.from({ length: 40 }, () => `http://${DEVICE_IP}/`)
+    const r = await host.exec('curl', ['-sS', '--max-time', '60', '-w', '%{http_code}\\n', ...urls.flatMap((url) => ['-o', '/dev/null', url])], { timeoutMs: 90_000 })
+    expect(r.stdout.trim().split('\n')).toEqual(Array(40).fill('200'))
+  })
+
   it('echoes 2 MB of TCP intact while it is sent (both ways at once)', async () => {
     const r = await node(['tcp-echo-client', DEVICE_IP, '7', String(2 * 1024 * 1024)])
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, received: 2 * 1024 * 1024 })
