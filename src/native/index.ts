@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
+import { UserError } from '../engine/errors.js'
 import { findPackageFile } from '../engine/packageFile.js'
 
 export type TunKind = 'tun' | 'tap'
@@ -63,7 +64,7 @@ const ADDON_PATH = join('src', 'native', 'build', 'Release', 'tunscope_tun.node'
 
 function findAddon(): string {
   const path = findPackageFile(import.meta.url, ADDON_PATH)
-  if (!path) throw new Error(`The TUN addon is not built (${ADDON_PATH} is missing): run npm install (or npm run build:native) in the tunscope folder.`)
+  if (!path) throw new UserError(`The TUN addon is not built (${ADDON_PATH} is missing); run npm install (or npm run build:native) in the tunscope folder.`)
   return path
 }
 

@@ -156,14 +156,14 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
       expectRefused(
         r,
         /tsroot0 belongs to another user/,
-        /run "sudo npx tunscope tun create --name tsroot0 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486"/
+        /run "sudo tunscope tun create --name tsroot0 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486"/
       )
       expect(await linkSnapshot(host, 'tsroot0')).toEqual(before)
     })
 
     it('a bridge as nobody where the TUN does not exist: exit 2 with the tun create command, nothing made', async () => {
       const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsmiss0'])
-      expectRefused(r, /Creating tsmiss0 needs root/, /sudo npx tunscope tun create --name tsmiss0 --user nobody /)
+      expectRefused(r, /Creating tsmiss0 needs root/, /sudo tunscope tun create --name tsmiss0 --user nobody /)
       expect(await linkSnapshot(host, 'tsmiss0')).toBeNull()
     })
 
@@ -173,7 +173,7 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
       const before = await linkSnapshot(host, 'ts1500')
       expect(before).toMatchObject({ mtu: 1500, tun: { user: 'nobody' } })
       const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'ts1500'])
-      expectRefused(r, /ts1500 has MTU 1500 instead of 1486/, /needs root/, /sudo npx tunscope tun create --name ts1500 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486/)
+      expectRefused(r, /ts1500 has MTU 1500 instead of 1486/, /needs root/, /sudo tunscope tun create --name ts1500 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486/)
       expect(await linkSnapshot(host, 'ts1500')).toEqual(before)
     })
 

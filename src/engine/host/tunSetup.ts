@@ -33,7 +33,7 @@ export class TunPermissionError extends UserError {
 export function tunCreateCommand(plan: TunPlan): string {
   const user = process.env.SUDO_USER ?? userInfo().username
   const tap = plan.kind === 'tap' ? ' --tap' : ''
-  return `sudo npx tunscope tun create --name ${plan.name}${tap} --user ${user} --host-ip ${plan.hostIp.address}/${plan.hostIp.prefixLength} --mtu ${plan.mtu}`
+  return `sudo tunscope tun create --name ${plan.name}${tap} --user ${user} --host-ip ${plan.hostIp.address}/${plan.hostIp.prefixLength} --mtu ${plan.mtu}`
 }
 
 export function describeMismatch(state: InterfaceState, plan: TunPlan): string[] {
