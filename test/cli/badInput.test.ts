@@ -175,7 +175,7 @@ describe('tunscope tun refuses bad input', () => {
 
 describe('tunscope --help and --version', () => {
   it('--version prints the version from package.json', async () => {
-    for (const flag of ['--version', '-V']) {
+    for (const flag of ['--version', '-V', '-v']) {
       const r = await run([flag])
       expect(r.code).toBe(0)
       expect(r.stdout).toBe(`${PACKAGE_VERSION}\n`)
@@ -197,5 +197,36 @@ describe('tunscope --help and --version', () => {
     expect(r.stderr).toBe('')
     expect(r.stdout.startsWith(`${usage}\n`)).toBe(true)
     for (const option of options) expect(r.stdout).toContain(option)
+  })
+
+  // No command is a usage error: the help goes to stdout (where --help puts it, so `| less` works), and exit 2 as for any other.
+  it.each([[[], 'Usage: tunscope [options] [command]'], [['tun'], 'Usage: tunscope tun [options] [command]']])('%j with no command prints its help on stdout and exits 2', async (command, usage) => {
+    const r = await run(command)
+    expect(r.stderr).toBe('')
+    expect(r.stdout.startsWith(`${usage}\n`)).toBe(true)
+    expect(r.code).toBe(2)
+  })
+
+  it('the help says which options are required and that -v works too', async () => {
+    const create = await run(['tun', 'create', '--help'])
+    expect(create.stdout).toMatch(/--user <login> +required: /)
+    const top = await run(['--help'])
+    expect(top.stdout).toMatch(/-V, --version +print the version \(-v works too\)/)
+  })
+
+  // [command, lines its help shows under "Examples:"]
+  const examples: Array<[string[], string[]]> = [
+    [[], ['sudo tunscope tun create --user "$USER"', 'tunscope bridge', 'tunscope serve --demo --start']],
+    [['bridge'], ['tunscope bridge\n', 'tunscope bridge --tcp localhost:5555', 'tunscope bridge --listen', 'mkdir -p temp && tunscope demo &', 'tunscope bridge --pcap - | wireshark -k -i -', 'sudo tunscope tun create --user "$USER"']],
+    [['serve'], ['tunscope serve --demo --start', 'tunscope serve --tcp localhost:5555 --start --port 0']],
+    [['demo'], ['mkdir -p temp && tunscope demo &', 'tunscope bridge', 'tunscope demo --baud 0 --fault junk,burst --fault-every 5']],
+    [['tun', 'create'], ['sudo tunscope tun create --user "$USER"', 'sudo tunscope tun create --user "$USER" --name tap0 --tap']],
+    [['tun', 'delete'], ['sudo tunscope tun delete --name tun0']]
+  ]
+  it.each(examples)('%j --help ends with examples', async (command, lines) => {
+    const r = await run([...command, '--help'])
+    const after = r.stdout.split('\nExamples:\n')[1]
+    expect(after, r.stdout).toBeDefined()
+    for (const line of lines) expect(after).toContain(`  ${line}`)
   })
 })
