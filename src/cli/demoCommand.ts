@@ -1,7 +1,9 @@
 // `tunscope demo`: the simulated ESP32 on a UART socket, for trying Tunscope
 // (or testing a bridge) without QEMU. It runs until stopped (Ctrl-C).
-import { parseIntegerInRange, parseIpv4 } from '../engine/addresses.js'
-import { parseSocketPath } from '../engine/bridgeSettings.js'
+import type { Command } from 'commander'
+
+import { parseIntegerInRange, parseIpv4, sameSubnet } from '../engine/addresses.js'
+import { checkSocketFolderExists, parseSocketPath } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
 import { DemoDevice } from '../demo/demoDevice.js'
 import { DEMO_FAULTS, FAULT_TEXT, isDemoFault, type DemoFault } from '../shared/demoFaults.js'
@@ -15,14 +17,25 @@ export interface DemoCommandFlags {
   faultEvery: string
 }
 
-export async function runDemo(flags: DemoCommandFlags): Promise<void> {
-  const socketPath = parseSocketPath(flags.socket, '--socket')
+/** The subnet the default --gateway is taken to be in (the bridge's default --host-ip is 192.168.100.1/24). */
+const DEFAULT_GATEWAY_PREFIX = 24
+
+/** @param command tells whether --gateway was given or is the default. */
+export async function runDemo(flags: DemoCommandFlags, command?: Command): Promise<void> {
+  const socketPath = parseSocketPath(flags.socket, '--socket', false)
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, '--baud')
   const ip = parseIpv4(flags.ip, '--ip')
   const gateway = parseIpv4(flags.gateway, '--gateway')
   if (ip === gateway) throw new UserError(`--ip and --gateway are both ${ip}; the device needs an address of its own.`)
+  if (command?.getOptionValueSource('gateway') === 'default' && !sameSubnet(ip, gateway, DEFAULT_GATEWAY_PREFIX)) {
+    const octets = ip.split('.')
+    const suggestion = [...octets.slice(0, 3), octets[3] === '1' ? '2' : '1'].join('.')
+    throw new UserError(`--ip ${ip} is outside ${subnetOf(gateway)}, the subnet of the default --gateway ${gateway}; give --gateway too, the host's address on the TUN (such as ${suggestion}).`)
+  }
   const faults = parseFaults(flags.fault)
   const faultEveryMs = parseIntegerInRange(flags.faultEvery, 1, 3600, '--fault-every') * 1000
+  // Last: every flag is checked before anything about the machine.
+  checkSocketFolderExists(socketPath, '--socket')
 
   let faultTimer: NodeJS.Timeout | undefined
   let fail: (error: Error) => void = () => {}
@@ -61,6 +74,10 @@ export async function runDemo(flags: DemoCommandFlags): Promise<void> {
     await device.stop()
   }
   console.error(`demo device stopped: ${JSON.stringify(device.stats())}`)
+}
+
+function subnetOf(address: string): string {
+  return `${address.split('.').slice(0, 3).join('.')}.0/${DEFAULT_GATEWAY_PREFIX}`
 }
 
 function parseFaults(text: string | undefined): DemoFault[] {

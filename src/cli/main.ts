@@ -82,7 +82,7 @@ program
   .option('--socket <path>', 'the UART socket to serve', 'temp/esp32-uart1.sock')
   .option('--baud <rate>', 'pace the output like a real UART at this rate (0: unpaced)', '115200')
   .option('--ip <address>', "the device's IPv4 address", '192.168.100.2')
-  .option('--gateway <address>', 'the gateway (the host) it sends telemetry to', '192.168.100.1')
+  .option('--gateway <address>', 'the gateway (the host) it sends telemetry to; needed with an --ip outside 192.168.100.0/24', '192.168.100.1')
   .option('--fault <kinds>', `put these faults on the wire in turn while a bridge is connected, comma-separated: ${DEMO_FAULTS.join(', ')}`)
   .option('--fault-every <seconds>', 'seconds between two faults', '10')
   .addHelpText('after', examples([
@@ -92,7 +92,7 @@ program
     '# unpaced, with junk and a burst on the wire in turn every 5 s:',
     'tunscope demo --baud 0 --fault junk,burst --fault-every 5'
   ]))
-  .action((flags) => runDemo(flags))
+  .action((flags, command: Command) => runDemo(flags, command))
 
 const tun = program.command('tun').description('create or delete a persistent TUN device (run as root, once)')
 refuseRepeatedOptions(

@@ -54,10 +54,13 @@ export function parseInterfaceName(text: string): string {
 }
 
 export function parseIntegerInRange(text: string | number, min: number, max: number, what: string): number {
-  const value = typeof text === 'number' ? text : /^\d+$/.test(text) ? Number(text) : NaN
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UserError(`${what} "${text}" is out of range; give a whole number from ${min} to ${max}.`)
+  const value = typeof text === 'number' ? text : /^[-+]?\d+$/.test(text) ? Number(text) : NaN
+  const give = `give a whole number from ${min} to ${max}.`
+  if (Number.isNaN(value)) {
+    const number = typeof text === 'string' && /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i.test(text)
+    throw new UserError(`${what} "${text}" is not ${number ? 'a whole number' : 'a number'}; ${give}`)
   }
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UserError(`${what} "${text}" is out of range; ${give}`)
   return value
 }
 

@@ -52,25 +52,24 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   if (mtu > largestMtu) {
     throw new UserError(`${name('--mtu')} ${mtu} would make frames longer than ${name('--max-frame')} ${maxFrame} allows; use at most ${largestMtu}.`)
   }
-  return {
-    transport: toTransport(flags, name, checkSocketFolder),
-    tun: { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' : 'tun', hostIp, mtu },
-    maxFrame,
-    gatewayMac: parseMac(flags.gwMac, name('--gw-mac')),
-    defaultDeviceMac: parseMac(flags.deviceMac, name('--device-mac')),
-    deviceIp,
-    baud: parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
-  }
+  const tun = { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' as const : 'tun' as const, hostIp, mtu }
+  const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
+  const defaultDeviceMac = parseMac(flags.deviceMac, name('--device-mac'))
+  const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  const transport = toTransport(flags, name)
+  // Last: every flag is checked before anything about the machine.
+  if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
+  return { transport, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
 }
 
-function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string, checkSocketFolder: boolean): TransportOptions {
+function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
   if (flags.tcp !== undefined) {
     if (flags.socket !== undefined || flags.listen) throw new UserError(`${name('--tcp')} cannot be combined with ${name('--socket')} or ${name('--listen')}; choose one way to reach the device.`)
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(flags.tcp)
     if (!match) throw new UserError(`${name('--tcp')} "${flags.tcp}" is not HOST:PORT; write it like localhost:5555.`)
     return { kind: 'tcp-client', host: match[1] ?? match[2]!, port: parseIntegerInRange(match[3]!, 1, 65535, 'TCP port') }
   }
-  const path = parseSocketPath(flags.socket, name('--socket'), checkSocketFolder)
+  const path = parseSocketPath(flags.socket, name('--socket'), false)
   return { kind: flags.listen ? 'unix-server' : 'unix-client', path }
 }
 
@@ -83,9 +82,14 @@ export function parseSocketPath(text: string | undefined, what: string, checkFol
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
     throw new UserError(`The socket path ${path} is longer than the ${MAX_SOCKET_PATH} bytes a unix socket allows; use a shorter path.`)
   }
+  if (checkFolder) checkSocketFolderExists(path, what)
+  return path
+}
+
+/** The socket's folder must exist: QEMU and the bridge (or the demo) do not create it. */
+export function checkSocketFolderExists(path: string, what: string): void {
   const folder = dirname(path)
-  if (checkFolder && (!existsSync(folder) || !statSync(folder).isDirectory())) {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new UserError(`The socket's folder ${folder} does not exist; create it or give QEMU and ${what} a path in an existing folder.`)
   }
-  return path
 }

@@ -61,7 +61,9 @@ describe('tunscope bridge refuses bad input', () => {
     ['--tcp together with --listen', () => ['--tcp', 'h:1', '--listen'], /--tcp cannot be combined with --socket or --listen/, /choose one way/],
     ['--max-frame 10', () => ['--socket', socket, '--max-frame', '10'], /--max-frame "10" is out of range/, /whole number from 64 to 65535/],
     ['--mtu 1500 with the default --max-frame', () => ['--socket', socket, '--mtu', '1500'], /--mtu 1500 would make frames longer than --max-frame 1500/, /use at most 1486\./],
-    ['--mtu abc', () => ['--socket', socket, '--mtu', 'abc'], /--mtu "abc" is out of range/, /whole number from 68 to 65535/],
+    ['--mtu abc', () => ['--socket', socket, '--mtu', 'abc'], /--mtu "abc" is not a number/, /give a whole number from 68 to 65535/],
+    ['--baud 1.5', () => ['--socket', socket, '--baud', '1.5'], /--baud "1\.5" is not a whole number/, /give a whole number from 0 to/],
+    ['--max-frame empty', () => ['--socket', socket, '--max-frame', ''], /--max-frame "" is not a number/, /give a whole number from 64 to 65535/],
     ['--baud -5', () => ['--socket', socket, '--baud', '-5'], /--baud "-5" is out of range/, /whole number from 0 to/],
     ['--json with --pcap - (both want stdout)', () => ['--socket', socket, '--json', '--pcap', '-'], /--json and --pcap - both want standard output/, /write the capture to a file or drop --json/],
     ['--pcap in a missing folder', () => ['--socket', socket, '--pcap', '/nonexistent-dir/x.pcapng'], /Cannot write the capture to \/nonexistent-dir\/x\.pcapng \(ENOENT\)/, /check that its folder exists/],
@@ -99,7 +101,10 @@ describe('tunscope demo refuses bad input', () => {
     ['a socket in a missing folder', () => ['--socket', '/nonexistent-dir/x.sock'], /\/nonexistent-dir does not exist/, /create it|existing folder/],
     ['--ip 1.2.3', () => ['--socket', socket, '--ip', '1.2.3'], /--ip "1\.2\.3" is not an IPv4 address/, /write it like 192\.168\.100\.2/],
     ['--gateway equal to --ip', () => ['--socket', socket, '--gateway', '192.168.100.2'], /--ip and --gateway are both 192\.168\.100\.2/, /needs an address of its own/],
-    ['--baud fast', () => ['--socket', socket, '--baud', 'fast'], /--baud "fast" is out of range/, /whole number from 0 to/],
+    ['--baud fast', () => ['--socket', socket, '--baud', 'fast'], /--baud "fast" is not a number/, /whole number from 0 to/],
+    ['--fault-every soon', () => ['--socket', socket, '--fault', 'junk', '--fault-every', 'soon'], /--fault-every "soon" is not a number/, /whole number from 1 to 3600/],
+    ['--ip 10.0.0.2 with --gateway 10.0.0.1: accepted, so the missing folder is what is reported', () => ['--socket', '/nonexistent-dir/x.sock', '--ip', '10.0.0.2', '--gateway', '10.0.0.1'], /\/nonexistent-dir does not exist/, /create it|existing folder/],
+    ['--ip outside the default --gateway\'s subnet', () => ['--socket', socket, '--ip', '10.0.0.2'], /--ip 10\.0\.0\.2 is outside 192\.168\.100\.0\/24, the subnet of the default --gateway 192\.168\.100\.1/, /give --gateway too, .*such as 10\.0\.0\.1/],
     ['an unknown --fault', () => ['--socket', socket, '--fault', 'junk,meltdown'], /--fault "meltdown" is not a fault this device knows/, /choose from junk, badLength, oversize, burst/],
     ['--fault-every 0', () => ['--socket', socket, '--fault', 'junk', '--fault-every', '0'], /--fault-every "0" is out of range/, /whole number from 1 to 3600/]
   ]
@@ -117,6 +122,24 @@ describe('tunscope demo refuses bad input', () => {
     } finally {
       server.close()
     }
+  })
+})
+
+// Every argument is checked before anything about the machine: a bad flag is
+// reported as such even when the default socket's folder (temp/) is missing too.
+describe('argument errors come before the environment', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['bridge: a 20-character --tun', ['bridge', '--tun', 'abcdefghijklmnopqrst'], /"abcdefghijklmnopqrst" is not usable/],
+    ['bridge: --baud fast', ['bridge', '--baud', 'fast'], /--baud "fast" is not a number/],
+    ['bridge: a multicast --device-mac', ['bridge', '--device-mac', 'ff:ff:ff:ff:ff:ff'], /--device-mac ff:ff:ff:ff:ff:ff is a multicast address/],
+    ['bridge: --gw-mac zz with --listen', ['bridge', '--listen', '--gw-mac', 'zz'], /--gw-mac "zz" is not a MAC address/],
+    ['bridge: --mtu abc with a socket in a missing folder', ['bridge', '--socket', '/nonexistent-dir/x.sock', '--mtu', 'abc'], /--mtu "abc" is not a number/],
+    ['demo: --baud fast', ['demo', '--baud', 'fast'], /--baud "fast" is not a number/],
+    ['demo: --ip 1.2.3', ['demo', '--ip', '1.2.3'], /--ip "1\.2\.3" is not an IPv4 address/],
+    ['demo: an unknown --fault', ['demo', '--fault', 'meltdown'], /--fault "meltdown" is not a fault/]
+  ]
+  it.each(cases)('%s (no temp/ folder here)', async (_what, args, wrong) => {
+    expectRefused(await run(args), wrong)
   })
 })
 
