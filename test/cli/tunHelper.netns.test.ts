@@ -155,7 +155,7 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
       const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsroot0'])
       expectRefused(
         r,
-        /tsroot0 belongs to another user/,
+        /TUN tsroot0 belongs to another user/,
         /run "sudo tunscope tun create --name tsroot0 --user nobody --host-ip 192\.168\.100\.1\/24 --mtu 1486"/
       )
       expect(await linkSnapshot(host, 'tsroot0')).toEqual(before)
@@ -163,8 +163,15 @@ describe.skipIf(skipNetns)('tunscope tun create/delete and the unprivileged brid
 
     it('a bridge as nobody where the TUN does not exist: exit 2 with the tun create command, nothing made', async () => {
       const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsmiss0'])
-      expectRefused(r, /Creating tsmiss0 needs root/, /sudo tunscope tun create --name tsmiss0 --user nobody /)
+      expectRefused(r, /Creating TUN tsmiss0 needs root/, /sudo tunscope tun create --name tsmiss0 --user nobody /)
       expect(await linkSnapshot(host, 'tsmiss0')).toBeNull()
+    })
+
+    it('a bridge --tap as nobody where the TAP does not exist: says TAP, and the command has --tap', async () => {
+      const r = await asNobodyRun(['bridge', '--socket', join(sockets, 'none.sock'), '--tun', 'tsmisstap0', '--tap'])
+      const line = expectRefused(r, /Creating TAP tsmisstap0 needs root/, /sudo tunscope tun create --name tsmisstap0 --tap --user nobody /)
+      expect(line).not.toMatch(/TUN/)
+      expect(await linkSnapshot(host, 'tsmisstap0')).toBeNull()
     })
 
     it('a bridge as nobody against its own TUN with MTU 1500: exit 2, says MTU 1500 instead of 1486, names the command', async () => {

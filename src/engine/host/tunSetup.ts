@@ -78,8 +78,8 @@ function attach(plan: TunPlan, exists: boolean): TunDevice {
     switch (error.code) {
       case 'EPERM':
         throw new TunPermissionError(exists
-          ? `${plan.name} belongs to another user: run "${tunCreateCommand(plan)}" to hand it to you, then start the bridge again.`
-          : `Creating ${plan.name} needs root: run "${tunCreateCommand(plan)}" once, then start the bridge again.`, plan)
+          ? `${plan.kind.toUpperCase()} ${plan.name} belongs to another user: run "${tunCreateCommand(plan)}" to hand it to you, then start the bridge again.`
+          : `Creating ${plan.kind.toUpperCase()} ${plan.name} needs root: run "${tunCreateCommand(plan)}" once, then start the bridge again.`, plan)
       case 'EBUSY':
         throw new UserError(`${plan.name} is already in use by another program (another bridge?); stop it or choose another name with --tun.`)
       case 'ENOENT':
