@@ -39,7 +39,7 @@ export class TunKeeper {
 
   /** The device's read side failed (EBADFD once it is deleted): let it go now rather than at the next check. */
   readFailed(code: string): void {
-    this.lose(`${this.plan.name} failed (${code}); packets from the device are dropped until a TUN named ${this.plan.name} is back.`)
+    this.lose(`${this.plan.name} failed (${code}); packets from the device are dropped until a ${this.plan.kind.toUpperCase()} named ${this.plan.name} is back.`)
   }
 
   close(): void {
@@ -55,7 +55,7 @@ export class TunKeeper {
       return
     }
     if (state === null || state.index !== this.index) {
-      this.lose(`${this.plan.name} was deleted; packets from the device are dropped until a TUN named ${this.plan.name} is back.`)
+      this.lose(`${this.plan.name} was deleted; packets from the device are dropped until a ${this.plan.kind.toUpperCase()} named ${this.plan.name} is back.`)
       if (state !== null) this.check()
       return
     }
