@@ -43,6 +43,14 @@ export class Counters {
   readonly framingErrors: Record<FramingErrorKind, number> = {
     zeroLength: 0, tooLong: 0, tooShort: 0, implausible: 0, cutByDisconnect: 0, slipEscape: 0
   }
+  /**
+   * Every byte read off the UART — records with their length prefixes, and junk —
+   * counted as it arrives, not when a record is complete: what the line carried,
+   * which the rates measure the line by.
+   */
+  lineBytesFromDevice = 0
+  /** performance.now() of the read that brought the last of them. */
+  lineFromDeviceAt = 0
   /** Bytes thrown away while hunting for the next plausible record. */
   bytesSkipped = 0
   readonly drops: Record<DropCause, number> = {

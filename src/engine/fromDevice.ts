@@ -46,6 +46,11 @@ export class FromDevicePath implements LengthPrefixSink {
     this.identity.forget()
   }
 
+  onReceived(n: number): void {
+    this.ctx.counters.lineBytesFromDevice += n
+    this.ctx.counters.lineFromDeviceAt = this.batchTime
+  }
+
   onRecord(buffer: Uint8Array, start: number, frameLength: number): void {
     const ctx = this.ctx
     ctx.counters.fromDevice.frames++

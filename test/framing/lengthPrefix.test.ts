@@ -11,6 +11,7 @@ type Event = { record: number[] } | { error: number; skipped: number; kept: numb
 function decode(bytes: Uint8Array, chunks: number[] = [bytes.length], options: { knownMac?: boolean; zeroCopy?: boolean; reset?: boolean } = {}): Event[] {
   const events: Event[] = []
   const sink: LengthPrefixSink = {
+    onReceived: () => {},
     onRecord: (b, start, n) => events.push({ record: Array.from(b.subarray(start + 2, start + 2 + n)) }),
     onFramingError: (kind, kept, skipped) => events.push({ error: kind, skipped, kept: Array.from(kept) }),
     onBatchEnd: () => {}

@@ -11,6 +11,8 @@ const MIN_FRAME = 14
 const JUNK_KEPT = 2048
 
 export interface LengthPrefixSink {
+  /** `n` bytes came off the UART (records, prefixes and junk alike), before any of them is parsed. */
+  onReceived(n: number): void
   /** A plausible record: its 2-byte prefix starts at `start`, the frame follows. */
   onRecord(buffer: Uint8Array, start: number, frameLength: number): void
   /**
@@ -55,6 +57,7 @@ export class LengthPrefixDecoder {
   }
 
   commit(n: number): void {
+    this.sink.onReceived(n)
     this.fill += n
     this.parse()
   }
