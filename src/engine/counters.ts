@@ -30,6 +30,22 @@ export function framingErrorKind(code: number): FramingErrorKind | null {
 
 export type DropCause = 'noLink' | 'tooBigForDevice' | 'tunWriteError' | 'backPressure' | 'otherEtherType' | 'notIp' | 'captureOverrun'
 
+/** What the UI, the final report and the status line call each drop cause. */
+export const DROP_TEXT: Record<DropCause, string> = {
+  noLink: 'no UART link',
+  tooBigForDevice: 'too big for the device',
+  tunWriteError: 'TUN write error',
+  backPressure: 'UART back-pressure',
+  otherEtherType: 'other EtherType',
+  notIp: 'not IP',
+  captureOverrun: 'capture overrun'
+}
+
+export const DROP_CAUSES = Object.keys(DROP_TEXT) as DropCause[]
+
+/** What the UI and the final report call `beforeDevice`. */
+export const BEFORE_DEVICE_TEXT = 'before the device connected'
+
 export interface DirectionCounters {
   frames: number
   bytes: number
@@ -56,6 +72,13 @@ export class Counters {
   readonly drops: Record<DropCause, number> = {
     noLink: 0, tooBigForDevice: 0, tunWriteError: 0, backPressure: 0, otherEtherType: 0, notIp: 0, captureOverrun: 0
   }
+  /**
+   * Packets for the device before it first connected: nobody to send them to
+   * yet. Not a drop: every new TUN sends some (the kernel's IPv6 router
+   * solicitation). Once the device has been connected, losing the link drops
+   * traffic as noLink.
+   */
+  beforeDevice = 0
   proxyArpReplies = 0
   reconnects = 0
 
@@ -66,6 +89,7 @@ export class Counters {
       framingErrors: { ...this.framingErrors },
       bytesSkipped: this.bytesSkipped,
       drops: { ...this.drops },
+      beforeDevice: this.beforeDevice,
       proxyArpReplies: this.proxyArpReplies,
       reconnects: this.reconnects
     }
@@ -78,6 +102,7 @@ export type CountersSnapshot = {
   framingErrors: Record<FramingErrorKind, number>
   bytesSkipped: number
   drops: Record<DropCause, number>
+  beforeDevice: number
   proxyArpReplies: number
   reconnects: number
 }

@@ -15,10 +15,12 @@ export class DeviceWriter {
     private readonly counters: Counters
   ) {}
 
-  /** Whether `frames` records may be written now; if not, they are counted as dropped (no link or back-pressure). */
+  /** Whether `frames` records may be written now; if not, they are counted as dropped (no link or back-pressure), or as before the device. */
   admit(frames: number): boolean {
-    if (this.transport.state.status !== 'connected') {
-      this.counters.drops.noLink += frames
+    const link = this.transport.state
+    if (link.status !== 'connected') {
+      if (link.connections === 0) this.counters.beforeDevice += frames
+      else this.counters.drops.noLink += frames
       return false
     }
     if (this.transport.queuedBytes > MAX_QUEUED_BYTES) {

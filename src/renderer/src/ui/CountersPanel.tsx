@@ -3,7 +3,7 @@
 // are exact even when the list could not show every frame.
 import { memo } from 'react'
 
-import { FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, FramingError } from '../../../engine/counters'
+import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, FramingError } from '../../../engine/counters'
 import type { StatsMessage } from '../../../shared/protocol'
 import type { ErrorOccurrence } from '../state/useEngine'
 
@@ -13,16 +13,6 @@ interface Props {
   timeBase: number
   onSelect(index: number): void
 }
-
-const DROP_TEXT = {
-  noLink: 'no UART link',
-  tooBigForDevice: 'too big for the device',
-  tunWriteError: 'TUN write error',
-  backPressure: 'UART back-pressure',
-  otherEtherType: 'other EtherType',
-  notIp: 'not IP',
-  captureOverrun: 'capture overrun'
-} as const
 
 const count = (n: number): string => n.toLocaleString('en-US')
 
@@ -56,13 +46,14 @@ export const CountersPanel = memo(function CountersPanel({ stats, lastErrors, ti
           <tr data-testid="total-toDevice"><th>→ device</th><td className="num">{count(c?.toDevice.frames ?? 0)} frames</td><td className="num">{count(c?.toDevice.bytes ?? 0)} B</td></tr>
           <tr data-testid="total-fromDevice"><th>← device</th><td className="num">{count(c?.fromDevice.frames ?? 0)} frames</td><td className="num">{count(c?.fromDevice.bytes ?? 0)} B</td></tr>
           <tr><th>reconnects</th><td className="num">{count(c?.reconnects ?? 0)}</td><td /></tr>
+          <tr data-testid="before-device" title="Packets for the device before it first connected, such as the kernel's IPv6 router solicitation on a new TUN: nobody to send them to yet, not a drop"><th>{BEFORE_DEVICE_TEXT}</th><td className="num">{count(c?.beforeDevice ?? 0)}</td><td /></tr>
           {stats && stats.notShown > 0 && <tr><th>not listed (display could not keep up)</th><td className="num">{count(stats.notShown)}</td><td /></tr>}
         </tbody>
       </table>
       <h2>Drops</h2>
       <table>
         <tbody>
-          {(Object.keys(DROP_TEXT) as (keyof typeof DROP_TEXT)[]).map((cause) => (
+          {DROP_CAUSES.map((cause) => (
             <tr key={cause} data-testid={`drop-${cause}`} className={(c?.drops[cause] ?? 0) > 0 ? 'has-errors' : ''}>
               <th>{DROP_TEXT[cause]}</th><td className="num">{count(c?.drops[cause] ?? 0)}</td><td />
             </tr>
