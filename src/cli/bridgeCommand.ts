@@ -3,7 +3,7 @@
 import { closeSync, createWriteStream, fstatSync, openSync, unlinkSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 
-import { Bridge } from '../engine/bridge.js'
+import { Bridge, type BridgeStats } from '../engine/bridge.js'
 import { PcapngWriter, type SyncFile } from '../engine/capture/pcapngWriter.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import { UserError } from '../engine/errors.js'
@@ -58,11 +58,12 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
       })
     : null
   pcap?.start()
+  if (pcap) log(`capturing every frame as pcapng to ${flags.pcap === '-' ? 'standard output' : flags.pcap}`)
 
   const ticker = setInterval(() => {
     const stats = bridge.stats()
     if (flags.json) process.stdout.write(`${JSON.stringify(stats)}\n`)
-    else if (!flags.quiet) clearableStatus.status(statusLine(stats))
+    else if (!flags.quiet) clearableStatus.status(stats)
   }, 1000)
   const plainTicker = !flags.quiet && !flags.json && !process.stderr.isTTY
     ? setInterval(() => clearableStatus.write(statusLine(bridge.stats())), PLAIN_STATUS_EVERY_MS)
@@ -87,7 +88,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   })
   const counters = bridge.counters.snapshot()
   if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, counters })}\n`)
-  else clearableStatus.write(finalReport(counters))
+  else clearableStatus.finish(finalReport(counters))
 }
 
 interface CaptureOutput {
@@ -119,19 +120,32 @@ function openCaptureOutput(path: string): CaptureOutput {
   }
 }
 
+/**
+ * Columns the status line leaves free at the end of the terminal: the cursor
+ * never reaches the last column (no wrap), and the "^C" the terminal echoes
+ * on Ctrl-C stays on the status line, which the final report then clears.
+ */
+const STATUS_MARGIN = 3
+
 /** A status line rewritten in place on a terminal; plain lines otherwise. */
 class StatusWriter {
   private showing = false
   constructor(private readonly out: NodeJS.WriteStream) {}
 
-  status(line: string): void {
+  status(stats: BridgeStats): void {
     if (!this.out.isTTY) return
-    this.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (this.out.columns ?? 200) - 1))}`)
+    this.out.write(`\r\x1b[2K${statusLine(stats, (this.out.columns || 80) - STATUS_MARGIN)}`)
     this.showing = true
   }
 
   write(line: string): void {
     this.out.write(`${this.showing ? '\r\x1b[2K' : ''}${line}\n`)
+    this.showing = false
+  }
+
+  /** The last words: on a terminal they start on a cleared line whatever the terminal echoed (^C) after the last line. */
+  finish(text: string): void {
+    this.out.write(`${this.out.isTTY ? '\r\x1b[2K' : ''}${text}\n`)
     this.showing = false
   }
 }

@@ -2,9 +2,10 @@
 // changes, and the final counters.
 import type { InterfaceState } from '../native/index.js'
 import type { BridgeStats, DeviceInfo } from '../engine/bridge.js'
-import { FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, type CountersSnapshot } from '../engine/counters.js'
+import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, type CountersSnapshot } from '../engine/counters.js'
+import type { DirectionRate } from '../engine/rates.js'
 import type { LinkState } from '../engine/transport/index.js'
-import { formatBytes, formatPercent, formatRate } from './format.js'
+import { formatBytes, formatBytesShort, formatCount, formatPercent, formatRate } from './format.js'
 
 export function describeLink(link: LinkState): string {
   switch (link.status) {
@@ -23,20 +24,73 @@ export function describeDevice(device: DeviceInfo): string {
   return `device ${device.mac ?? 'MAC not seen yet'}${device.ipv4 ? ` ${device.ipv4}` : ''}`
 }
 
-/** The line rewritten in place every second: what changes. Where things are was logged once. */
-export function statusLine(stats: BridgeStats): string {
+/** How many ways the status line can be said, from all words (0) to the shortest. */
+const LEVELS = 7
+
+const LINK_SHORT: Record<LinkState['status'], string> = { waiting: 'wait', connected: 'conn', reconnecting: 'retry', stopped: 'stop' }
+
+/**
+ * The line rewritten in place every second: what changes (where things are was
+ * logged once). Said in as many words as fit in `width` columns: fields are
+ * abbreviated and lose their units before any is left out, so the framing
+ * errors and drops at its end stay on a narrow terminal.
+ */
+export function statusLine(stats: BridgeStats, width = Infinity): string {
+  let line = ''
+  for (let level = 0; level < LEVELS; level++) {
+    line = statusLineAt(stats, level)
+    if (line.length <= width) return line
+  }
+  return line.slice(0, Math.max(0, width)) // narrower than any terminal the shortest form is meant for
+}
+
+function statusLineAt(stats: BridgeStats, level: number): string {
   const r = stats.rates.window1s
   const c = stats.counters
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
   const drops = Object.values(c.drops).reduce((sum, n) => sum + n, 0)
-  return [
-    stats.tunStatus === 'up' ? stats.link.status : `${stats.link.status}, TUN ${stats.tunStatus}`,
-    `device ${stats.device.ipv4 ?? stats.device.mac ?? 'not seen'}`,
-    `→dev ${c.toDevice.frames} fr ${formatRate(r.toDevice.bytesPerSecond)} ${formatPercent(r.toDevice.utilization)}`,
-    `←dev ${c.fromDevice.frames} fr ${formatRate(r.fromDevice.bytesPerSecond)} ${formatPercent(r.fromDevice.utilization)}`,
+  const short = level >= 4
+  const count = (n: number): string => (level >= 3 ? formatCount(n) : String(n))
+  const link = short ? LINK_SHORT[stats.link.status] : stats.link.status
+  const tun = stats.tunStatus === 'up' ? '' : short ? ` TUN ${stats.tunStatus}` : `, TUN ${stats.tunStatus}`
+  const seen = stats.device.ipv4 ?? stats.device.mac
+  const device = [
+    `device ${seen ?? 'not seen'}`,
+    `dev ${seen ?? 'not seen'}`,
+    seen ?? 'no device',
+    seen ?? 'no device',
+    seen ?? 'no dev',
+    stats.device.ipv4 ?? (stats.device.mac ? `…${stats.device.mac.slice(-8)}` : 'no dev')
+  ][Math.min(level, 5)]!
+  const direction = (arrow: string, frames: number, rate: DirectionRate): string => {
+    const percent = formatPercent(rate.utilization)
+    return [
+      `${arrow}dev ${frames} fr ${formatRate(rate.bytesPerSecond)} ${percent}`,
+      `${arrow} ${frames} fr ${formatRate(rate.bytesPerSecond)} ${percent}`,
+      `${arrow} ${frames} ${formatBytesShort(rate.bytesPerSecond)}/s ${percent}`,
+      `${arrow}${count(frames)} ${percent}`,
+      `${arrow}${count(frames)} ${percent}`,
+      `${arrow}${count(frames)} ${percent}`,
+      `${arrow}${percent}` // utilization says more than the frame count, which goes first
+    ][level]!
+  }
+  const framing = [
     `framing errors ${errors} (${formatBytes(c.bytesSkipped)} skipped)`,
-    `drops ${drops}`
-  ].join(' · ')
+    `framing err ${errors} (${formatBytes(c.bytesSkipped)} skipped)`,
+    `err ${errors} (${formatBytesShort(c.bytesSkipped)})`,
+    `err ${count(errors)}/${formatBytesShort(c.bytesSkipped)}`,
+    `err ${count(errors)}/${formatBytesShort(c.bytesSkipped)}`,
+    `err ${count(errors)}`,
+    `err ${count(errors)}`
+  ][level]!
+  return [
+    link + tun,
+    device,
+    direction('→', c.toDevice.frames, r.toDevice),
+    direction('←', c.fromDevice.frames, r.fromDevice),
+    framing,
+    `${short ? 'drop' : 'drops'} ${count(drops)}`
+  ].join(level >= 5 ? ' ' : ' · ')
 }
 
 export function describeTun(tun: InterfaceState, created: boolean): string {
@@ -49,14 +103,20 @@ function nonZero(entries: [string, number][]): string {
   return shown.length > 0 ? shown.join(', ') : 'none'
 }
 
+/** Packets that found no device yet: said after the drops, not among them. */
+function beforeDevice(n: number): string {
+  return n > 0 ? `; ${n} ${n === 1 ? 'packet' : 'packets'} ${BEFORE_DEVICE_TEXT} (not ${n === 1 ? 'a drop' : 'drops'})` : ''
+}
+
+/** The counters when the bridge stops, in the words the UI uses. */
 export function finalReport(c: CountersSnapshot): string {
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
-  const drops = Object.values(c.drops).reduce((sum, n) => sum + n, 0)
+  const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
   return [
     `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies)`,
     `from device:    ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes`,
     `framing errors: ${errors} (${nonZero(FRAMING_ERROR_KINDS.map((k) => [FRAMING_ERROR_TEXT[k], c.framingErrors[k]]))}); ${c.bytesSkipped} bytes skipped`,
-    `drops:          ${drops} (${nonZero(Object.entries(c.drops))})`,
+    `drops:          ${drops} (${nonZero(DROP_CAUSES.map((cause) => [DROP_TEXT[cause], c.drops[cause]]))})${beforeDevice(c.beforeDevice)}`,
     `reconnects:     ${c.reconnects}`
   ].join('\n')
 }

@@ -1,0 +1,89 @@
+// What `tunscope bridge` prints: the status line fitted to the terminal by
+// shortening its fields, never by cutting its end off, and the final counters
+// in the words the UI uses.
+import { describe, expect, it } from 'vitest'
+
+import { finalReport, statusLine } from '../../src/cli/statusReport.js'
+import type { BridgeStats } from '../../src/engine/bridge.js'
+import { Counters } from '../../src/engine/counters.js'
+
+const rate = (bytesPerSecond: number) => ({ bytesPerSecond, framesPerSecond: bytesPerSecond / 1502, utilization: bytesPerSecond / 11_520 })
+
+function stats(shape: 'busy' | 'worst'): BridgeStats {
+  const counters = new Counters()
+  counters.toDevice.frames = shape === 'worst' ? 12_345_678 : 4_321
+  counters.toDevice.bytes = 2_000_000
+  counters.fromDevice.frames = shape === 'worst' ? 98_765_432 : 1_234
+  counters.fromDevice.bytes = 1_800_000
+  counters.framingErrors.tooLong = shape === 'worst' ? 123_456 : 17
+  counters.framingErrors.zeroLength = 2
+  counters.bytesSkipped = shape === 'worst' ? 987_654_321 : 63_210
+  counters.drops.noLink = shape === 'worst' ? 54_321 : 7
+  counters.drops.tunWriteError = 2
+  return {
+    link: { status: shape === 'worst' ? 'reconnecting' : 'connected', endpoint: '/home/me/firmware/temp/esp32-uart1.sock', attempt: 12, connections: 3, detail: null },
+    tun: null,
+    tunStatus: shape === 'worst' ? 'missing' : 'up',
+    tunProblem: null,
+    tunWriteError: null,
+    device: shape === 'worst' ? { mac: '02:00:00:00:00:02', ipv4: null } : { mac: '02:00:00:00:00:02', ipv4: '192.168.100.2' },
+    counters: counters.snapshot(),
+    rates: { window1s: { toDevice: rate(11_520), fromDevice: rate(11_406) }, window10s: { toDevice: rate(11_000), fromDevice: rate(11_000) } },
+    baud: 115_200,
+    lineBytesPerSecond: 11_520
+  }
+}
+
+/** Each field by what it must say at any width. */
+function expectEveryField(line: string, s: BridgeStats): void {
+  const c = s.counters
+  expect(line).toMatch(s.link.status === 'connected' ? /^conn/ : /^retry|^reconnecting/)
+  if (s.tunStatus !== 'up') expect(line).toContain(`TUN ${s.tunStatus}`)
+  expect(line).toMatch(s.device.ipv4 ? /192\.168\.100\.2/ : /00:00:02/)
+  expect(line).toMatch(/→ ?(dev )?([\d.]+[kM]? .*)?100%/)
+  expect(line).toMatch(/← ?(dev )?([\d.]+[kM]? .*)?99%/)
+  const errors = c.framingErrors.tooLong + c.framingErrors.zeroLength
+  expect(line).toMatch(new RegExp(`err\\D* (${errors}|123k)\\b`))
+  const drops = c.drops.noLink + c.drops.tunWriteError
+  expect(line).toMatch(new RegExp(`drops? (${drops}|54\\.3k)$`))
+}
+
+describe('the status line', () => {
+  it.each([60, 80, 100, 200])('fits a busy link into %i columns with every field', (width) => {
+    const s = stats('busy')
+    const line = statusLine(s, width)
+    expect(line.length).toBeLessThanOrEqual(width)
+    expectEveryField(line, s)
+  })
+
+  it.each([60, 80, 100, 200])('fits the longest figures into %i columns with every field', (width) => {
+    const s = stats('worst')
+    const line = statusLine(s, width)
+    expect(line.length).toBeLessThanOrEqual(width)
+    expectEveryField(line, s)
+  })
+
+  it('says everything in words when there is room', () => {
+    expect(statusLine(stats('busy'), 200)).toBe(
+      'connected · device 192.168.100.2 · →dev 4321 fr 11.5 kB/s 100% · ←dev 1234 fr 11.4 kB/s 99% · framing errors 19 (63.2 kB skipped) · drops 9'
+    )
+  })
+
+  it('shortens fields before it would cut (80 columns)', () => {
+    const line = statusLine(stats('busy'), 80)
+    expect(line).toBe('connected · 192.168.100.2 · →4321 100% · ←1234 99% · err 19/63.2k · drops 9')
+    expect(statusLine(stats('busy'), 100)).toBe('connected · 192.168.100.2 · → 4321 11.5k/s 100% · ← 1234 11.4k/s 99% · err 19 (63.2k) · drops 9')
+    expect(statusLine(stats('busy'), 60)).toBe('conn 192.168.100.2 →4321 100% ←1234 99% err 19 drop 9')
+  })
+})
+
+describe('the final report', () => {
+  it('names drop causes as the UI does, and says what came before the device apart from drops', () => {
+    const c = stats('busy').counters
+    c.beforeDevice = 1
+    const report = finalReport(c)
+    expect(report.split('\n')).toContain('drops:          9 (no UART link 7, TUN write error 2); 1 packet before the device connected (not a drop)')
+    expect(report.split('\n')).toHaveLength(5)
+    expect(report).not.toMatch(/noLink|tunWriteError|beforeDevice/)
+  })
+})
