@@ -146,12 +146,24 @@ describe.skipIf(skipNetns)('tunscope demo behind tunscope bridge', () => {
     await stopDemo()
     await startDemo(['--baud', '115200'])
     await quietSecond()
+    // The bridge's 1 s utilization of the line while it is full: never over 100 %
+    // (rounded, as the status line and the app show it), and near it.
+    const utilization: number[] = []
+    let downloaded = false
+    const watched = bridge.waitFor((s) => {
+      utilization.push(s.rates.window1s.fromDevice.utilization)
+      return downloaded
+    }, 120_000, 'the stats after the download')
     const r = await curl('/bytes/65536')
+    downloaded = true
+    await watched
     const [status, size, speed] = r.stdout.split(' ').map(Number)
     expect([status, size]).toEqual([200, 65536])
     // 1446 payload bytes ride in each 1502-byte record: at most ~96 % of the line.
     const share = speed! / LINE_BYTES_PER_SECOND
     expect(share).toBeGreaterThan(0.5)
     expect(share).toBeLessThan(1)
+    expect(Math.max(...utilization)).toBeLessThan(1.005)
+    expect(Math.max(...utilization)).toBeGreaterThan(0.9)
   })
 })
