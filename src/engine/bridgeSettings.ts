@@ -86,7 +86,7 @@ export function parseSocketPath(text: string | undefined, what: string, checkFol
   return path
 }
 
-/** The socket's folder must exist: QEMU and the bridge (or the demo) do not create it. */
+/** The socket's folder must exist: neither QEMU nor the bridge creates it. */
 export function checkSocketFolderExists(path: string, what: string): void {
   const folder = dirname(path)
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
