@@ -20,8 +20,8 @@ export interface BridgeCommandFlags extends BridgeFlags {
 const PLAIN_STATUS_EVERY_MS = 10_000
 
 export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
-  const options = toBridgeOptions(flags)
   if (flags.json && flags.pcap === '-') throw new UserError('--json and --pcap - both want standard output; write the capture to a file or drop --json.')
+  const options = toBridgeOptions(flags)
   const pcapOut = flags.pcap === undefined ? null : openCaptureOutput(flags.pcap)
   // The pcapng writer, the only reader here, drains after every batch: a small
   // ring is enough and stays in cache.

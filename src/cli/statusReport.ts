@@ -52,7 +52,8 @@ function statusLineAt(stats: BridgeStats, level: number): string {
   const short = level >= 4
   const count = (n: number): string => (level >= 3 ? formatCount(n) : String(n))
   const link = short ? LINK_SHORT[stats.link.status] : stats.link.status
-  const tun = stats.tunStatus === 'up' ? '' : short ? ` TUN ${stats.tunStatus}` : `, TUN ${stats.tunStatus}`
+  const kind = stats.tun?.kind === 'tap' ? 'TAP' : 'TUN'
+  const tun = stats.tunStatus === 'up' ? '' : short ? ` ${kind} ${stats.tunStatus}` : `, ${kind} ${stats.tunStatus}`
   const seen = stats.device.ipv4 ?? stats.device.mac
   const device = [
     `device ${seen ?? 'not seen'}`,
@@ -94,7 +95,7 @@ function statusLineAt(stats: BridgeStats, level: number): string {
 }
 
 export function describeTun(tun: InterfaceState, created: boolean): string {
-  return `${tun.name} ${tun.address ?? 'no address'}/${tun.prefixLength ?? '-'} mtu ${tun.mtu} ${tun.up ? 'up' : 'DOWN'} (${created ? 'created' : 'attached'})`
+  return `${tun.kind === 'tap' ? 'TAP' : 'TUN'} ${tun.name} ${tun.address ?? 'no address'}/${tun.prefixLength ?? '-'} mtu ${tun.mtu} ${tun.up ? 'up' : 'DOWN'} (${created ? 'created' : 'attached'})`
 }
 
 /** Nonzero entries as "name n, name n", or "none". */

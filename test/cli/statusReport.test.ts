@@ -3,7 +3,7 @@
 // in the words the UI uses.
 import { describe, expect, it } from 'vitest'
 
-import { finalReport, statusLine } from '../../src/cli/statusReport.js'
+import { describeTun, finalReport, statusLine } from '../../src/cli/statusReport.js'
 import type { BridgeStats } from '../../src/engine/bridge.js'
 import { Counters } from '../../src/engine/counters.js'
 
@@ -85,5 +85,13 @@ describe('the final report', () => {
     expect(report.split('\n')).toContain('drops:          9 (no UART link 7, TUN write error 2); 1 packet before the device connected (not a drop)')
     expect(report.split('\n')).toHaveLength(5)
     expect(report).not.toMatch(/noLink|tunWriteError|beforeDevice/)
+  })
+})
+
+describe('describeTun', () => {
+  it('names the kind of device it made or attached to', () => {
+    const state = { name: 'tap0', index: 3, mtu: 1500, up: true, kind: 'tap' as const, driver: 'tun', address: '192.168.100.1', prefixLength: 24 }
+    expect(describeTun(state, true)).toBe('TAP tap0 192.168.100.1/24 mtu 1500 up (created)')
+    expect(describeTun({ ...state, name: 'tun0', kind: 'tun', mtu: 1486, up: false }, false)).toBe('TUN tun0 192.168.100.1/24 mtu 1486 DOWN (attached)')
   })
 })
