@@ -81,3 +81,25 @@ export async function screenshotBothThemes(page: Page, name: string): Promise<vo
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-dark.png`) })
   await page.emulateMedia({ colorScheme: null })
 }
+
+/**
+ * WCAG contrast of each visible primary button's text against its background,
+ * in the colour scheme the page shows now, with the button's label.
+ */
+export async function primaryButtonContrasts(page: Page): Promise<Array<{ label: string; contrast: number }>> {
+  return page.locator('button.primary:visible').evaluateAll((buttons) => {
+    const luminance = (css: string): number => {
+      const [r, g, b] = css.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => Number(v) / 255)
+      const linear = (c: number): number => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+      return 0.2126 * linear(r!) + 0.7152 * linear(g!) + 0.0722 * linear(b!)
+    }
+    // Runs in the page; the tests' own types have no DOM library.
+    const styleOf = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }).getComputedStyle
+    return buttons.map((button) => {
+      const style = styleOf(button)
+      const [hi, lo] = [luminance(style.color), luminance(style.backgroundColor)].sort((a, b) => b - a)
+      return { label: button.textContent ?? '', contrast: Math.round(((hi! + 0.05) / (lo! + 0.05)) * 100) / 100 }
+    })
+  })
+}
+

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { openInspector, requireInspector, screenshotBothThemes, serveInspector, skipInspector, type InspectorPage } from '../helpers/inspectorPage.js'
+import { openInspector, primaryButtonContrasts, requireInspector, screenshotBothThemes, serveInspector, skipInspector, type InspectorPage } from '../helpers/inspectorPage.js'
 import { createNamespace, destroyAll, type Netns } from '../helpers/netns.js'
 
 /** A framing error is counted when the next good record ends the hunt: the device's next frame (telemetry every 2 s), then the next stats. */
@@ -60,6 +60,14 @@ describe.skipIf(skipInspector)('the demo device from the start screen, in Chromi
     expect(await page.getByRole('button', { name: 'Connect' }).isDisabled()).toBe(true)
     await socket.fill('temp/esp32-uart1.sock')
     await screenshotBothThemes(page, 'start-screen')
+    // WCAG AA for the primary actions' text, light and dark.
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      const contrasts = await primaryButtonContrasts(page)
+      expect(contrasts.length).toBeGreaterThan(0)
+      for (const { label, contrast } of contrasts) expect(contrast, `${colorScheme}: ${label}`).toBeGreaterThanOrEqual(4.5)
+    }
+    await page.emulateMedia({ colorScheme: null })
   })
 
   it('runs the demo: pings, HTTP and UDP listed within 15 s, the device learned in the status bar', async () => {
