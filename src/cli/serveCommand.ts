@@ -64,7 +64,7 @@ export async function runServe(flags: ServeFlags, command: Command): Promise<voi
   process.stderr.write('Open the inspector at:\n')
   process.stdout.write(`${server.url}\n`)
   if (flags.start) {
-    const refused = await service.handle({ type: 'start', settings: service.currentSettings })
+    const refused = await service.startForThisRun()
     say(refused?.message ?? service.currentProblem?.message)
     say(service.settingsFileTrouble.unsaved)
   }

@@ -114,7 +114,19 @@ export class EngineService {
 
   /** Runs the command after those before it; resolves with the answer for its sender if its settings are refused. */
   handle(command: UiCommand): Promise<SettingsRejectedMessage | null> {
-    const done = this.queue.then(() => this.run(command))
+    return this.enqueue(() => this.run(command, true))
+  }
+
+  /**
+   * Starts with the settings as they are (`tunscope serve --start`): the command
+   * line's options are for this run and are not remembered unless the user saves them.
+   */
+  startForThisRun(): Promise<SettingsRejectedMessage | null> {
+    return this.enqueue(() => this.run({ type: 'start', settings: this.settings }, false))
+  }
+
+  private enqueue(work: () => Promise<SettingsRejectedMessage | null>): Promise<SettingsRejectedMessage | null> {
+    const done = this.queue.then(work)
     this.queue = done.catch(() => {}) // one failed command must not stop the ones after it
     return done
   }
@@ -137,7 +149,7 @@ export class EngineService {
     await this.handle({ type: 'stop' })
   }
 
-  private async run(command: UiCommand): Promise<SettingsRejectedMessage | null> {
+  private async run(command: UiCommand, remember: boolean): Promise<SettingsRejectedMessage | null> {
     if (command.type === 'demoFault') {
       this.demo?.device.inject(command.fault)
       return null
@@ -149,7 +161,7 @@ export class EngineService {
       const refusal = this.refusal(command.settings)
       if (refusal) return { type: 'settingsRejected', message: refusal }
       if (command.type === 'start') await this.stopBridge()
-      this.remember(command.settings)
+      if (remember) this.remember(command.settings)
       if (command.type === 'start') await this.startBridge()
     }
     this.broadcast(this.status())

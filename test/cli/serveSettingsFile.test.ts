@@ -29,15 +29,15 @@ interface Output {
 
 const URL_LINE = /^http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m
 
-/** Runs `tunscope serve ARGS` until its output satisfies `enough` (or 15 s), then stops it. */
-async function serve(args: string[], enough: (output: Output) => boolean): Promise<Output> {
+/** Runs `tunscope serve ARGS` until its output satisfies `enough` (or `waitMs`), then stops it. */
+async function serve(args: string[], enough: (output: Output) => boolean, waitMs = 15_000): Promise<Output> {
   const command = [TUNSCOPE_BIN, 'serve', '--port', '0', ...args]
   const options = { cwd: work, env: { ...process.env, XDG_CONFIG_HOME: join(work, 'config') } }
   const child = isRoot ? spawn('unshare', ['--net', '--', process.execPath, ...command], options) : spawn(process.execPath, command, options)
   const output: Output = { stdout: '', stderr: '' }
   const exited = new Promise((resolve) => child.once('exit', resolve))
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 15_000)
+    const timer = setTimeout(resolve, waitMs)
     const take = (stream: keyof Output) => (d: Buffer): void => {
       output[stream] += d.toString()
       if (!enough(output)) return
@@ -79,3 +79,13 @@ describe('tunscope serve and an unreadable settings file', () => {
     expect(readdirSync(settingsDir)).toEqual([expect.stringMatching(/^settings\.json\.bad-/)])
   })
 })
+
+describe('tunscope serve --start and the settings file', () => {
+  it('runs --demo --start with the demo for this run only: nothing is written to the settings file', async () => {
+    const { stdout, stderr } = await serve(['--demo', '--start'], () => false, 5_000)
+    expect(stdout).toMatch(URL_LINE)
+    expect(stderr).not.toMatch(/tunscope: /)
+    expect(readdirSync(settingsDir)).toEqual([])
+  })
+})
+
