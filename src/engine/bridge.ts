@@ -3,7 +3,7 @@
 // start it, read stats() and events, and stop it.
 import { EventEmitter } from 'node:events'
 
-import { getInterface, type InterfaceState } from '../native/index.js'
+import type { InterfaceState } from '../native/index.js'
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Counters, type CountersSnapshot } from './counters.js'
@@ -157,7 +157,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const baud = this.options.baud
     return {
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
-      tun: this.tun?.device ? getInterface(this.options.tun.name) : null,
+      tun: this.tun?.state ?? null,
       tunStatus: this.tun?.status ?? 'missing',
       tunProblem: this.tun?.problem ?? null,
       tunWriteError: this.tun?.device?.lastWriteError ?? null,

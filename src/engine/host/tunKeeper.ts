@@ -25,7 +25,8 @@ export class TunKeeper {
   status: TunStatus = 'up'
   /** Why the TUN is not usable, in one sentence, or null. */
   problem: string | null = null
-  private index = 0
+  /** The held device as the kernel showed it at the last look (stats read this, not the kernel again). */
+  state: InterfaceState | null = null
   private readonly timer: NodeJS.Timeout
 
   constructor(
@@ -54,11 +55,12 @@ export class TunKeeper {
       if (state !== null && state.kind === this.plan.kind) this.reattach()
       return
     }
-    if (state === null || state.index !== this.index) {
+    if (state === null || state.index !== this.state?.index) {
       this.lose(`${this.plan.name} was deleted; packets from the device are dropped until a ${this.plan.kind.toUpperCase()} named ${this.plan.name} is back.`)
       if (state !== null) this.check()
       return
     }
+    this.state = state
     if (state.up) this.report('up', null)
     else this.report('down', `${this.plan.name} is down; the kernel refuses packets from the device until it is up again.`)
   }
@@ -78,7 +80,7 @@ export class TunKeeper {
   private use(tun: HostTun): void {
     const state = getInterface(this.plan.name)!
     this.device = tun.device
-    this.index = state.index
+    this.state = state
     this.events.attached(tun.device, state, tun.created)
   }
 
@@ -86,6 +88,7 @@ export class TunKeeper {
     if (this.device === null) return
     this.device.close()
     this.device = null
+    this.state = null
     this.events.detached()
     this.report('missing', problem)
   }
