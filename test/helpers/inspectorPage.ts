@@ -13,8 +13,10 @@ import { requireNetns, skipNetns, type Netns } from './netns.js'
 const CHROMIUM = process.env.TUNSCOPE_CHROMIUM ?? '/usr/bin/chromium'
 /** Screenshots for people (README) land here. */
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url))
-/** The size of every screenshot: what the layout is made for (styles.css). */
-const VIEWPORT = { width: 1280, height: 800 }
+/** The window sizes the layout is checked at: a laptop's and a large screen's. */
+export const WINDOW_SIZES = [{ width: 1024, height: 640 }, { width: 1600, height: 1000 }] as const
+/** The size of the screenshots for README: the large screen. */
+const VIEWPORT = WINDOW_SIZES[1]
 
 const noChromium = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (apt-get install chromium)` : undefined
 const required = process.env.TUNSCOPE_REQUIRE_NETNS === '1'
@@ -50,7 +52,7 @@ export function serveInspector(ns: Netns, args: string[], configHome: string): P
 export interface InspectorPage {
   browser: Browser
   page: Page
-  /** Console errors and uncaught exceptions of the page, as they happen. */
+  /** Console errors and warnings and uncaught exceptions of the page, as they happen. */
   consoleErrors: string[]
 }
 
@@ -66,7 +68,7 @@ export async function openInspector(ns: Netns, url: string, work: string): Promi
   const page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true })
   page.setDefaultTimeout(10_000) // a missing element fails the test instead of hanging it
   const consoleErrors: string[] = []
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
+  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && consoleErrors.push(`${m.type()}: ${m.text()}`))
   page.on('pageerror', (e) => consoleErrors.push(e.message))
   await page.goto(url)
   return { browser, page, consoleErrors }
