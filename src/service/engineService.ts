@@ -26,7 +26,7 @@ import { loadSettings, saveSettings } from './settingsFile.js'
 /** How the settings form names each field in messages. */
 const FORM_NAMES: FieldNames = {
   '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--tun': 'TUN name', '--host-ip': 'Host address',
-  '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--baud': 'Baud'
+  '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud'
 }
 const FEED_EVERY_MS = 33
 const STATS_EVERY_MS = 1000
@@ -248,12 +248,13 @@ export class EngineService {
       tcp: s.transport === 'tcp' ? s.tcp : undefined,
       listen: s.transport === 'listen',
       tun: s.tun,
+      tap: s.interfaceKind === 'tap',
       hostIp: s.hostIp,
       deviceIp: s.deviceIp,
       maxFrame: s.maxFrame,
       mtu: s.mtu.trim() === '' ? undefined : s.mtu,
       gwMac: s.gwMac,
-      deviceMac: '02:00:00:00:00:02',
+      deviceMac: s.deviceMac,
       baud: s.baud
     }
   }

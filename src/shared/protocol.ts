@@ -14,6 +14,9 @@ export interface BridgeSettings {
   socket: string
   /** HOST:PORT for transport 'tcp'. */
   tcp: string
+  /** tun: IP packets, Ethernet headers added and stripped by the bridge; tap: Ethernet frames passed unchanged (`--tap`). */
+  interfaceKind: 'tun' | 'tap'
+  /** The host interface's name, TUN or TAP. */
   tun: string
   hostIp: string
   deviceIp: string
@@ -21,6 +24,8 @@ export interface BridgeSettings {
   /** Empty: max frame − 14. */
   mtu: string
   gwMac: string
+  /** The device's MAC until it is learned from its frames (`--device-mac`). */
+  deviceMac: string
   baud: string
 }
 
@@ -143,12 +148,14 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   transport: 'unix',
   socket: 'temp/esp32-uart1.sock',
   tcp: 'localhost:5555',
+  interfaceKind: 'tun',
   tun: 'tun0',
   hostIp: '192.168.100.1/24',
   deviceIp: '192.168.100.2',
   maxFrame: '1500',
   mtu: '',
   gwMac: '02:00:00:00:00:01',
+  deviceMac: '02:00:00:00:00:02',
   baud: '115200'
 }
 
@@ -166,20 +173,23 @@ export function parseUiCommand(value: unknown): UiCommand | null {
 }
 
 const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'demo']
-const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const
+const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap']
+/** The fields that hold one of a few fixed words. */
+type ChoiceField = 'transport' | 'interfaceKind'
+const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const
 /** Plenty for a path; a bound on what a sender can make the engine keep. */
 const MAX_FIELD_LENGTH = 4096
 
 /** Settings with every field present and well-formed (not yet validated as bridge options), else null. */
 export function parseSettings(value: unknown): BridgeSettings | null {
   const { fields, malformed } = settingsFields(value)
-  const complete = fields.transport !== undefined && TEXT_FIELDS.every((key) => fields[key] !== undefined)
+  const complete = fields.transport !== undefined && fields.interfaceKind !== undefined && TEXT_FIELDS.every((key) => fields[key] !== undefined)
   return complete && malformed.length === 0 ? { ...DEFAULT_SETTINGS, ...fields } : null
 }
 
 /**
  * The well-formed fields of `value`, and the names of those present but
- * malformed (wrong type, unknown transport, too long). Absent fields are
+ * malformed (wrong type, unknown transport or interface kind, too long). Absent fields are
  * neither; a value that is not an object has none.
  */
 export function settingsFields(value: unknown): { fields: Partial<BridgeSettings>; malformed: (keyof BridgeSettings)[] } {
@@ -187,8 +197,12 @@ export function settingsFields(value: unknown): { fields: Partial<BridgeSettings
   const malformed: (keyof BridgeSettings)[] = []
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { fields, malformed }
   const v = value as Record<string, unknown>
-  if (TRANSPORTS.includes(v.transport as BridgeSettings['transport'])) fields.transport = v.transport as BridgeSettings['transport']
-  else if (v.transport !== undefined) malformed.push('transport')
+  const choose = <K extends ChoiceField>(key: K, choices: readonly BridgeSettings[K][]): void => {
+    if (choices.includes(v[key] as BridgeSettings[K])) fields[key] = v[key] as BridgeSettings[K]
+    else if (v[key] !== undefined) malformed.push(key)
+  }
+  choose('transport', TRANSPORTS)
+  choose('interfaceKind', INTERFACE_KINDS)
   for (const key of TEXT_FIELDS) {
     const field = v[key]
     if (typeof field === 'string' && field.length <= MAX_FIELD_LENGTH) fields[key] = field

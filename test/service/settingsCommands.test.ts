@@ -47,7 +47,13 @@ describe('settings from a UI', () => {
     ['a device outside the host subnet', { deviceIp: '10.0.0.2' }, /^Device address 10\.0\.0\.2 is outside 192\.168\.100\.1\/24/],
     ['an MTU over the max frame', { mtu: '1500' }, /^MTU 1500 would make frames longer than Max frame 1500 allows/],
     ['a TCP address that is not HOST:PORT', { transport: 'tcp', tcp: 'localhost' }, /^TCP address "localhost" is not HOST:PORT/],
-    ['a socket path too long for a unix socket', { socket: `/${'s'.repeat(120)}` }, /longer than the 107 bytes a unix socket allows/]
+    ['a socket path too long for a unix socket', { socket: `/${'s'.repeat(120)}` }, /longer than the 107 bytes a unix socket allows/],
+    ['a TAP name over 15 characters', { interfaceKind: 'tap', tun: `tap${'x'.repeat(20)}` }, /^Interface name "tapx{20}" is not usable; use 1 to 15 /],
+    ['a device MAC one byte short', { deviceMac: '02:00:00:00:00' }, /^Device MAC "02:00:00:00:00" is not a MAC address; write it like /],
+    ['a device MAC with a command after it', { deviceMac: '02:00:00:00:00:02; reboot' }, /^Device MAC "02:00:00:00:00:02; reboot" is not a MAC address; /],
+    ['the broadcast MAC as the device MAC', { deviceMac: 'ff:ff:ff:ff:ff:ff' }, /^Device MAC ff:ff:ff:ff:ff:ff is a multicast address; use a unicast one /],
+    ['a multicast MAC as the device MAC', { deviceMac: '01:00:5e:00:00:01' }, /^Device MAC 01:00:5e:00:00:01 is a multicast address; /],
+    ['an MTU over the max frame of a TAP', { interfaceKind: 'tap', mtu: '1501' }, /^MTU 1501 would make frames longer than Max frame 1500 allows; use at most 1500\.$/]
   ]
   for (const [what, change, sentence] of refused) {
     it(`refuses a Save with ${what}: one sentence to the sender, nothing stored or broadcast`, async () => {
@@ -74,6 +80,17 @@ describe('settings from a UI', () => {
     expect(messages).toEqual([])
     expect(service.currentSettings).toEqual(missingSocket)
     expect(saved()).toEqual(missingSocket)
+  })
+
+  it('saves a TAP, its full-frame MTU and a device MAC, and remembers them in the next session', async () => {
+    start(file)
+    const tap: BridgeSettings = { ...missingSocket, interfaceKind: 'tap', tun: 'tap0', mtu: '1500', deviceMac: '02:12:34:56:78:9a' }
+    expect(await service.handle({ type: 'saveSettings', settings: tap })).toBeNull()
+    expect(saved()).toEqual(tap)
+    expect(statuses().at(-1)).toMatchObject({ settings: tap })
+    await service.close()
+    start(file)
+    expect(service.currentSettings).toEqual(tap)
   })
 
   it('saves settings whose socket folder does not exist yet (QEMU may make it later)', async () => {

@@ -99,11 +99,14 @@ describe('a settings file Tunscope cannot read', () => {
   })
 
   it('with some fields of the wrong type: keeps the well-formed ones, the defaults for the rest, and the file aside', () => {
-    const text = JSON.stringify({ transport: 'listen', socket: '/home/me/qemu/uart1.sock', tun: 5, hostIp: '10.0.0.1/24', deviceIp: '10.0.0.2', mtu: 1486, baud: null })
+    const text = JSON.stringify({
+      transport: 'listen', socket: '/home/me/qemu/uart1.sock', interfaceKind: 'tup', tun: 5, hostIp: '10.0.0.1/24', deviceIp: '10.0.0.2', mtu: 1486,
+      deviceMac: 'f'.repeat(5000), baud: null
+    })
     writeFileSync(file, text)
     const service = serviceOn(file)
     expect(service.currentSettings).toEqual({ ...DEFAULT_SETTINGS, transport: 'listen', socket: '/home/me/qemu/uart1.sock', hostIp: '10.0.0.1/24', deviceIp: '10.0.0.2' })
-    expect(hello(service).status.settingsUnreadable).toMatch(/^The settings file .*settings\.json had fields Tunscope could not read \(tun, mtu, baud\); it is kept as .*settings\.json\.bad-\S+, and those fields start from the defaults\.$/)
+    expect(hello(service).status.settingsUnreadable).toMatch(/^The settings file .*settings\.json had fields Tunscope could not read \(interfaceKind, tun, mtu, deviceMac, baud\); it is kept as .*settings\.json\.bad-\S+, and those fields start from the defaults\.$/)
     const [aside] = readdirSync(dir)
     expect(readFileSync(join(dir, aside!), 'utf8')).toBe(text)
   })
@@ -129,7 +132,8 @@ describe('a settings file Tunscope can read', () => {
   })
 
   it('complete, or from a version with fewer fields: used as it is and left in place', () => {
-    const { tcp: _tcp, ...older } = { ...DEFAULT_SETTINGS, socket: '/home/me/qemu/uart1.sock', tun: 'tun3' }
+    // Before TCP, TAP and the device MAC could be set in the app.
+    const { tcp: _tcp, interfaceKind: _kind, deviceMac: _mac, ...older } = { ...DEFAULT_SETTINGS, socket: '/home/me/qemu/uart1.sock', tun: 'tun3' }
     const text = JSON.stringify(older)
     writeFileSync(file, text)
     const service = serviceOn(file)

@@ -15,7 +15,7 @@ interface Props {
   chooseSocketPath?: (current: string) => Promise<string | null>
 }
 
-type TextField = Exclude<keyof BridgeSettings, 'transport'>
+type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind'>
 
 const TRANSPORTS: [BridgeSettings['transport'], string][] = [
   ['unix', "QEMU's unix socket (-serial unix:PATH,server)"],
@@ -24,15 +24,23 @@ const TRANSPORTS: [BridgeSettings['transport'], string][] = [
   ['demo', 'Built-in demo device (a simulated ESP32, no QEMU)']
 ]
 
-const FIELDS: { key: TextField; label: string; hint: string }[] = [
-  { key: 'tun', label: 'TUN name', hint: 'tun0' },
-  { key: 'hostIp', label: 'Host address', hint: '192.168.100.1/24' },
-  { key: 'deviceIp', label: 'Device address', hint: '192.168.100.2' },
-  { key: 'maxFrame', label: 'Max frame', hint: 'bytes, Ethernet header included (firmware: 1500)' },
-  { key: 'mtu', label: 'MTU', hint: 'empty: max frame − 14' },
-  { key: 'gwMac', label: 'Gateway MAC', hint: '02:00:00:00:00:01' },
-  { key: 'baud', label: 'Baud', hint: '115200 (for utilization)' }
+const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
+  ['tun', 'TUN (IP packets; Tunscope adds and strips the Ethernet header)'],
+  ['tap', 'TAP (Ethernet frames unchanged)']
 ]
+
+/** The fields after the interface's name; the MTU's default depends on the interface kind. */
+function fields(kind: BridgeSettings['interfaceKind']): { key: TextField; label: string; hint: string }[] {
+  return [
+    { key: 'hostIp', label: 'Host address', hint: '192.168.100.1/24' },
+    { key: 'deviceIp', label: 'Device address', hint: '192.168.100.2' },
+    { key: 'deviceMac', label: 'Device MAC', hint: "02:00:00:00:00:02 (the firmware's; until learned)" },
+    { key: 'maxFrame', label: 'Max frame', hint: 'bytes, Ethernet header included (firmware: 1500)' },
+    { key: 'mtu', label: 'MTU', hint: kind === 'tap' ? 'empty: max frame' : 'empty: max frame − 14' },
+    { key: 'gwMac', label: 'Gateway MAC', hint: '02:00:00:00:00:01' },
+    { key: 'baud', label: 'Baud', hint: '115200 (for utilization)' }
+  ]
+}
 
 export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSocketPath }: Props): React.JSX.Element {
   const [draft, setDraft] = useState(settings)
@@ -48,14 +56,7 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
       <form className="modal settings" role="dialog" aria-label="Settings" onSubmit={(e) => { e.preventDefault(); onSave(draft, true) }}>
         <h2>Settings</h2>
         {refusal && <p className="refusal" role="alert" data-testid="settings-refused">{refusal}</p>}
-        <fieldset className="transport">
-          <legend>Reach the device</legend>
-          {TRANSPORTS.map(([value, text]) => (
-            <label key={value} className="radio">
-              <input type="radio" name="transport" value={value} checked={draft.transport === value} onChange={() => set('transport', value)} /> {text}
-            </label>
-          ))}
-        </fieldset>
+        <Choices legend="Reach the device" name="transport" choices={TRANSPORTS} value={draft.transport} onChange={(value) => set('transport', value)} />
         {draft.transport === 'tcp' && input('tcp', 'TCP address', 'localhost:5555')}
         {(draft.transport === 'unix' || draft.transport === 'listen') && (
           <label>
@@ -63,8 +64,10 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
             <SocketPathInput value={draft.socket} onChange={(path) => set('socket', path)} chooseSocketPath={chooseSocketPath} />
           </label>
         )}
-        {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the TUN below.</p>}
-        {FIELDS.map((f) => input(f.key, f.label, f.hint))}
+        {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the host interface below.</p>}
+        <Choices legend="Host interface" name="interfaceKind" choices={INTERFACE_KINDS} value={draft.interfaceKind} onChange={(value) => set('interfaceKind', value)} />
+        {draft.interfaceKind === 'tap' ? input('tun', 'TAP name', 'tap0') : input('tun', 'TUN name', 'tun0')}
+        {fields(draft.interfaceKind).map((f) => input(f.key, f.label, f.hint))}
         <div className="buttons">
           <button type="button" onClick={() => setDraft(DEFAULT_SETTINGS)}>Defaults</button>
           <span className="spacer" />
@@ -74,5 +77,25 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
         </div>
       </form>
     </div>
+  )
+}
+
+/** One radio button per choice, under a legend; the fieldset's class is the field's name. */
+function Choices<V extends string>({ legend, name, choices, value, onChange }: {
+  legend: string
+  name: 'transport' | 'interfaceKind'
+  choices: [V, string][]
+  value: V
+  onChange(value: V): void
+}): React.JSX.Element {
+  return (
+    <fieldset className={name}>
+      <legend>{legend}</legend>
+      {choices.map(([choice, text]) => (
+        <label key={choice} className="radio">
+          <input type="radio" name={name} value={choice} checked={value === choice} onChange={() => onChange(choice)} /> {text}
+        </label>
+      ))}
+    </fieldset>
   )
 }
