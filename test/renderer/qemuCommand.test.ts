@@ -36,6 +36,17 @@ describe('qemuCommandLine', () => {
     }
   })
 
+  it('breaks lines only between arguments, each line continued by a backslash, however long the path (the start screen shows it as it pastes)', () => {
+    const path = `/home/someone/${'very-long-folder-name/'.repeat(8)}esp32-uart1.sock`
+    const lines = qemuCommandLine(path).split('\n')
+    expect(lines).toHaveLength(4)
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/ \\$/)
+    expect(lines.at(-1)).toBe(`  -serial unix:${path},server,nowait`)
+    expect(shellWords(qemuCommandLine(path))).toEqual([
+      '-nographic', '-machine', 'esp32', '-drive', 'file=build/flash_image.bin,if=mtd,format=raw', '-serial', 'mon:stdio', '-serial', `unix:${path},server,nowait`
+    ])
+  })
+
   it('doubles a comma in the path, as QEMU\'s option syntax wants', () => {
     expect(qemuCommandLine('/tmp/a,b.sock')).toContain('-serial unix:/tmp/a,,b.sock,server,nowait')
   })
