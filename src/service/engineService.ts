@@ -6,9 +6,10 @@ import { tmpdir, userInfo } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 
+import { TELEMETRY_PORT } from '../demo/apps/telemetry.js'
 import { DemoDevice } from '../demo/demoDevice.js'
 import { HostTraffic } from '../demo/hostTraffic.js'
-import { Bridge, type BridgeStats } from '../engine/bridge.js'
+import { Bridge, type BridgeStats, type DeviceInfo } from '../engine/bridge.js'
 import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
@@ -22,12 +23,14 @@ import {
 } from '../shared/protocol.js'
 import { FrameFeed } from './frameFeed.js'
 import { loadSettings, saveSettings } from './settingsFile.js'
+import { TelemetryListener } from './telemetryListener.js'
 
 /** How the settings form names each field in messages. */
 const FORM_NAMES: FieldNames = {
   '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--tun': 'TUN name', '--host-ip': 'Host address',
   '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud'
 }
+const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 const FEED_EVERY_MS = 33
 const STATS_EVERY_MS = 1000
 
@@ -53,10 +56,12 @@ interface Attached {
   feed: FrameFeed
 }
 
-/** The built-in demo device and the host traffic that keeps it busy, while transport 'demo' runs. */
+/** The built-in demo device, the host traffic that keeps it busy and the host's end of its telemetry, while transport 'demo' runs. */
 interface RunningDemo {
   device: DemoDevice
   traffic: HostTraffic
+  /** Listens once the TUN has its address; null until then. */
+  telemetry: TelemetryListener | null
 }
 
 export class EngineService {
@@ -73,6 +78,12 @@ export class EngineService {
   private problem: StartProblem | null = null
   /** The last bridge's final counters, shown until the next start. */
   private finalCounters: CountersSnapshot = new Counters().snapshot()
+  /** The device the last bridge learned, shown until the next start. */
+  private lastDevice: DeviceInfo = NO_DEVICE
+  /** The demo's telemetry, received now or until the last Stop; shown until the next start. */
+  private telemetry: TelemetryListener | null = null
+  /** The telemetry's `changes` when a status last went out. */
+  private telemetryChangesSent = 0
   private readonly ring = new CaptureRing()
   private readonly clients = new Set<Attached>()
   private readonly feedTimer: NodeJS.Timeout
@@ -164,7 +175,7 @@ export class EngineService {
       if (remember) this.remember(command.settings)
       if (command.type === 'start') await this.startBridge()
     }
-    this.broadcast(this.status())
+    this.broadcastStatus()
     return null
   }
 
@@ -185,12 +196,17 @@ export class EngineService {
 
   private async startBridge(): Promise<void> {
     this.problem = null
+    this.lastDevice = NO_DEVICE
+    this.telemetry = null
     let bridge: Bridge
     try {
       const options = toBridgeOptions(this.flags(), FORM_NAMES)
       if (this.settings.transport === 'demo') await this.startDemo(options.baud, options.tun.hostIp.address)
       bridge = new Bridge({ ...options, capture: this.ring })
-      bridge.on('tun', (state) => (this.tun = tunSnapshot(state)))
+      bridge.on('tun', (state) => {
+        this.tun = tunSnapshot(state)
+        void this.listenForTelemetry(options.tun.hostIp.address)
+      })
       bridge.start()
     } catch (error) {
       await this.stopDemo()
@@ -200,9 +216,9 @@ export class EngineService {
     }
     this.bridge = bridge
     this.demo?.traffic.start()
-    bridge.on('link', () => this.broadcast(this.status()))
-    bridge.on('device', () => this.broadcast(this.status()))
-    bridge.on('tunStatus', () => this.broadcast(this.status()))
+    bridge.on('link', () => this.broadcastStatus())
+    bridge.on('device', () => this.broadcastStatus())
+    bridge.on('tunStatus', () => this.broadcastStatus())
     bridge.on('fatal', (error) => this.failed(error))
   }
 
@@ -215,8 +231,22 @@ export class EngineService {
       gateway,
       onFatal: (error) => this.failed(error)
     })
-    this.demo = { device, traffic: new HostTraffic(this.settings.deviceIp) }
+    this.demo = { device, traffic: new HostTraffic(this.settings.deviceIp), telemetry: null }
     await device.start()
+  }
+
+  /**
+   * Once the TUN has the host's address (at start, or again when it comes
+   * back), the demo's telemetry is received there. Binding to an address the
+   * host does not have fails, so it is tried again at the TUN's next return.
+   */
+  private async listenForTelemetry(hostIp: string): Promise<void> {
+    const demo = this.demo
+    if (!demo || demo.telemetry?.snapshot().listening) return
+    const telemetry = new TelemetryListener({ address: hostIp, port: TELEMETRY_PORT, deviceIp: this.settings.deviceIp })
+    demo.telemetry = this.telemetry = telemetry
+    await telemetry.listen()
+    this.broadcastStatus()
   }
 
   private failed(error: Error): void {
@@ -228,6 +258,7 @@ export class EngineService {
     const bridge = this.bridge
     this.bridge = null
     if (bridge) {
+      this.lastDevice = bridge.stats().device // before the stopping bridge's last events send a status
       await bridge.stop()
       this.finalCounters = bridge.stats().counters
       this.broadcastStats(undefined, true)
@@ -239,6 +270,7 @@ export class EngineService {
     const demo = this.demo
     this.demo = null
     demo?.traffic.stop()
+    demo?.telemetry?.close()
     await demo?.device.stop()
   }
 
@@ -273,11 +305,12 @@ export class EngineService {
       link: stats ? { ...stats.link } : null,
       tun: this.tun,
       tunProblem: stats && stats.tunStatus !== 'up' ? { status: stats.tunStatus, message: stats.tunProblem ?? '' } : null,
-      device: stats ? { ...stats.device } : { mac: null, ipv4: null },
+      device: stats ? { ...stats.device, live: true } : { ...this.lastDevice, live: false },
       problem: this.problem,
       settingsUnreadable: this.settingsUnreadable,
       settingsUnsaved: this.settingsUnsaved,
-      demo: this.demo && { socket: this.demo.device.socketPath, traffic: { rounds: this.demo.traffic.rounds, answered: this.demo.traffic.answered } }
+      demo: this.demo && { socket: this.demo.device.socketPath, traffic: { rounds: this.demo.traffic.rounds, answered: this.demo.traffic.answered } },
+      telemetry: this.telemetry?.snapshot() ?? null
     }
   }
 
@@ -306,11 +339,16 @@ export class EngineService {
     if (!stats && !stopped) return
     for (const attached of this.clients) attached.client.sendMessage(this.stats(attached, stats))
     // The TUN may go down or change under us; the status bar shows it.
-    if (stats && stats.tun && JSON.stringify(tunSnapshot(stats.tun)) !== JSON.stringify(this.tun)) this.broadcast(this.status())
+    const tunChanged = stats?.tun && JSON.stringify(tunSnapshot(stats.tun)) !== JSON.stringify(this.tun)
+    // Telemetry goes out with the status at most once a second, however fast datagrams come.
+    const telemetryChanged = this.telemetry !== null && this.telemetry.changes !== this.telemetryChangesSent
+    if (tunChanged || telemetryChanged) this.broadcastStatus()
   }
 
-  private broadcast(message: EngineMessage): void {
-    for (const { client } of this.clients) client.sendMessage(message)
+  private broadcastStatus(): void {
+    this.telemetryChangesSent = this.telemetry?.changes ?? 0
+    const status = this.status()
+    for (const { client } of this.clients) client.sendMessage(status)
   }
 
   private remember(settings: BridgeSettings): void {

@@ -49,6 +49,8 @@ export interface TunSnapshot {
 export interface DeviceSnapshot {
   mac: string | null
   ipv4: string | null
+  /** True while the running bridge learned it; false: what the last bridge learned, kept after Stop until the next Start. */
+  live: boolean
 }
 
 /** Why Start failed, in one sentence; tunCommand is set when a privileged `tunscope tun create` would fix it. */
@@ -84,6 +86,44 @@ export interface StatusMessage {
   settingsUnsaved: string | null
   /** The built-in demo device while it runs (transport 'demo'). */
   demo: DemoStatus | null
+  /** The demo device's telemetry as the service receives it (transport 'demo'), kept after Stop until the next Start; else null. */
+  telemetry: TelemetryStatus | null
+}
+
+/** Where the service listens for the demo's telemetry datagrams, the last reading and what came. */
+export interface TelemetryStatus {
+  /** ADDRESS:PORT while listening, else null. */
+  listening: string | null
+  /** Why it cannot listen (the port is taken, …), one sentence, or null. */
+  problem: string | null
+  last: TelemetryReading | null
+  counts: TelemetryCounts
+}
+
+export interface TelemetryReading {
+  /** Unix time in ms when it arrived. */
+  at: number
+  /** Its fields in the order sent. */
+  fields: [string, TelemetryValue][]
+}
+
+export type TelemetryValue = number | string | boolean | null
+
+/** Every datagram to the port, and what became of it: each is counted once more under exactly one of the others. */
+export interface TelemetryCounts {
+  datagrams: number
+  /** Taken as the last reading. */
+  readings: number
+  /** From an address other than the device's. */
+  notFromDevice: number
+  /** Over the rate a device sends at (a flood): not looked at. */
+  overRate: number
+  /** Longer than any reading: not parsed. */
+  oversized: number
+  /** Not UTF-8 JSON. */
+  notJson: number
+  /** JSON, but not an object of a few short fields with numbers, short strings, booleans or null (nested, too many, too long). */
+  notReading: number
 }
 
 export interface DemoStatus {

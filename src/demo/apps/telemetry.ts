@@ -1,6 +1,8 @@
 // Periodic UDP telemetry to the gateway, as firmware often sends: a small JSON
-// reading every 2 s to port 5000. Nobody need listen; the host then answers
-// "port unreachable", which the device ignores.
+// reading every 2 s to port 5000. The app and `tunscope serve` listen there on
+// the host's TUN address and show the last reading; where nobody listens (the
+// `tunscope demo` command with a bridge of its own) the host answers "port
+// unreachable", which the device ignores.
 import type { Clock, Timer } from '../stack/clock.js'
 import type { DeviceStack, UdpPeer } from '../stack/deviceStack.js'
 

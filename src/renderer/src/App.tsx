@@ -16,6 +16,7 @@ import { SettingsDialog } from './ui/SettingsDialog'
 import { SettingsFileBanner } from './ui/SettingsFileBanner'
 import { StartScreen } from './ui/StartScreen'
 import { StatusBar } from './ui/StatusBar'
+import { TelemetryPanel } from './ui/TelemetryPanel'
 import { Toolbar } from './ui/Toolbar'
 
 export function App({ connection }: { connection: EngineConnection }): React.JSX.Element {
@@ -110,6 +111,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
         <aside className="side">
           <RatesPanel stats={engine.stats} history={engine.history} />
           <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
+          <TelemetryPanel telemetry={status?.telemetry ?? null} />
         </aside>
       </main>
       {(editing || refused) && status && (

@@ -1,0 +1,87 @@
+// `tunscope serve --demo --start` in a network namespace, seen through its
+// event stream as the inspector page sees it: the demo device's telemetry
+// arrives as a reading in the status, and after Stop the status still names
+// the device it learned (as last seen) until the next Start.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+
+import type { ChildProcess } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { serveInspector } from '../helpers/inspectorPage.js'
+import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
+import type { EngineMessage, StatusMessage, UiCommand } from '../../src/shared/protocol.js'
+
+/** A WebSocket client of the event stream, run inside the namespace: status lines out, command lines in. */
+const EVENT_STREAM_CLIENT = `
+const WebSocket = require('ws')
+const page = new URL(process.argv[1])
+const ws = new WebSocket('ws://' + page.host + '/engine?token=' + page.searchParams.get('token'), { headers: { origin: 'http://' + page.host } })
+ws.on('message', (data, binary) => { if (!binary) process.stdout.write(data.toString() + '\\n') })
+ws.on('open', () => require('readline').createInterface({ input: process.stdin }).on('line', (line) => ws.send(line)))
+ws.on('close', () => process.exit(0))
+`
+
+describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event stream', () => {
+  let ns: Netns
+  let work: string
+  let client: ChildProcess
+  const statuses: StatusMessage[] = []
+
+  /** The first status from `from` on (an index into statuses) that `test` accepts. */
+  const statusWhere = async (test: (s: StatusMessage) => boolean, from = 0, timeout = 15_000): Promise<StatusMessage> => {
+    await expect.poll(() => statuses.slice(from).some(test), { timeout, interval: 50 }).toBe(true)
+    return statuses.slice(from).find(test)!
+  }
+  const send = (command: UiCommand): void => void client.stdin!.write(`${JSON.stringify(command)}\n`)
+
+  beforeAll(async () => {
+    requireNetns()
+    work = mkdtempSync(join(tmpdir(), 'tunscope-demo-status-'))
+    ns = await createNamespace('tsdstat')
+    const url = await serveInspector(ns, ['--demo', '--start', '--tun', 'tun0', '--port', '0'], join(work, 'config'))
+    client = ns.spawn(process.execPath, ['-e', EVENT_STREAM_CLIENT, url], { stdio: ['pipe', 'pipe', 'inherit'], cwd: process.cwd() })
+    createInterface({ input: client.stdout! }).on('line', (line) => {
+      const message = JSON.parse(line) as EngineMessage
+      if (message.type === 'status') statuses.push(message)
+      if (message.type === 'hello') statuses.push(message.status)
+    })
+  }, 60_000)
+
+  afterAll(async () => {
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it("receives the demo's telemetry on the host's TUN address and puts the last reading in the status", async () => {
+    const status = await statusWhere((s) => s.telemetry?.last !== null && s.telemetry !== null)
+    expect(status.telemetry).toMatchObject({ listening: '192.168.100.1:5000', problem: null })
+    expect(status.telemetry!.last!.fields.map(([name]) => name)).toEqual(['seq', 'uptime_s', 'temp_c', 'heap_free', 'rx_frames', 'tx_frames'])
+    const { datagrams, readings, ...ignored } = status.telemetry!.counts
+    expect(readings).toBe(datagrams)
+    expect(Object.values(ignored).every((n) => n === 0)).toBe(true)
+    expect(status.device).toEqual({ mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', live: true })
+  })
+
+  it('keeps the device and the last reading after Stop, as last seen, and forgets both at the next Start', async () => {
+    const beforeStop = statuses.length
+    send({ type: 'stop' })
+    // Stopped once the port is closed too; the statuses the stopping bridge sent before already name the device.
+    const stopped = await statusWhere((s) => !s.running && s.telemetry?.listening === null, beforeStop)
+    expect(stopped.telemetry).toMatchObject({ problem: null, last: { fields: expect.any(Array) } })
+    for (const status of statuses.slice(beforeStop).filter((s) => !s.running)) {
+      expect(status.device).toEqual({ mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', live: false })
+    }
+
+    const beforeStart = statuses.length
+    send({ type: 'start', settings: stopped.settings })
+    const started = await statusWhere((s) => s.running, beforeStart)
+    expect(started.device).toEqual({ mac: null, ipv4: null, live: true })
+    expect(started.telemetry?.last ?? null).toBeNull()
+    // The new bridge learns the device again and takes readings on the port the first one freed.
+    const relearned = await statusWhere((s) => s.running && s.device.mac !== null && s.telemetry?.last != null, beforeStart)
+    expect(relearned.telemetry).toMatchObject({ listening: '192.168.100.1:5000', problem: null })
+  })
+})
