@@ -2,12 +2,14 @@
 // with its filter, the selected frame's layers and bytes, rates and counters.
 // On a first run, a start screen takes the workspace's place until a choice.
 import { useCallback, useEffect, useMemo, useState } from 'react'
+import { Group, Panel, Separator } from 'react-resizable-panels'
 
 import type { BridgeSettings } from '../../shared/protocol'
 import { compileFilter } from './lib/filter'
 import { useEngine } from './state/useEngine'
 import type { EngineConnection } from './transport/engineConnection'
 import { CountersPanel } from './ui/CountersPanel'
+import type { ColumnKey } from './ui/frameColumns'
 import { FrameList } from './ui/FrameList'
 import { FramePane } from './ui/FramePane'
 import { ProblemBanner } from './ui/ProblemBanner'
@@ -18,6 +20,8 @@ import { StartScreen } from './ui/StartScreen'
 import { StatusBar } from './ui/StatusBar'
 import { TelemetryPanel } from './ui/TelemetryPanel'
 import { Toolbar } from './ui/Toolbar'
+import { useColumnLayout } from './ui/useColumnLayout'
+import { useStoredSplit } from './ui/useStoredSplit'
 
 export function App({ connection }: { connection: EngineConnection }): React.JSX.Element {
   const engine = useEngine(connection)
@@ -29,6 +33,10 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
   const [exportNote, setExportNote] = useState<string | null>(null)
   // Once closed (a choice or Skip), not offered again in this window.
   const [startScreenClosed, setStartScreenClosed] = useState(false)
+  const [columns, setColumns] = useColumnLayout()
+  const [squeezedOut, setSqueezedOut] = useState<ColumnKey[]>([])
+  const sideSplit = useStoredSplit('workspace-side', ['frames', 'side'])
+  const listSplit = useStoredSplit('list-pane', ['frame-list', 'frame-pane'])
 
   const compiled = useMemo(() => compileFilter(filterText), [filterText])
   const filterError = compiled.ok ? null : compiled.message
@@ -69,50 +77,67 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
 
   return (
     <div className="app">
-      <StatusBar connected={engine.connected} status={status} onStart={start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
+      {/* While the start screen shows, its own buttons start things: the bar offers no Start beside them. */}
+      <StatusBar connected={engine.connected} status={status} onStart={showStartScreen ? undefined : start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
       {status?.problem && <ProblemBanner problem={status.problem} onRetry={start} createTun={connection.createTun} />}
       {status && <SettingsFileBanner unreadable={status.settingsUnreadable} unsaved={status.settingsUnsaved} />}
       {showStartScreen && <StartScreen settings={status.settings} baseDir={engine.baseDir} onStart={startWith} onSkip={() => setStartScreenClosed(true)} chooseSocketPath={connection.chooseSocketPath} />}
       <main className="workspace" hidden={showStartScreen}>
-        <section className="frames">
-          <Toolbar
-            filterText={filterText}
-            filterError={filterError}
-            onFilterChange={setFilterText}
-            paused={engine.paused}
-            pausedFrames={engine.pausedFrames}
-            onPause={engine.setPaused}
-            onClear={() => { engine.clear(); setSelected(null) }}
-            follow={follow}
-            onFollow={setFollow}
-            onExport={() => void exportCapture()}
-            onDemoFault={status?.demo ? (fault) => engine.send({ type: 'demoFault', fault }) : undefined}
-            rows={view.rows}
-            held={store.size}
-          />
-          {exportNote && <p className="note" role="status">{exportNote}</p>}
-          <div className="split-list">
-          <FrameList
-            store={store}
-            view={view}
-            version={engine.version}
-            timeBase={engine.timeBase}
-            baud={baud}
-            selected={selectedIndex}
-            onSelect={setSelected}
-            follow={follow}
-            onFollowChange={setFollow}
-          />
-          </div>
-          <div className="split-pane">
-            <FramePane store={store} index={selectedIndex} baud={baud} timeBase={engine.timeBase} version={engine.version} />
-          </div>
-        </section>
-        <aside className="side">
-          <RatesPanel stats={engine.stats} history={engine.history} />
-          <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
-          <TelemetryPanel telemetry={status?.telemetry ?? null} />
-        </aside>
+        <Group orientation="horizontal" defaultLayout={sideSplit.defaultLayout} onLayoutChanged={sideSplit.onLayoutChanged}>
+          <Panel id="frames" minSize={440}>
+            <section className="frames">
+              <Toolbar
+                filterText={filterText}
+                filterError={filterError}
+                onFilterChange={setFilterText}
+                paused={engine.paused}
+                pausedFrames={engine.pausedFrames}
+                onPause={engine.setPaused}
+                onClear={() => { engine.clear(); setSelected(null) }}
+                follow={follow}
+                onFollow={setFollow}
+                onExport={() => void exportCapture()}
+                onDemoFault={status?.demo ? (fault) => engine.send({ type: 'demoFault', fault }) : undefined}
+                columns={columns}
+                squeezedOut={squeezedOut}
+                onColumnsChange={setColumns}
+                rows={view.rows}
+                held={store.size}
+              />
+              {exportNote && <p className="note" role="status">{exportNote}</p>}
+              <Group orientation="vertical" className="frames-split" defaultLayout={listSplit.defaultLayout} onLayoutChanged={listSplit.onLayoutChanged}>
+                <Panel id="frame-list" defaultSize="55%" minSize={96}>
+                  <FrameList
+                    store={store}
+                    view={view}
+                    version={engine.version}
+                    timeBase={engine.timeBase}
+                    baud={baud}
+                    selected={selectedIndex}
+                    onSelect={setSelected}
+                    follow={follow}
+                    onFollowChange={setFollow}
+                    columns={columns}
+                    onColumnsChange={setColumns}
+                    onSqueezedOut={setSqueezedOut}
+                  />
+                </Panel>
+                <Separator className="splitter" aria-label="Resize the frame list and the selected frame" />
+                <Panel id="frame-pane" defaultSize="45%" minSize={96}>
+                  <FramePane store={store} index={selectedIndex} baud={baud} timeBase={engine.timeBase} version={engine.version} />
+                </Panel>
+              </Group>
+            </section>
+          </Panel>
+          <Separator className="splitter" aria-label="Resize the frames and the side panel" />
+          <Panel id="side" defaultSize="280px" minSize={260} maxSize="50%" groupResizeBehavior="preserve-pixel-size">
+            <aside className="side">
+              <RatesPanel stats={engine.stats} history={engine.history} />
+              <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
+              <TelemetryPanel telemetry={status?.telemetry ?? null} />
+            </aside>
+          </Panel>
+        </Group>
       </main>
       {(editing || refused) && status && (
         <SettingsDialog

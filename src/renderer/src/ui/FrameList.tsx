@@ -1,14 +1,17 @@
 // The live frame list: a virtualized grid (only the rows on screen exist and are decoded), with
 // keyboard selection and follow-latest.
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useLayoutEffect, useMemo, useRef, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react'
+import { useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react'
 import type { FrameSummary } from '../../../engine/decode'
 import type { FrameStore } from '../store/frameStore'
 import type { FrameView } from '../store/frameView'
 import { formatSeconds, formatUartTime } from './format'
-import { FrameHeader, FrameRow } from './FrameRow'
+import { COLUMNS, gridTemplate, minRowWidth, type ColumnKey, type ColumnLayout } from './frameColumns'
+import { FrameHeader, GRID_PROPERTY } from './FrameHeader'
+import { FrameRow } from './FrameRow'
 import { afterChange, isAtBottom, nextRow, revealScrollTop, type ScrollMark } from './listNav'
 import { LruCache } from './lru'
+import { useFittedColumns } from './useFittedColumns'
 import { rowTone, summarizeRecord } from './rowSummary'
 import './frames.css'
 
@@ -43,11 +46,23 @@ export interface FrameListProps {
   onSelect(index: number): void
   follow: boolean
   onFollowChange(follow: boolean): void
+  columns: ColumnLayout
+  onColumnsChange(columns: ColumnLayout): void
+  /** Told the shown columns the list has no room for, when that changes. */
+  onSqueezedOut(keys: ColumnKey[]): void
 }
 
 export function FrameList(props: FrameListProps): React.JSX.Element {
-  const { store, view, version, timeBase, baud, selected, onSelect, follow, onFollowChange } = props
+  const { store, view, version, timeBase, baud, selected, onSelect, follow, onFollowChange, columns, onColumnsChange, onSqueezedOut } = props
   const scrollRef = useRef<HTMLDivElement>(null)
+  const wrapRef = useRef<HTMLDivElement>(null)
+  const shown = useFittedColumns(scrollRef, columns)
+  const notShown = COLUMNS.filter((c) => !shown.includes(c.key)).map((c) => c.key)
+  const squeezedOut = notShown.filter((key) => !columns.hidden.includes(key)).join(' ')
+  useEffect(() => {
+    onSqueezedOut(squeezedOut ? (squeezedOut.split(' ') as ColumnKey[]) : [])
+  }, [squeezedOut, onSqueezedOut])
+  const gridStyle = { [GRID_PROPERTY]: gridTemplate(columns, shown), '--frame-min-width': `${minRowWidth(shown)}px` } as CSSProperties
   const rows = view.rows
   // Absolute indices never come back, so a cache per store stays valid through drops and clears.
   const summaries = useMemo(() => new LruCache<number, FrameSummary>(SUMMARY_CACHE_ROWS), [store])
@@ -146,12 +161,12 @@ export function FrameList(props: FrameListProps): React.JSX.Element {
     summaries.getOrAdd(index, (i) => summarizeRecord(store.bytes(i), store.error(i), store.wireLength(i)))
 
   return (
-    <div className="frame-list-wrap">
+    <div className="frame-list-wrap" ref={wrapRef} style={gridStyle} data-hidden={notShown.join(' ')}>
       <div
         ref={scrollRef} className="frame-list" role="grid" aria-label="Frames" aria-rowcount={rows + 1}
         tabIndex={0} onScroll={onScroll} onWheel={onWheel} onKeyDown={onKeyDown} onClick={onClick}
       >
-        <FrameHeader baud={baud} />
+        <FrameHeader baud={baud} layout={columns} shown={shown} onLayoutChange={onColumnsChange} gridHost={wrapRef} />
         <div role="rowgroup" className="frame-body" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
             if (item.index >= rows) return null

@@ -1,41 +1,9 @@
-// One row of the frame list, and the header row that shares its grid columns (frames.css).
+// One row of the frame list: one cell per column (frameColumns.ts); the list's grid template
+// sizes them and hides the hidden ones (frames.css), so a column change never touches a row.
 import { memo } from 'react'
 import type { FrameSummary } from '../../../engine/decode'
-import { directionText, groupDigits } from './format'
+import { directionText } from './format'
 import type { RowTone } from './rowSummary'
-
-export type ColumnKey = 'no' | 'time' | 'dir' | 'src' | 'dst' | 'proto' | 'len' | 'uart' | 'info'
-
-const COLUMNS: readonly { key: ColumnKey; title: string }[] = [
-  { key: 'no', title: 'No.' },
-  { key: 'time', title: 'Time' },
-  { key: 'dir', title: 'Dir' },
-  { key: 'src', title: 'Source' },
-  { key: 'dst', title: 'Destination' },
-  { key: 'proto', title: 'Protocol' },
-  { key: 'len', title: 'Length' },
-  { key: 'uart', title: 'UART' },
-  { key: 'info', title: 'Info' }
-]
-
-const HEADER_TIPS: Partial<Record<ColumnKey, string>> = {
-  time: 'Seconds since the first frame',
-  dir: '→ device: host to device; ← device: device to host',
-  len: 'Bytes on the wire, length prefix included'
-}
-
-export function FrameHeader(props: { baud: number }): React.JSX.Element {
-  const uartTip = props.baud > 0 ? `Time the record takes on the UART line at ${groupDigits(props.baud)} baud` : 'No baud set'
-  return (
-    <div role="row" className="frame-row frame-head" aria-rowindex={1}>
-      {COLUMNS.map((c) => (
-        <div key={c.key} role="columnheader" data-head={c.key} title={c.key === 'uart' ? uartTip : HEADER_TIPS[c.key]}>
-          {c.title}
-        </div>
-      ))}
-    </div>
-  )
-}
 
 export interface FrameRowProps {
   /** Absolute store index. */

@@ -1,9 +1,10 @@
 // Throughput per direction over the last minute against the UART's limit at
 // the configured baud, with utilization and frames/s.
-import { memo } from 'react'
+import { memo, useRef } from 'react'
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
 import type { StatsMessage } from '../../../shared/protocol'
+import { useHasSize } from './useHasSize'
 
 interface Props {
   stats: StatsMessage | null
@@ -30,6 +31,9 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
     fromDevice: Math.round(s.rates1s.fromDevice.bytesPerSecond)
   }))
   const limit = stats?.lineBytesPerSecond ?? 0
+  // The chart measures its box when it mounts: mounted in a hidden workspace it would be 0 × 0.
+  const chartBox = useRef<HTMLDivElement>(null)
+  const chartShows = useHasSize(chartBox)
   return (
     <section className="panel rates" data-testid="rates">
       <h2>Throughput</h2>
@@ -49,8 +53,8 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
           })}
         </tbody>
       </table>
-      <div className="chart">
-        <ResponsiveContainer width="100%" height="100%">
+      <div className="chart" ref={chartBox}>
+        {chartShows && <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
             <XAxis dataKey="t" type="number" domain={[-60, 0]} ticks={[-60, -45, -30, -15, 0]} unit=" s" stroke="var(--muted)" fontSize={11} />
@@ -61,7 +65,7 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
             <Line type="monotone" dataKey="toDevice" name="→ device" stroke="var(--dir-to)" dot={false} isAnimationActive={false} />
             <Line type="monotone" dataKey="fromDevice" name="← device" stroke="var(--dir-from)" dot={false} isAnimationActive={false} />
           </LineChart>
-        </ResponsiveContainer>
+        </ResponsiveContainer>}
       </div>
     </section>
   )

@@ -1,10 +1,13 @@
-// The top bar: where the UART is, the TUN, the device, and Start/Stop.
+// The top bar: where the UART is, the TUN, the device, and Start/Stop. Short of room (a laptop's
+// window), each item narrows to an ellipsis with its full text in a tooltip, and the TUN's MTU
+// goes first (styles.css); nothing draws over anything else.
 import type { DemoStatus, StatusMessage } from '../../../shared/protocol'
 
 interface Props {
   connected: boolean
   status: StatusMessage | null
-  onStart(): void
+  /** Absent while another screen offers its own way to start (the start screen). */
+  onStart?: () => void
   onStop(): void
   onSettings(): void
 }
@@ -29,7 +32,7 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
     return (
       <header className="status-bar">
         <span className="brand">Tunscope</span>
-        <span className="status-item"><span className="dot bad" /> engine not connected — retrying…</span>
+        <span className="status-item"><span className="dot bad" /><span className="text">engine not connected — retrying…</span></span>
       </header>
     )
   }
@@ -38,34 +41,45 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
   const demo = s.transport === 'demo'
   const endpoint = status.link?.endpoint || (s.transport === 'tcp' ? s.tcp : s.socket)
   const tun = status.tun
+  const tunLabel = tun?.kind === 'tap' ? 'TAP' : 'TUN'
+  const tunAddress = tun && (tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address')
+  const device = `${status.device.mac ?? 'not seen yet'}${status.device.ipv4 ? ` · ${status.device.ipv4}` : ''}`
   return (
     <header className="status-bar">
       <span className="brand">Tunscope</span>
+      {/* Each item's own title is its state (the tests read it); the full text is the inner text's title. */}
       <span className="status-item uart" data-testid="uart-status" title={demo ? demoTitle(status.demo) : endpoint}>
         <span className={`dot ${link.tone}`} />
-        <span className="label">UART</span>{' '}
-        {demo ? <span className="demo-name">Demo device</span> : <span className="value ellipsis">{endpoint}</span>}{' '}
-        <span className="muted">{link.text}</span>
+        <span className="text">
+          <span className="label">UART</span>{' '}
+          {demo ? <span className="demo-name">Demo device</span> : <span className="value">{endpoint}</span>}{' '}
+          <span className="muted">{link.text}</span>
+        </span>
       </span>
       <span className="status-item" data-testid="tun-status" title={status.tunProblem?.message}>
         <span className={`dot ${status.tunProblem || (tun && !tun.up) ? 'bad' : tun ? 'ok' : 'off'}`} />
-        <span className="label">{(tun?.kind === 'tap' ? 'TAP' : 'TUN')}</span>{' '}
         {status.tunProblem?.status === 'missing'
-          ? <span className="value">{s.tun} · deleted, waiting for it to return</span>
+          ? <span className="text" title={`${s.tun} · deleted, waiting for it to return`}><span className="label">{tunLabel}</span> <span className="value">{s.tun} · deleted, waiting for it to return</span></span>
           : tun
-            ? <span className="value">{tun.name} {tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address'} · MTU {tun.mtu} · {tun.up ? 'up' : 'down'}</span>
-            : <span className="value muted">{s.tun}</span>}
+            ? (
+              <span className="text" title={`${tun.name} ${tunAddress} · MTU ${tun.mtu} · ${tun.up ? 'up' : 'down'}`}>
+                <span className="label">{tunLabel}</span>{' '}
+                <span className="value">{tun.name} {tunAddress}<span className="tun-mtu"> · MTU {tun.mtu}</span> · {tun.up ? 'up' : 'down'}</span>
+              </span>
+            )
+            : <span className="text"><span className="label">{tunLabel}</span> <span className="value muted">{s.tun}</span></span>}
       </span>
       <span className="status-item" data-testid="device-status">
         <span className={`dot ${status.device.mac ? 'ok' : 'off'}`} />
-        <span className="label">Device</span>{' '}
-        <span className="value">{status.device.mac ?? 'not seen yet'}{status.device.ipv4 ? ` · ${status.device.ipv4}` : ''}</span>
+        <span className="text" title={device}><span className="label">Device</span> <span className="value">{device}</span></span>
       </span>
       <span className="spacer" />
-      <button type="button" onClick={onSettings}>Settings</button>
-      {status.running
-        ? <button type="button" className="primary" onClick={onStop}>Stop</button>
-        : <button type="button" className="primary" onClick={onStart}>Start</button>}
+      <span className="status-actions">
+        <button type="button" onClick={onSettings}>Settings</button>
+        {status.running
+          ? <button type="button" className="primary" onClick={onStop}>Stop</button>
+          : onStart && <button type="button" className="primary" onClick={onStart}>Start</button>}
+      </span>
     </header>
   )
 }

@@ -1,7 +1,9 @@
-// Above the frame list: the display filter, pause, clear, follow, export and,
+// Above the frame list: the display filter, pause, clear, follow, export, the list's columns and,
 // while the demo device runs, its faults.
 import type { DemoFault } from '../../../shared/demoFaults'
+import { ColumnsMenu } from './ColumnsMenu'
 import { FaultMenu } from './FaultMenu'
+import type { ColumnKey, ColumnLayout } from './frameColumns'
 
 interface Props {
   filterText: string
@@ -16,6 +18,10 @@ interface Props {
   onExport(): void
   /** Present while the demo device runs. */
   onDemoFault?: (fault: DemoFault) => void
+  columns: ColumnLayout
+  /** Shown columns the list has no room for now. */
+  squeezedOut: readonly ColumnKey[]
+  onColumnsChange(columns: ColumnLayout): void
   rows: number
   held: number
 }
@@ -38,6 +44,7 @@ export function Toolbar(p: Props): React.JSX.Element {
       <button type="button" onClick={p.onClear}>Clear</button>
       <label className="check"><input type="checkbox" checked={p.follow} onChange={(e) => p.onFollow(e.target.checked)} /> Follow</label>
       <button type="button" onClick={p.onExport}>Export pcapng</button>
+      <ColumnsMenu layout={p.columns} squeezedOut={p.squeezedOut} onChange={p.onColumnsChange} />
       {p.onDemoFault && <FaultMenu onFault={p.onDemoFault} />}
       <span className="muted rows" data-testid="row-count">{p.rows.toLocaleString('en-US')}{p.rows !== p.held ? ` of ${p.held.toLocaleString('en-US')}` : ''} frames</span>
       {p.filterError && <span className="filter-error" role="status" data-testid="filter-error">{p.filterError}</span>}

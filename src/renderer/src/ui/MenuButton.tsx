@@ -1,0 +1,95 @@
+// A button that opens a menu (WAI-ARIA menu button): the arrows move between items, Escape closes
+// and gives the focus back to the button, Tab or a click elsewhere closes. The menu is drawn in
+// the menu layer above everything but dialogs (styles.css), placed under the button on the side
+// with room, and kept inside the window.
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
+import { createPortal } from 'react-dom'
+
+import { placeMenu } from './menuPlacement'
+
+interface Props {
+  /** The button's text. */
+  label: string
+  title: string
+  /** The menu's accessible name. */
+  menuLabel: string
+  /** The items (role menuitem or menuitemcheckbox, tabIndex -1); `close` closes the menu and focuses the button. */
+  children(close: () => void): ReactNode
+}
+
+const ITEMS = '[role="menuitem"], [role="menuitemcheckbox"]'
+
+export function MenuButton({ label, title, menuLabel, children }: Props): React.JSX.Element {
+  const [open, setOpen] = useState(false)
+  const button = useRef<HTMLButtonElement>(null)
+  const menu = useRef<HTMLDivElement>(null)
+  const menuId = useId()
+
+  useLayoutEffect(() => {
+    const el = menu.current
+    if (!open || !el || !button.current) return
+    const { left, top, maxHeight } = placeMenu(button.current.getBoundingClientRect(), el.getBoundingClientRect(), window.innerWidth, window.innerHeight)
+    el.style.left = `${left}px`
+    el.style.top = `${top}px`
+    el.style.maxHeight = `${maxHeight}px`
+    el.querySelector<HTMLElement>(ITEMS)?.focus()
+  }, [open])
+
+  useEffect(() => {
+    if (!open) return
+    const closeOutside = (event: PointerEvent): void => {
+      const target = event.target as Node
+      if (!button.current?.contains(target) && !menu.current?.contains(target)) setOpen(false)
+    }
+    // Placed for this window size: a resize closes it, as a native menu does.
+    const closeNow = (): void => setOpen(false)
+    document.addEventListener('pointerdown', closeOutside)
+    window.addEventListener('resize', closeNow)
+    return () => {
+      document.removeEventListener('pointerdown', closeOutside)
+      window.removeEventListener('resize', closeNow)
+    }
+  }, [open])
+
+  const close = (): void => {
+    setOpen(false)
+    button.current?.focus()
+  }
+  const onMenuKey = (event: React.KeyboardEvent): void => {
+    const items = Array.from(menu.current?.querySelectorAll<HTMLElement>(ITEMS) ?? [])
+    const at = items.indexOf(document.activeElement as HTMLElement)
+    const last = items.length - 1
+    const to = { ArrowDown: at < last ? at + 1 : 0, ArrowUp: at > 0 ? at - 1 : last, Home: 0, End: last }[event.key]
+    if (to !== undefined) {
+      event.preventDefault()
+      items[to]?.focus()
+    } else if (event.key === 'Escape') {
+      event.stopPropagation()
+      close()
+    } else if (event.key === 'Tab') {
+      setOpen(false)
+    }
+  }
+
+  return (
+    <>
+      <button
+        type="button"
+        ref={button}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? menuId : undefined}
+        title={title}
+        onClick={() => setOpen(!open)}
+      >
+        {label}
+      </button>
+      {open && createPortal(
+        <div className="menu" role="menu" id={menuId} aria-label={menuLabel} ref={menu} onKeyDown={onMenuKey}>
+          {children(close)}
+        </div>,
+        document.body
+      )}
+    </>
+  )
+}
