@@ -173,4 +173,17 @@ describe.skipIf(skipInspector)('the demo device from the start screen, in Chromi
     expect(await page.getByTestId('filter').isVisible()).toBe(true)
     expect(ui.consoleErrors).toEqual([])
   })
+
+  it("shows the demo's telemetry in its panel, and the host answers none of it with an ICMP port unreachable", async () => {
+    const panel = page.getByTestId('telemetry')
+    await panel.getByTestId('telemetry-meta').filter({ hasText: /^[\d,]+ readings?, the last at / }).waitFor()
+    expect(await panel.locator('th').allTextContents()).toEqual(['seq', 'uptime_s', 'temp_c', 'heap_free', 'rx_frames', 'tx_frames'])
+    // A port unreachable quotes the datagram it answers: for a telemetry reading (about 100 bytes)
+    // that makes a frame of 150 to 250 bytes; pings are 100, and the port unreachables for the
+    // burst (1400-byte datagrams to the discard port, quoted up to 576 bytes) are over 400.
+    await filter().fill('icmp && frame.len > 120 && frame.len < 400')
+    expect(await filter().getAttribute('aria-invalid')).toBe('false')
+    await expect.poll(() => page.getByTestId('row-count').textContent()).toMatch(/^0 of [\d,]+ frames$/)
+    await filter().fill('')
+  })
 })
