@@ -24,7 +24,7 @@ export interface BridgeSettings {
   /** Empty: max frame − 14. */
   mtu: string
   gwMac: string
-  /** The device's MAC until it is learned from its frames (`--device-mac`). */
+  /** The device's MAC until it is learned from its frames (`--device-mac`); empty: FIRMWARE_DEVICE_MAC. */
   deviceMac: string
   baud: string
 }
@@ -184,6 +184,9 @@ export type UiCommand =
   /** Have the running demo device put a fault on the wire. */
   | { type: 'demoFault'; fault: DemoFault }
 
+/** The MAC the firmware gives the device (the command line's default for `--device-mac`). */
+export const FIRMWARE_DEVICE_MAC = '02:00:00:00:00:02'
+
 export const DEFAULT_SETTINGS: BridgeSettings = {
   transport: 'unix',
   socket: 'temp/esp32-uart1.sock',
@@ -195,7 +198,7 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   maxFrame: '1500',
   mtu: '',
   gwMac: '02:00:00:00:00:01',
-  deviceMac: '02:00:00:00:00:02',
+  deviceMac: '',
   baud: '115200'
 }
 

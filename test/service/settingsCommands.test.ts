@@ -93,6 +93,12 @@ describe('settings from a UI', () => {
     expect(service.currentSettings).toEqual(tap)
   })
 
+  it("takes an empty device MAC (the default) as the firmware's, as the command line does without --device-mac", async () => {
+    start(file)
+    expect(DEFAULT_SETTINGS.deviceMac).toBe('')
+    expect(await service.handle({ type: 'saveSettings', settings: { ...missingSocket, deviceMac: ' ' } })).toBeNull()
+  })
+
   it('saves settings whose socket folder does not exist yet (QEMU may make it later)', async () => {
     start(file)
     expect(await service.handle({ type: 'saveSettings', settings: missingSocket })).toBeNull()

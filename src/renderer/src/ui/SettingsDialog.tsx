@@ -3,7 +3,7 @@
 // settings it refuses come back here with its sentence.
 import { useState } from 'react'
 
-import { DEFAULT_SETTINGS, type BridgeSettings } from '../../../shared/protocol'
+import { DEFAULT_SETTINGS, FIRMWARE_DEVICE_MAC, type BridgeSettings } from '../../../shared/protocol'
 import { SocketPathInput } from './SocketPathInput'
 
 interface Props {
@@ -28,13 +28,15 @@ const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
   ['tun', 'TUN (IP packets; Tunscope adds and strips the Ethernet header)'],
   ['tap', 'TAP (Ethernet frames unchanged)']
 ]
+/** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind. */
+const USUAL_NAMES: Record<BridgeSettings['interfaceKind'], string> = { tun: 'tun0', tap: 'tap0' }
 
 /** The fields after the interface's name; the MTU's default depends on the interface kind. */
 function fields(kind: BridgeSettings['interfaceKind']): { key: TextField; label: string; hint: string }[] {
   return [
     { key: 'hostIp', label: 'Host address', hint: '192.168.100.1/24' },
     { key: 'deviceIp', label: 'Device address', hint: '192.168.100.2' },
-    { key: 'deviceMac', label: 'Device MAC', hint: "02:00:00:00:00:02 (the firmware's; until learned)" },
+    { key: 'deviceMac', label: 'Device MAC', hint: `empty: the firmware's ${FIRMWARE_DEVICE_MAC}` },
     { key: 'maxFrame', label: 'Max frame', hint: 'bytes, Ethernet header included (firmware: 1500)' },
     { key: 'mtu', label: 'MTU', hint: kind === 'tap' ? 'empty: max frame' : 'empty: max frame − 14' },
     { key: 'gwMac', label: 'Gateway MAC', hint: '02:00:00:00:00:01' },
@@ -45,6 +47,8 @@ function fields(kind: BridgeSettings['interfaceKind']): { key: TextField; label:
 export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSocketPath }: Props): React.JSX.Element {
   const [draft, setDraft] = useState(settings)
   const set = (key: keyof BridgeSettings, value: string): void => setDraft((d) => ({ ...d, [key]: value }))
+  const chooseKind = (kind: BridgeSettings['interfaceKind']): void =>
+    setDraft((d) => ({ ...d, interfaceKind: kind, tun: d.tun === USUAL_NAMES[d.interfaceKind] ? USUAL_NAMES[kind] : d.tun }))
   const input = (key: TextField, label: string, hint: string): React.JSX.Element => (
     <label key={key}>
       <span>{label}</span>
@@ -65,8 +69,8 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
           </label>
         )}
         {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the host interface below.</p>}
-        <Choices legend="Host interface" name="interfaceKind" choices={INTERFACE_KINDS} value={draft.interfaceKind} onChange={(value) => set('interfaceKind', value)} />
-        {draft.interfaceKind === 'tap' ? input('tun', 'TAP name', 'tap0') : input('tun', 'TUN name', 'tun0')}
+        <Choices legend="Host interface" name="interfaceKind" choices={INTERFACE_KINDS} value={draft.interfaceKind} onChange={chooseKind} />
+        {input('tun', draft.interfaceKind === 'tap' ? 'TAP name' : 'TUN name', USUAL_NAMES[draft.interfaceKind])}
         {fields(draft.interfaceKind).map((f) => input(f.key, f.label, f.hint))}
         <div className="buttons">
           <button type="button" onClick={() => setDraft(DEFAULT_SETTINGS)}>Defaults</button>

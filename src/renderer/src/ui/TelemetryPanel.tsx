@@ -1,9 +1,9 @@
 // The demo device's last telemetry reading as the engine received it: its
-// fields in a compact table, when it came and how many did. Shown once there
+// fields in a compact table, values as sent, when it came and how many did. Shown once there
 // is a reading, or a sentence on why none can come (the port is taken).
 import { memo } from 'react'
 
-import type { TelemetryCounts, TelemetryStatus, TelemetryValue } from '../../../shared/protocol'
+import type { TelemetryCounts, TelemetryStatus } from '../../../shared/protocol'
 import './telemetry.css'
 
 const IGNORED: [Exclude<keyof TelemetryCounts, 'datagrams' | 'readings'>, string][] = [
@@ -15,10 +15,6 @@ const IGNORED: [Exclude<keyof TelemetryCounts, 'datagrams' | 'readings'>, string
 ]
 
 const count = (n: number): string => n.toLocaleString('en-US')
-
-function valueText(value: TelemetryValue): string {
-  return typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 6 }) : String(value)
-}
 
 /** Re-renders with a new status (at most once a second while readings come). */
 export const TelemetryPanel = memo(function TelemetryPanel({ telemetry }: { telemetry: TelemetryStatus | null }): React.JSX.Element | null {
@@ -35,7 +31,7 @@ export const TelemetryPanel = memo(function TelemetryPanel({ telemetry }: { tele
           <table>
             <tbody>
               {last.fields.map(([name, value]) => (
-                <tr key={name}><th>{name}</th><td className="num">{valueText(value)}</td></tr>
+                <tr key={name}><th>{name}</th><td className="num">{String(value)}</td></tr>
               ))}
             </tbody>
           </table>
