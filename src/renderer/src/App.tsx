@@ -130,7 +130,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
             </section>
           </Panel>
           <Separator className="splitter" aria-label="Resize the frames and the side panel" />
-          <Panel id="side" defaultSize="280px" minSize={260} maxSize="50%" groupResizeBehavior="preserve-pixel-size">
+          <Panel id="side" defaultSize="22%" minSize={260} maxSize="50%">
             <aside className="side">
               <RatesPanel stats={engine.stats} history={engine.history} />
               <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />

@@ -53,6 +53,8 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
           })}
         </tbody>
       </table>
+      {/* The limit line's caption, above the chart: inside it, a narrow panel would draw it over the axis. */}
+      {limit > 0 && <p className="rate-limit">{limit.toLocaleString('en-US')} B/s limit ({stats?.baud.toLocaleString('en-US')} baud)</p>}
       <div className="chart" ref={chartBox}>
         {chartShows && <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
@@ -61,7 +63,7 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
             <YAxis stroke="var(--muted)" fontSize={11} width={48} allowDecimals={false} tickFormatter={axisBytes} domain={[0, (max: number) => niceCeiling(Math.max(max, limit * 1.15))]} />
             <Tooltip formatter={(v) => bytesRate(Number(v))} labelFormatter={(t) => `${String(t)} s`} contentStyle={{ background: 'var(--bg)', borderColor: 'var(--border)' }} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            {limit > 0 && <ReferenceLine y={limit} stroke="var(--error-fg)" strokeDasharray="6 3" label={{ value: `${limit.toLocaleString('en-US')} B/s limit (${stats?.baud.toLocaleString('en-US')} baud)`, position: 'insideTopRight', fill: 'var(--error-fg)', fontSize: 11 }} />}
+            {limit > 0 && <ReferenceLine y={limit} stroke="var(--error-fg)" strokeDasharray="6 3" />}
             <Line type="monotone" dataKey="toDevice" name="→ device" stroke="var(--dir-to)" dot={false} isAnimationActive={false} />
             <Line type="monotone" dataKey="fromDevice" name="← device" stroke="var(--dir-from)" dot={false} isAnimationActive={false} />
           </LineChart>

@@ -23,7 +23,7 @@ export const COLUMNS: readonly ColumnSpec[] = [
   { key: 'src', title: 'Source', width: 132, min: 112, yields: 2 },
   { key: 'dst', title: 'Destination', width: 132, min: 112, yields: 3 },
   { key: 'proto', title: 'Protocol', width: 80, min: 76, yields: 0 },
-  { key: 'len', title: 'Length', width: 68, min: 60, yields: 4 },
+  { key: 'len', title: 'Length', width: 68, min: 64, yields: 4 },
   { key: 'uart', title: 'UART', width: 84, min: 72, yields: 5 },
   { key: 'info', title: 'Info', width: 0, min: 0, yields: 0 }
 ]
