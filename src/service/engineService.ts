@@ -237,12 +237,12 @@ export class EngineService {
 
   /**
    * Once the TUN has the host's address (at start, or again when it comes
-   * back), the demo's telemetry is received there. Binding to an address the
-   * host does not have fails, so it is tried again at the TUN's next return.
+   * back), the demo's telemetry is received there. A listener that could not
+   * bind (the port taken, the address gone) is replaced at the TUN's next return.
    */
   private async listenForTelemetry(hostIp: string): Promise<void> {
     const demo = this.demo
-    if (!demo || demo.telemetry?.snapshot().listening) return
+    if (!demo || (demo.telemetry && demo.telemetry.snapshot().problem === null)) return
     const telemetry = new TelemetryListener({ address: hostIp, port: TELEMETRY_PORT, deviceIp: this.settings.deviceIp })
     demo.telemetry = this.telemetry = telemetry
     await telemetry.listen()

@@ -84,4 +84,19 @@ describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event
     const relearned = await statusWhere((s) => s.running && s.device.mac !== null && s.telemetry?.last != null, beforeStart)
     expect(relearned.telemetry).toMatchObject({ listening: '192.168.100.1:5000', problem: null })
   })
+
+  it('says in one sentence when another program has the telemetry port, and bridges on', async () => {
+    const beforeStop = statuses.length
+    send({ type: 'stop' })
+    const stopped = await statusWhere((s) => !s.running && s.telemetry?.listening === null, beforeStop)
+    // On every address, so the service's bind to the TUN's address finds the port taken.
+    const squatter = ns.spawn(process.execPath, ['-e', "require('dgram').createSocket('udp4').bind(5000, () => console.log('bound'))"])
+    await new Promise((resolve) => squatter.stdout!.once('data', resolve))
+    const beforeStart = statuses.length
+    send({ type: 'start', settings: stopped.settings })
+    const refused = await statusWhere((s) => s.running && s.telemetry?.problem != null, beforeStart)
+    expect(refused.telemetry).toMatchObject({ listening: null, problem: "The demo's telemetry is not shown: UDP port 5000 on 192.168.100.1 is taken by another program.", last: null })
+    await statusWhere((s) => s.running && s.device.mac === '02:00:00:00:00:02', beforeStart)
+    squatter.kill()
+  })
 })

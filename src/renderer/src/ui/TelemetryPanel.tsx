@@ -1,6 +1,7 @@
 // The demo device's last telemetry reading as the engine received it: its
-// fields in a compact table, values as sent, when it came and how many did. Shown once there
-// is a reading, or a sentence on why none can come (the port is taken).
+// fields in a compact table, values as sent, when it came and how many did.
+// Shown once there is a reading, or a sentence on why none can come (the
+// port is taken).
 import { memo } from 'react'
 
 import type { TelemetryCounts, TelemetryStatus } from '../../../shared/protocol'
