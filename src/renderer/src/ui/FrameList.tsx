@@ -1,5 +1,5 @@
 // The live frame list: a virtualized grid (only the rows on screen exist and are decoded), with
-// keyboard selection and follow-latest.
+// keyboard selection, follow-latest, and the user's columns fitted to its width.
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useMemo, useRef, type CSSProperties, type KeyboardEvent, type MouseEvent, type WheelEvent } from 'react'
 import type { FrameSummary } from '../../../engine/decode'
@@ -57,12 +57,18 @@ export function FrameList(props: FrameListProps): React.JSX.Element {
   const scrollRef = useRef<HTMLDivElement>(null)
   const wrapRef = useRef<HTMLDivElement>(null)
   const shown = useFittedColumns(scrollRef, columns)
-  const notShown = COLUMNS.filter((c) => !shown.includes(c.key)).map((c) => c.key)
-  const squeezedOut = notShown.filter((key) => !columns.hidden.includes(key)).join(' ')
+  // The columns as the rows' grid: one style and one attribute on the wrapper (frames.css).
+  const grid = useMemo(() => {
+    const notShown = COLUMNS.filter((c) => !shown.includes(c.key)).map((c) => c.key)
+    return {
+      style: { [GRID_PROPERTY]: gridTemplate(columns, shown), '--frame-min-width': `${minRowWidth(shown)}px` } as CSSProperties,
+      hidden: notShown.join(' '),
+      squeezedOut: notShown.filter((key) => !columns.hidden.includes(key)).join(' ')
+    }
+  }, [columns, shown])
   useEffect(() => {
-    onSqueezedOut(squeezedOut ? (squeezedOut.split(' ') as ColumnKey[]) : [])
-  }, [squeezedOut, onSqueezedOut])
-  const gridStyle = { [GRID_PROPERTY]: gridTemplate(columns, shown), '--frame-min-width': `${minRowWidth(shown)}px` } as CSSProperties
+    onSqueezedOut(grid.squeezedOut ? (grid.squeezedOut.split(' ') as ColumnKey[]) : [])
+  }, [grid.squeezedOut, onSqueezedOut])
   const rows = view.rows
   // Absolute indices never come back, so a cache per store stays valid through drops and clears.
   const summaries = useMemo(() => new LruCache<number, FrameSummary>(SUMMARY_CACHE_ROWS), [store])
@@ -161,7 +167,7 @@ export function FrameList(props: FrameListProps): React.JSX.Element {
     summaries.getOrAdd(index, (i) => summarizeRecord(store.bytes(i), store.error(i), store.wireLength(i)))
 
   return (
-    <div className="frame-list-wrap" ref={wrapRef} style={gridStyle} data-hidden={notShown.join(' ')}>
+    <div className="frame-list-wrap" ref={wrapRef} style={grid.style} data-hidden={grid.hidden}>
       <div
         ref={scrollRef} className="frame-list" role="grid" aria-label="Frames" aria-rowcount={rows + 1}
         tabIndex={0} onScroll={onScroll} onWheel={onWheel} onKeyDown={onKeyDown} onClick={onClick}

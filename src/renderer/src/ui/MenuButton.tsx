@@ -1,5 +1,6 @@
 // A button that opens a menu (WAI-ARIA menu button): the arrows move between items, Escape closes
-// and gives the focus back to the button, Tab or a click elsewhere closes. The menu is drawn in
+// and gives the focus back to the button, Tab closes and moves on from the button, a click
+// elsewhere closes. The menu is drawn in
 // the menu layer above everything but dialogs (styles.css), placed under the button on the side
 // with room, and kept inside the window.
 import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
@@ -67,7 +68,8 @@ export function MenuButton({ label, title, menuLabel, children }: Props): React.
       event.stopPropagation()
       close()
     } else if (event.key === 'Tab') {
-      setOpen(false)
+      // From the button, so Tab goes on to what follows it (the menu itself is at the end of the page).
+      close()
     }
   }
 
