@@ -33,7 +33,8 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
   else if (given('listen')) settings.transport = 'listen'
   if (given('demo')) settings.transport = 'demo'
-  for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
+  if (given('tap')) settings.interfaceKind = 'tap'
+  for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
   return settings
 }
 

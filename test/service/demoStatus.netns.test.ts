@@ -1,7 +1,8 @@
 // `tunscope serve --demo --start` in a network namespace, seen through its
 // event stream as the inspector page sees it: the demo device's telemetry
 // arrives as a reading in the status, and after Stop the status still names
-// the device it learned (as last seen) until the next Start.
+// the device it learned (as last seen) until the next Start; and --tap with
+// --device-mac reach the bridge.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,11 +25,23 @@ ws.on('open', () => require('readline').createInterface({ input: process.stdin }
 ws.on('close', () => process.exit(0))
 `
 
+/** The statuses `tunscope serve` at `url` sends, as they come, and a way to send it commands. */
+function eventStream(ns: Netns, url: string): { client: ChildProcess; statuses: StatusMessage[] } {
+  const statuses: StatusMessage[] = []
+  const client = ns.spawn(process.execPath, ['-e', EVENT_STREAM_CLIENT, url], { stdio: ['pipe', 'pipe', 'inherit'], cwd: process.cwd() })
+  createInterface({ input: client.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as EngineMessage
+    if (message.type === 'status') statuses.push(message)
+    if (message.type === 'hello') statuses.push(message.status)
+  })
+  return { client, statuses }
+}
+
 describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event stream', () => {
   let ns: Netns
   let work: string
   let client: ChildProcess
-  const statuses: StatusMessage[] = []
+  let statuses: StatusMessage[] = []
 
   /** The first status from `from` on (an index into statuses) that `test` accepts. */
   const statusWhere = async (test: (s: StatusMessage) => boolean, from = 0, timeout = 15_000): Promise<StatusMessage> => {
@@ -42,12 +55,7 @@ describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event
     work = mkdtempSync(join(tmpdir(), 'tunscope-demo-status-'))
     ns = await createNamespace('tsdstat')
     const url = await serveInspector(ns, ['--demo', '--start', '--tun', 'tun0', '--port', '0'], join(work, 'config'))
-    client = ns.spawn(process.execPath, ['-e', EVENT_STREAM_CLIENT, url], { stdio: ['pipe', 'pipe', 'inherit'], cwd: process.cwd() })
-    createInterface({ input: client.stdout! }).on('line', (line) => {
-      const message = JSON.parse(line) as EngineMessage
-      if (message.type === 'status') statuses.push(message)
-      if (message.type === 'hello') statuses.push(message.status)
-    })
+    ;({ client, statuses } = eventStream(ns, url))
   }, 60_000)
 
   afterAll(async () => {
@@ -98,5 +106,26 @@ describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event
     expect(refused.telemetry).toMatchObject({ listening: null, problem: "The demo's telemetry is not shown: UDP port 5000 on 192.168.100.1 is taken by another program.", last: null })
     await statusWhere((s) => s.running && s.device.mac === '02:00:00:00:00:02', beforeStart)
     squatter.kill()
+  })
+})
+
+describe.skipIf(skipNetns)('tunscope serve --tap --device-mac, through the event stream', () => {
+  let work: string
+
+  afterAll(async () => {
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('bridges over a TAP and expects the device at the given MAC, for this run', async () => {
+    requireNetns()
+    work = mkdtempSync(join(tmpdir(), 'tunscope-serve-tap-'))
+    const ns = await createNamespace('tstap')
+    const url = await serveInspector(ns, ['--demo', '--start', '--tap', '--tun', 'tap0', '--device-mac', '02:12:34:56:78:9a', '--port', '0'], join(work, 'config'))
+    const { statuses } = eventStream(ns, url)
+    await expect.poll(() => statuses.some((s) => s.running && s.tun?.kind === 'tap'), { timeout: 15_000, interval: 50 }).toBe(true)
+    const status = statuses.find((s) => s.running && s.tun?.kind === 'tap')!
+    expect(status.settings).toMatchObject({ interfaceKind: 'tap', tun: 'tap0', deviceMac: '02:12:34:56:78:9a' })
+    expect(status.tun).toMatchObject({ name: 'tap0', kind: 'tap' })
   })
 })
