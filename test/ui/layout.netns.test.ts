@@ -130,6 +130,12 @@ describe.skipIf(skipInspector)('the inspector at 1024×640 and 1600×1000, light
       await settled(page)
       expect(await insideWindow(page, (await boxOf(page, '[role="dialog"]'))!), `${look.name}: dialog outside the window`).toBe(true)
       expect(await coveredPoints(page, '[role="dialog"]'), `${look.name}: dialog under something`).toEqual([])
+      // Its actions are in sight without scrolling, whatever the form's length.
+      for (const action of ['Cancel', 'Save and start']) {
+        const button = (await dialog.getByRole('button', { name: action, exact: true }).boundingBox())!
+        expect(await coveredPoints(page, `[role="dialog"] button:text-is("${action}")`), `${look.name}: ${action} hidden`).toEqual([])
+        expect(await insideWindow(page, { left: button.x, top: button.y, right: button.x + button.width, bottom: button.y + button.height }), `${look.name}: ${action} outside the window`).toBe(true)
+      }
       await expectWholeAndReadable(look)
       await screenshot(`settings-${look.name}`)
       await dialog.getByRole('button', { name: 'Cancel' }).click()
