@@ -44,7 +44,7 @@ export function FrameHeader({ baud, layout, shown, onLayoutChange, gridHost }: P
       grip.removeEventListener('pointermove', move)
       grip.removeEventListener('pointerup', end)
       grip.removeEventListener('pointercancel', end)
-      onLayoutChange(next)
+      if (next !== layout) onLayoutChange(next)
     }
     grip.addEventListener('pointermove', move)
     grip.addEventListener('pointerup', end)
