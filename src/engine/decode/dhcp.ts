@@ -8,6 +8,10 @@ const OPTION_PAD = 0
 const OPTION_END = 255
 const OPTION_MESSAGE_TYPE = 53
 
+/** The fixed BOOTP part and the magic cookie: options start this far into the message. */
+export const DHCP_OPTIONS_OFFSET = FIXED_LEN + 4
+export const DHCP_MAGIC_COOKIE = COOKIE
+
 export const DHCP_SERVER_PORT = 67
 export const DHCP_CLIENT_PORT = 68
 
@@ -56,25 +60,55 @@ export function checkDhcp(bytes: Uint8Array, offset: number, length: number): st
   return n < FIXED_LEN ? `Message truncated: ${n} of ${FIXED_LEN} bytes` : undefined
 }
 
+/** Where the option after the one at `pos` starts (`end` after the last), or -1 when the one at `pos` runs past `end`. */
+export function nextDhcpOption(bytes: Uint8Array, pos: number, end: number): number {
+  const code = bytes[pos]
+  if (code === OPTION_PAD || code === OPTION_END) return pos + 1
+  if (pos + 2 > end) return -1
+  const next = pos + 2 + bytes[pos + 1]
+  return next > end ? -1 : next
+}
+
+/**
+ * Offset of the END option of the options in [start, end), or -1 when an option runs past `end` or
+ * END is missing. Allocates nothing; every read is inside [start, end), which must lie inside `bytes`.
+ */
+export function dhcpOptionsEnd(bytes: Uint8Array, start: number, end: number): number {
+  for (let pos = start; pos >= 0 && pos < end; pos = nextDhcpOption(bytes, pos, end)) {
+    if (bytes[pos] === OPTION_END) return pos
+  }
+  return -1
+}
+
+/**
+ * Offset of the code byte of the first option `code` in [start, end) (value at +2, length at +1), or -1.
+ * Call it on a range dhcpOptionsEnd accepted (end = the END option), so every option fits.
+ */
+export function findDhcpOption(bytes: Uint8Array, start: number, end: number, code: number): number {
+  for (let pos = start; pos >= 0 && pos < end; pos = nextDhcpOption(bytes, pos, end)) {
+    if (bytes[pos] === code) return pos
+  }
+  return -1
+}
+
 function parseOptions(bytes: Uint8Array, m: DhcpMessage, start: number, end: number): void {
   for (let pos = start; pos < end; ) {
     const code = bytes[pos]
-    if (code === OPTION_PAD) {
-      pos++
-      continue
+    const next = nextDhcpOption(bytes, pos, end)
+    if (next < 0) {
+      m.problem = `Option ${code} runs past the end of the message`
+      return
     }
     if (code === OPTION_END) {
       m.options.push({ code, offset: pos, length: 0 })
       return
     }
-    const length = pos + 1 < end ? bytes[pos + 1] : 0
-    if (pos + 2 + length > end) {
-      m.problem = `Option ${code} runs past the end of the message`
-      return
+    if (code !== OPTION_PAD) {
+      const length = next - pos - 2
+      m.options.push({ code, offset: pos, length })
+      if (code === OPTION_MESSAGE_TYPE && length === 1) m.messageType = bytes[pos + 2]
     }
-    m.options.push({ code, offset: pos, length })
-    if (code === OPTION_MESSAGE_TYPE && length === 1) m.messageType = bytes[pos + 2]
-    pos += 2 + length
+    pos = next
   }
 }
 
