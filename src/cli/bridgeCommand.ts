@@ -51,7 +51,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     ? new PcapngWriter(capture, pcapOut.output, {
         application: `tunscope ${VERSION}`,
         interfaceName: 'uart1',
-        interfaceDescription: `ESP32 UART tunnel via ${bridge.stats().link.endpoint}`,
+        interfaceDescription: `${options.framing.title} via ${bridge.stats().link.endpoint}`,
         onOverrun: (records) => (bridge.counters.drops.captureOverrun += records),
         onError: (error) => clearableStatus.write(`capture stopped: ${error.message}`),
         reuseWrittenChunks: true // a pipe, socket or standard output

@@ -1,5 +1,5 @@
-// The bridge: UART byte stream ↔ host TUN/TAP, with counters, rates and an
-// optional capture. Hosts (CLI, Electron main, browser server) create one,
+// The bridge: the device's byte stream, cut into frames by its framing ↔ host
+// TUN/TAP, with counters, rates and an optional capture. Hosts (CLI, Electron main, browser server) create one,
 // start it, read stats() and events, and stop it.
 import { EventEmitter } from 'node:events'
 
@@ -10,15 +10,17 @@ import { Counters, type CountersSnapshot } from './counters.js'
 import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
 import { FromDevicePath } from './fromDevice.js'
-import { LengthPrefixDecoder } from './framing/lengthPrefix.js'
+import type { FrameDecoder, Framing } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
-import { TAP_HEADROOM, TUN_HEADROOM, ToDevicePath } from './toDevice.js'
+import { ToDevicePath } from './toDevice.js'
 import { createTransport, type LinkState, type Transport, type TransportOptions } from './transport/index.js'
 
 export interface BridgeOptions {
   transport: TransportOptions
+  /** How the device's stream carries frames. */
+  framing: Framing
   tun: { name: string; kind: 'tun' | 'tap'; hostIp: Ipv4Cidr; mtu: number }
   /** Largest Ethernet frame the device takes, header included (the firmware's 1500). */
   maxFrame: number
@@ -72,7 +74,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly rates: RateMeter
   private tun: TunKeeper | null = null
   private transport: Transport | null = null
-  private decoder: LengthPrefixDecoder | null = null
+  private decoder: FrameDecoder | null = null
   private device: DeviceInfo = { mac: null, ipv4: null }
 
   constructor(readonly options: BridgeOptions) {
@@ -84,10 +86,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   start(): void {
     const o = this.options
     const tap = o.tun.kind === 'tap'
+    const header = o.framing.header
+    if (o.capture) o.capture.recordHeaderBytes = header.bytes
     const firstTun = openHostTun(o.tun)
     // The transport needs the decoder and the decoder's sink needs the writer,
     // which needs the transport: the receiver reaches the decoder late.
-    let decoder: LengthPrefixDecoder | null = null
+    let decoder: FrameDecoder | null = null
     const receiver = {
       space: () => decoder!.space(),
       commit: (n: number) => {
@@ -113,19 +117,21 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const fromDevice = new FromDevicePath({
       counters: this.counters,
       capture: o.capture,
+      header,
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
       writer,
       onDeviceChanged: (identity) => this.deviceChanged(identity)
     })
-    decoder = this.decoder = new LengthPrefixDecoder(fromDevice, o.maxFrame)
+    decoder = this.decoder = o.framing.createDecoder(fromDevice, o.maxFrame)
     fromDevice.decoder = decoder
     const toDevice = new ToDevicePath(
       {
         counters: this.counters,
         capture: o.capture,
         writer,
+        header,
         tap,
         maxFrame: o.maxFrame,
         gatewayMac: o.gatewayMac,
@@ -136,7 +142,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.tun = new TunKeeper(o.tun, firstTun, {
       attached: (device, state, created) => {
         fromDevice.tun = device
-        device.startReading(toDevice.buffer, tap ? TAP_HEADROOM : TUN_HEADROOM, TUN_BATCH, (count) => toDevice.onTunBatch(count), (code) => this.tun?.readFailed(code))
+        device.startReading(toDevice.buffer, toDevice.headroom, TUN_BATCH, (count) => toDevice.onTunBatch(count), (code) => this.tun?.readFailed(code))
         this.emit('tun', state, created)
       },
       detached: () => (fromDevice.tun = null),

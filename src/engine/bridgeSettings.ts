@@ -8,6 +8,7 @@ import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseMac
 import type { BridgeOptions } from './bridge.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
+import { framingFor } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
 
 export const DEFAULT_SOCKET = 'temp/esp32-uart1.sock'
@@ -59,7 +60,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const transport = toTransport(flags, name)
   // Last: every flag is checked before anything about the machine.
   if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
-  return { transport, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
+  return { transport, framing: framingFor('esp32'), tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
 }
 
 function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {

@@ -8,11 +8,13 @@ import { framingErrorKind, type Counters } from './counters.js'
 import { DeviceIdentity } from './deviceIdentity.js'
 import type { DeviceWriter } from './deviceWriter.js'
 import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
-import { LENGTH_PREFIX_BYTES, writeLengthPrefix, type LengthPrefixDecoder, type LengthPrefixSink } from './framing/lengthPrefix.js'
+import type { FrameDecoder, FramingSink, RecordHeader } from './framing/framing.js'
 
 export interface FromDeviceContext {
   counters: Counters
   capture: CaptureRing | null
+  /** The framing's record header: the capture keeps it with each frame, and the bridge's own answers carry it. */
+  header: RecordHeader
   tap: boolean
   gatewayMac: Uint8Array
   /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
@@ -24,13 +26,13 @@ export interface FromDeviceContext {
 
 const MAX_SPANS = 16_384
 
-export class FromDevicePath implements LengthPrefixSink {
+export class FromDevicePath implements FramingSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
   batchTime = 0
   readonly identity: DeviceIdentity
   /** Where packets go; null while the host's TUN is gone (they are then dropped as TUN write errors). */
   tun: TunDevice | null = null
-  decoder: LengthPrefixDecoder | null = null
+  decoder: FrameDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)
   private spanCount = 0
 
@@ -51,12 +53,12 @@ export class FromDevicePath implements LengthPrefixSink {
     this.ctx.counters.lineFromDeviceAt = this.batchTime
   }
 
-  onRecord(buffer: Uint8Array, start: number, frameLength: number): void {
+  onRecord(buffer: Uint8Array, frame: number, frameLength: number, wireLength: number): void {
     const ctx = this.ctx
+    const headerBytes = ctx.header.bytes
     ctx.counters.fromDevice.frames++
-    ctx.counters.fromDevice.bytes += LENGTH_PREFIX_BYTES + frameLength
-    ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, start, LENGTH_PREFIX_BYTES + frameLength)
-    const frame = start + LENGTH_PREFIX_BYTES
+    ctx.counters.fromDevice.bytes += wireLength
+    ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, frame - headerBytes, headerBytes + frameLength, wireLength)
     const etherType = etherTypeAt(buffer, frame)
     this.identity.observe(buffer, frame, etherType)
     if (ctx.tap) {
@@ -107,8 +109,9 @@ export class FromDevicePath implements LengthPrefixSink {
     const { counters, writer } = this.ctx
     if (!writer.admit(1)) return
     // Its own memory: the write may still be queued when the next reply is made.
-    const record = new Uint8Array(LENGTH_PREFIX_BYTES + ARP_FRAME)
-    writeLengthPrefix(record, 0, writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, LENGTH_PREFIX_BYTES))
+    const header = this.ctx.header
+    const record = new Uint8Array(header.bytes + ARP_FRAME)
+    header.write(record, 0, writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, header.bytes))
     this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, record.length)
     writer.write(record, 1, (delivered) => {
       if (delivered) counters.proxyArpReplies++

@@ -9,7 +9,7 @@ import { UartTransmitter } from '../../src/demo/uart/uartTransmitter.js'
 import { Counters } from '../../src/engine/counters.js'
 import type { DeviceWriter } from '../../src/engine/deviceWriter.js'
 import { FromDevicePath } from '../../src/engine/fromDevice.js'
-import { LengthPrefixDecoder } from '../../src/engine/framing/lengthPrefix.js'
+import { esp32Framing } from '../../src/engine/framing/esp32.js'
 import { RateMeter } from '../../src/engine/rates.js'
 import { ManualClock } from '../helpers/manualClock.js'
 import { DEVICE_IP, DEVICE_MAC, ethernet, GATEWAY_MAC, HOST_IP, ipv4, udp } from '../helpers/frames.js'
@@ -24,13 +24,14 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
   const fromDevice = new FromDevicePath({
     counters,
     capture: null,
+    header: esp32Framing.header,
     tap: false,
     gatewayMac: GATEWAY_MAC,
     deviceIp: DEVICE_IP,
     writer: {} as DeviceWriter, // only proxy ARP writes, and no ARP is sent here
     onDeviceChanged: () => {}
   })
-  const decoder = new LengthPrefixDecoder(fromDevice, 1500)
+  const decoder = esp32Framing.createDecoder(fromDevice, 1500)
   fromDevice.decoder = decoder
   const meter = new RateMeter(counters, BAUD, () => clock.now())
   // 1500-byte frames, 1502 bytes on the wire, as a bulk TCP download sends.

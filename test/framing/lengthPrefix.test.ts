@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import { FramingError } from '../../src/engine/counters.js'
-import { LengthPrefixDecoder, type LengthPrefixSink } from '../../src/engine/framing/lengthPrefix.js'
+import { esp32Framing } from '../../src/engine/framing/esp32.js'
+import type { FramingSink } from '../../src/engine/framing/framing.js'
 import { concat, DEVICE_MAC, deviceArpRequest, deviceIpv6Frame, deviceUdpFrame, ethernet, GATEWAY_MAC, HOST_IP, record } from '../helpers/frames.js'
 
 type Event = { record: number[] } | { error: number; skipped: number; kept: number[] }
@@ -10,13 +11,13 @@ type Event = { record: number[] } | { error: number; skipped: number; kept: numb
 /** Runs bytes through a decoder in the given chunk sizes and returns what it reported. */
 function decode(bytes: Uint8Array, chunks: number[] = [bytes.length], options: { knownMac?: boolean; zeroCopy?: boolean; reset?: boolean } = {}): Event[] {
   const events: Event[] = []
-  const sink: LengthPrefixSink = {
+  const sink: FramingSink = {
     onReceived: () => {},
-    onRecord: (b, start, n) => events.push({ record: Array.from(b.subarray(start + 2, start + 2 + n)) }),
+    onRecord: (b, start, n) => events.push({ record: Array.from(b.subarray(start, start + n)) }),
     onFramingError: (kind, kept, skipped) => events.push({ error: kind, skipped, kept: Array.from(kept) }),
     onBatchEnd: () => {}
   }
-  const decoder = new LengthPrefixDecoder(sink, 1500, 4096)
+  const decoder = esp32Framing.createDecoder(sink, 1500, 4096)
   if (options.knownMac) decoder.deviceMac = DEVICE_MAC
   let at = 0
   for (let i = 0; at < bytes.length; i++) {

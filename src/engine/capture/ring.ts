@@ -1,5 +1,6 @@
 // A bounded in-memory capture: the newest frame records, each with a
-// monotonic timestamp, direction, framing error kind and its raw wire bytes.
+// monotonic timestamp, direction, framing error kind and its raw wire bytes
+// (the framing's record header, then the frame).
 // Appending copies the bytes once and allocates nothing; readers keep their
 // own sequence cursor and read at their own pace, so a slow reader never
 // holds up the data path (it loses the oldest records instead).
@@ -10,7 +11,6 @@
 // again. Framing-error records (junk bytes, shown as packet comments) are
 // stored as their bytes. What is kept is still counted in wire bytes
 // (`dataBytes`); the area is larger by the blocks' overhead (see storeBytes).
-import { LENGTH_PREFIX_BYTES } from '../framing/lengthPrefix.js'
 import { EPB_HEADER_BYTES, EPB_INBOUND, EPB_OUTBOUND, epbLength, epochMicroseconds, writeEpbAround } from './pcapng.js'
 
 export const Direction = { fromDevice: 0, toDevice: 1 } as const
@@ -26,12 +26,15 @@ export interface CaptureRingOptions {
   maxRecords?: number
 }
 
-/** Where a frame record's wire bytes (length prefix, then frame) start in its packet block. */
-const WIRE_RECORD_IN_BLOCK = EPB_HEADER_BYTES - LENGTH_PREFIX_BYTES
-/** A record of k wire bytes takes at most k + BLOCK_OVERHEAD bytes stored (the prefix is not stored). */
-const BLOCK_OVERHEAD = epbLength(0) - LENGTH_PREFIX_BYTES + 3
-/** The longest record the data path makes: a wire record with a 16-bit length prefix. */
-const LONGEST_WIRE_RECORD = LENGTH_PREFIX_BYTES + 0xffff
+/**
+ * The widest record header a frame record may start with: it is lent the last
+ * bytes of the packet block's header (the original length) while a reader looks.
+ */
+const MAX_RECORD_HEADER = 4
+/** A record of k wire bytes takes at most k + BLOCK_OVERHEAD bytes stored (its header is not stored). */
+const BLOCK_OVERHEAD = epbLength(0) + 3
+/** The longest record the data path makes: a frame of at most 65 535 bytes after its header. */
+const LONGEST_WIRE_RECORD = MAX_RECORD_HEADER + 0xffff
 
 /**
  * Stored bytes enough that every record still kept by the wire-byte count is
@@ -55,6 +58,8 @@ export class CaptureRecordView {
   error = 0
   /** Bytes the record stands for on the wire (can exceed `length` for long junk runs). */
   wireLength = 0
+  /** A frame record's record header width: its frame starts this far into its bytes. */
+  headerBytes = 0
   offset = 0
   length = 0
   constructor(readonly data: Uint8Array) {}
@@ -66,6 +71,12 @@ export class CaptureRecordView {
 }
 
 export class CaptureRing {
+  /**
+   * The record header width of the frame records appended from now on: the
+   * bridge sets its framing's. Each record keeps the width it came with.
+   * (2: the default framing's, the ESP32 tunnel's length prefix.)
+   */
+  recordHeaderBytes = 2
   private readonly data: Uint8Array
   private readonly dataView: DataView
   /** Wire bytes kept (the retention budget). */
@@ -82,8 +93,9 @@ export class CaptureRing {
   private readonly errors: Uint8Array
   /** A frame record's packet block length; 0 for a framing-error record (stored as its bytes). */
   private readonly blockLengths: Uint32Array
-  /** A frame record's 2-byte length prefix, which its packet block does not hold. */
-  private readonly prefixes: Uint16Array
+  /** A frame record's record header (big-endian, `headerWidths` bytes), which its packet block does not hold. */
+  private readonly headers: Uint32Array
+  private readonly headerWidths: Uint8Array
   private wireWritten = 0 // wire-byte position of the next record
   private written = 0 // stored-byte position of the next record
   private nextSeq = 0
@@ -105,7 +117,8 @@ export class CaptureRing {
     this.directions = new Uint8Array(this.capacity)
     this.errors = new Uint8Array(this.capacity)
     this.blockLengths = new Uint32Array(this.capacity)
-    this.prefixes = new Uint16Array(this.capacity)
+    this.headers = new Uint32Array(this.capacity)
+    this.headerWidths = new Uint8Array(this.capacity)
   }
 
   /** Sequence number the next record will get (also the count ever appended). */
@@ -128,22 +141,26 @@ export class CaptureRing {
   }
 
   /**
-   * Adds a record. With `error` 0 it is a wire record: the 2-byte length
-   * prefix, then the frame; otherwise it is the junk of a framing error. A
+   * Adds a record. With `error` 0 it is a wire record: the record header
+   * (recordHeaderBytes of it), then the frame; otherwise it is the junk of a framing error. A
    * record longer than dataBytes is cut to it (`wireLength` still says how
    * long it was).
    */
   append(time: number, direction: DirectionCode, error: number, source: Uint8Array, start: number, length: number, wireLength = length): number {
     const kept = Math.min(length, this.dataBytes)
     if (error !== 0) return this.appendJunk(time, direction, error, source, start, kept, wireLength)
-    const frameLength = kept - LENGTH_PREFIX_BYTES
-    if (frameLength < 0) throw new RangeError('a frame record starts with its 2-byte length prefix')
+    const headerBytes = this.recordHeaderBytes
+    const frameLength = kept - headerBytes
+    if (frameLength < 0) throw new RangeError(`a frame record starts with its ${headerBytes}-byte record header`)
     const blockLength = epbLength(frameLength)
     const at = this.place(blockLength)
-    this.data.set(source.subarray(start + LENGTH_PREFIX_BYTES, start + LENGTH_PREFIX_BYTES + frameLength), at + EPB_HEADER_BYTES)
-    writeEpbAround(this.dataView, at, epochMicroseconds(time), epbDirection(direction), frameLength, wireLength - LENGTH_PREFIX_BYTES)
+    this.data.set(source.subarray(start + headerBytes, start + headerBytes + frameLength), at + EPB_HEADER_BYTES)
+    writeEpbAround(this.dataView, at, epochMicroseconds(time), epbDirection(direction), frameLength, wireLength - headerBytes)
     const slot = this.nextSeq % this.capacity
-    this.prefixes[slot] = (source[start]! << 8) | source[start + 1]!
+    let header = 0
+    for (let i = 0; i < headerBytes; i++) header = header * 256 + source[start + i]!
+    this.headers[slot] = header
+    this.headerWidths[slot] = headerBytes
     return this.commit(slot, time, direction, error, kept, wireLength, blockLength)
   }
 
@@ -178,22 +195,19 @@ export class CaptureRing {
         visit(view)
         continue
       }
-      // The two bytes before the frame are the high half of the block's
-      // original length: they hold the record's length prefix while the
-      // reader looks, so it sees the wire record whole. (So ring memory is
-      // never handed to asynchronous writes: the pcapng writer writes it
-      // synchronously or copies it.)
+      // The bytes before the frame are the end of the block's original
+      // length: they hold the record's header while the reader looks, so it
+      // sees the wire record whole. (So ring memory is never handed to
+      // asynchronous writes: the pcapng writer writes it synchronously or
+      // copies it.)
       const at = view.offset
-      const high = data[at]!
-      const low = data[at + 1]!
-      const prefix = this.prefixes[slot]!
-      data[at] = prefix >> 8
-      data[at + 1] = prefix & 0xff
+      const width = view.headerBytes
+      const lent = this.dataView.getUint32(at + width - MAX_RECORD_HEADER)
+      for (let i = width - 1, header = this.headers[slot]!; i >= 0; i--, header >>>= 8) data[at + i] = header & 0xff
       try {
         visit(view)
       } finally {
-        data[at] = high
-        data[at + 1] = low
+        this.dataView.setUint32(at + width - MAX_RECORD_HEADER, lent)
       }
     }
     return Math.max(end, first)
@@ -278,7 +292,9 @@ export class CaptureRing {
     view.direction = this.directions[slot] as DirectionCode
     view.error = this.errors[slot]!
     view.wireLength = this.wireLengths[slot]!
-    view.offset = this.blockLengths[slot] === 0 ? at : at + WIRE_RECORD_IN_BLOCK
+    const frameRecord = this.blockLengths[slot] !== 0
+    view.headerBytes = frameRecord ? this.headerWidths[slot]! : 0
+    view.offset = frameRecord ? at + EPB_HEADER_BYTES - view.headerBytes : at
     view.length = this.lengths[slot]!
     return slot
   }

@@ -1,34 +1,39 @@
-// The firmware's UART framing: a 2-byte big-endian length N, then N bytes of
+// Length-prefix framings: a big-endian length N (2 bytes for the ESP32
+// firmware's UART tunnel, 4 for QEMU's stream netdev), then N bytes of
 // Ethernet frame. No checksum and no sync byte, so after a bad record the
 // decoder hunts byte by byte for the next record that is plausible, counting
 // every byte it skips. Records are parsed in place in one reusable buffer.
-import { FramingError } from '../counters.js'
+import { FramingError, type FramingErrorKind } from '../counters.js'
+import type { FrameDecoder, Framing, FramingSink } from './framing.js'
 import { checkFrame, NEED_MORE, PLAUSIBLE } from './plausibility.js'
 
-export const LENGTH_PREFIX_BYTES = 2
 const MIN_FRAME = 14
 /** Skipped bytes kept for the capture of one desync episode; the rest are only counted. */
 const JUNK_KEPT = 2048
 
-export interface LengthPrefixSink {
-  /** `n` bytes came off the UART (records, prefixes and junk alike), before any of them is parsed. */
-  onReceived(n: number): void
-  /** A plausible record: its 2-byte prefix starts at `start`, the frame follows. */
-  onRecord(buffer: Uint8Array, start: number, frameLength: number): void
-  /**
-   * One desync episode is over (a plausible record followed it, or the stream was reset).
-   * `kind` is why the first bad record was refused; `kept` holds up to JUNK_KEPT of the `skipped` bytes.
-   */
-  onFramingError(kind: number, kept: Uint8Array, skipped: number): void
-  /** Every record passed to onRecord since the last call stays valid until this returns. */
-  onBatchEnd(buffer: Uint8Array): void
+const ERROR_KINDS: readonly FramingErrorKind[] = ['zeroLength', 'tooLong', 'tooShort', 'implausible', 'cutByDisconnect']
+
+/** What tells one length-prefix framing from another. */
+export interface LengthPrefixSpec extends Pick<Framing, 'name' | 'title' | 'recordName' | 'limits'> {
+  /** Width of the big-endian length before each frame. */
+  prefixBytes: number
 }
 
-export class LengthPrefixDecoder {
+export function lengthPrefixFraming(spec: LengthPrefixSpec): Framing {
+  const { prefixBytes, ...described } = spec
+  return {
+    ...described,
+    errorKinds: ERROR_KINDS,
+    header: { bytes: prefixBytes, write: (buffer, at, frameLength) => writeLengthPrefix(buffer, at, prefixBytes, frameLength) },
+    createDecoder: (sink, maxFrame, bufferSize) => new LengthPrefixDecoder(sink, maxFrame, prefixBytes, bufferSize)
+  }
+}
+
+class LengthPrefixDecoder implements FrameDecoder {
   /**
-   * Set by the owner once the device's MAC is proven. While hunting after a bad
-   * record, only frames from it end the hunt (random bytes rarely fake a MAC);
-   * in step, a frame from another source is a frame like any other.
+   * While hunting after a bad record, only frames from it end the hunt (random
+   * bytes rarely fake a MAC); in step, a frame from another source is a frame
+   * like any other.
    */
   deviceMac: Uint8Array | null = null
   private readonly buffer: Uint8Array
@@ -39,19 +44,18 @@ export class LengthPrefixDecoder {
   private readonly junk = new Uint8Array(JUNK_KEPT)
 
   constructor(
-    private readonly sink: LengthPrefixSink,
+    private readonly sink: FramingSink,
     private readonly maxFrame: number,
+    private readonly prefixBytes: number,
     bufferSize = 256 * 1024
   ) {
-    this.buffer = new Uint8Array(Math.max(bufferSize, 4 * (maxFrame + LENGTH_PREFIX_BYTES)))
+    this.buffer = new Uint8Array(Math.max(bufferSize, 4 * (maxFrame + prefixBytes)))
   }
 
-  /** Bytes skipped by the hunt under way, which onFramingError reports only once it ends. */
   get skippedInHunt(): number {
     return this.skipped
   }
 
-  /** Where the next read may land (zero-copy reads); follow with commit(n). */
   space(): Uint8Array {
     return this.buffer.subarray(this.fill)
   }
@@ -62,7 +66,6 @@ export class LengthPrefixDecoder {
     this.parse()
   }
 
-  /** Copies a chunk in (for transports that hand out their own buffers). */
   push(chunk: Uint8Array): void {
     for (let offset = 0; offset < chunk.length; ) {
       const n = Math.min(chunk.length - offset, this.buffer.length - this.fill)
@@ -72,7 +75,6 @@ export class LengthPrefixDecoder {
     }
   }
 
-  /** The stream ended (disconnect): report what was left half-read and start fresh. */
   reset(): void {
     const left = this.fill - this.start
     if (this.huntKind !== 0) {
@@ -87,19 +89,21 @@ export class LengthPrefixDecoder {
   private parse(): void {
     const b = this.buffer
     const end = this.fill
+    const prefixBytes = this.prefixBytes
     let pos = this.start
-    while (end - pos >= LENGTH_PREFIX_BYTES) {
-      const length = (b[pos]! << 8) | b[pos + 1]!
+    while (end - pos >= prefixBytes) {
+      let length = 0
+      for (let i = 0; i < prefixBytes; i++) length = length * 256 + b[pos + i]! // no sign bit at 4 bytes
       let verdict: number
       if (length === 0) verdict = FramingError.zeroLength
       else if (length > this.maxFrame) verdict = FramingError.tooLong
       else if (length < MIN_FRAME) verdict = FramingError.tooShort
-      else verdict = checkFrame(b, pos + 2, Math.min(end - pos - 2, length), length, this.huntKind === 0 ? null : this.deviceMac)
+      else verdict = checkFrame(b, pos + prefixBytes, Math.min(end - pos - prefixBytes, length), length, this.huntKind === 0 ? null : this.deviceMac)
       if (verdict === NEED_MORE) break
       if (verdict === PLAUSIBLE) {
         if (this.huntKind !== 0) this.endHunt()
-        this.sink.onRecord(b, pos, length)
-        pos += LENGTH_PREFIX_BYTES + length
+        this.sink.onRecord(b, pos + prefixBytes, length, prefixBytes + length)
+        pos += prefixBytes + length
       } else {
         if (this.huntKind === 0) this.huntKind = verdict
         this.skip(b[pos]!)
@@ -124,8 +128,7 @@ export class LengthPrefixDecoder {
   }
 }
 
-/** Writes the 2-byte big-endian length prefix for a frame of `frameLength` bytes at `offset`. */
-export function writeLengthPrefix(buffer: Uint8Array, offset: number, frameLength: number): void {
-  buffer[offset] = frameLength >> 8
-  buffer[offset + 1] = frameLength & 0xff
+/** Writes `frameLength` as a big-endian `prefixBytes`-wide length at `offset`. */
+function writeLengthPrefix(buffer: Uint8Array, offset: number, prefixBytes: number, frameLength: number): void {
+  for (let i = prefixBytes - 1, rest = frameLength; i >= 0; i--, rest >>>= 8) buffer[offset + i] = rest & 0xff
 }
