@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { dissectFrame, parseDhcp, summarizeFrame } from '../../src/engine/decode'
+import { dhcpOptionsEnd, findDhcpOption, nextDhcpOption } from '../../src/engine/decode/dhcp'
 import { dhcpDiscover, dhcpOffer } from './fixtures'
 import { problems } from './wellformed'
 
@@ -72,5 +73,21 @@ describe('DHCP', () => {
     const frame = withOptions([]).slice(0, BOOTP + 100)
     expect(parseDhcp(frame, BOOTP, 100)).toBeUndefined()
     expect(summarizeFrame(frame)).toMatchObject({ protocol: 'DHCP', info: '[Malformed Packet: Message truncated: 100 of 236 bytes]' })
+  })
+})
+
+describe('DHCP option walking without allocation', () => {
+  const at = BOOTP + 240
+  it('finds END and options, and refuses options running past the end or a missing END', () => {
+    const frame = withOptions([0, 53, 1, 3, 0, 50, 4, 192, 168, 100, 2, 255, 9, 9])
+    const end = dhcpOptionsEnd(frame, at, frame.length)
+    expect(end).toBe(at + 11)
+    expect(findDhcpOption(frame, at, end, 53)).toBe(at + 1)
+    expect(findDhcpOption(frame, at, end, 50)).toBe(at + 5)
+    expect(findDhcpOption(frame, at, end, 9)).toBe(-1) // after END
+    expect(dhcpOptionsEnd(withOptions([53, 1, 3]), at, at + 3)).toBe(-1)
+    expect(dhcpOptionsEnd(withOptions([53, 1, 3, 12, 9, 0x65, 255]), at, at + 7)).toBe(-1)
+    expect(dhcpOptionsEnd(withOptions([53]), at, at + 1)).toBe(-1)
+    expect(nextDhcpOption(frame, at, frame.length)).toBe(at + 1)
   })
 })

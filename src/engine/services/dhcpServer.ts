@@ -16,7 +16,10 @@
 // chaddr, a DISCOVER from another is ignored (counted otherClient) and its REQUESTs are NAKed. The
 // lease ends on RELEASE, DECLINE, expiry (injected clock) or forgetLease(), which the bridge calls
 // when a new device connects. State is O(1); answer() allocates nothing and never throws: anything it
-// will not answer is counted in `counters.ignored` by reason.
+// will not answer is counted in `counters.ignored` by reason. The message format is written here, on
+// the decoder's option walk (decode/dhcp.ts): npm's `dhcp` (infusion/node-dhcp) owns its sockets, builds
+// Node Buffers per message and throws on bad input, which fits neither the bridge's buffers nor the engine.
+// UDP checksums of requests are not checked: a client's kernel may hand a TAP/veth a partial (offloaded) one.
 import { fold, onesSum } from '../decode/bytes.js'
 import { DHCP_CLIENT_PORT, DHCP_MAGIC_COOKIE, DHCP_OPTIONS_OFFSET, DHCP_SERVER_PORT, dhcpOptionsEnd, findDhcpOption } from '../decode/dhcp.js'
 
