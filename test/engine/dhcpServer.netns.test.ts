@@ -133,6 +133,14 @@ class PipedServer {
   }
 }
 
+/** A client's event script in the work directory: logs and configures what it is given. */
+function writeScript(name: string, lines: string[]): string {
+  const path = join(work, name)
+  writeFileSync(path, ['#!/bin/sh', ...lines, ''].join('\n'))
+  chmodSync(path, 0o755)
+  return path
+}
+
 async function until(done: () => boolean, why: () => string, ms = 10_000): Promise<void> {
   for (const end = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) {
     if (Date.now() > end) throw new Error(`timed out: ${why()}`)
@@ -169,17 +177,13 @@ describe.skipIf(skipNetns)('DHCP server end to end: real clients get the device 
 
   it.skipIf(noBusybox)('busybox udhcpc configures 192.168.100.2/24, router, DNS and lease from the server, and releases it', async () => {
     const log = join(work, 'udhcpc.log')
-    const script = join(work, 'udhcpc.script')
-    writeFileSync(script, [
-      '#!/bin/sh',
+    const script = writeScript('udhcpc.script', [
       `echo "$1 ip=$ip mask=$mask router=$router dns=$dns lease=$lease serverid=$serverid" >> ${log}`,
       'case "$1" in',
       '  bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; ip route replace default via "$router" dev "$interface" ;;',
       '  deconfig) ip addr flush dev "$interface" ;;',
-      'esac',
-      ''
-    ].join('\n'))
-    chmodSync(script, 0o755)
+      'esac'
+    ])
     const r = await cli.exec('busybox', ['udhcpc', '-i', 'vc', '-n', '-q', '-t', '4', '-T', '2', '-s', script, '-x', 'hostname:tsdevice'])
     expect(r.code, r.stderr + piped.err).toBe(0)
     expect(r.stderr).toContain('lease of 192.168.100.2 obtained from 192.168.100.1, lease time 120')
@@ -208,16 +212,12 @@ describe.skipIf(skipNetns)('DHCP server end to end: real clients get the device 
   it.skipIf(spawnSync('sh', ['-c', 'command -v dhclient']).status !== 0)('ISC dhclient gets the same address, router and lease, and releases it', async () => {
     await cli.exec('ip', ['addr', 'flush', 'dev', 'vc'])
     const log = join(work, 'dhclient.log')
-    const script = join(work, 'dhclient.script')
-    writeFileSync(script, [
-      '#!/bin/sh',
+    const script = writeScript('dhclient.script', [
       `echo "$reason ip=$new_ip_address mask=$new_subnet_mask routers=$new_routers dns=$new_domain_name_servers lease=$new_dhcp_lease_time server=$new_dhcp_server_identifier" >> ${log}`,
       'case "$reason" in',
       '  BOUND|RENEW|REBOOT) ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface" ;;',
-      'esac',
-      ''
-    ].join('\n'))
-    chmodSync(script, 0o755)
+      'esac'
+    ])
     const files = ['-lf', join(work, 'dhclient.leases'), '-pf', join(work, 'dhclient.pid')]
     const r = await cli.exec('timeout', ['30', 'dhclient', '-4', '-1', '-v', '-sf', script, ...files, 'vc'])
     expect(r.code, r.stderr).toBe(0)

@@ -213,74 +213,78 @@ export class DhcpServer {
    * DHCP_ANSWER_MAX bytes from `at`; with less, nothing is written (ignored.noRoom).
    */
   answer(frame: Uint8Array, start: number, length: number, out: Uint8Array, at: number): number {
-    const ignored = this.counters.ignored
-    if (!isDhcpRequest(frame, start, length) || length > DHCP_REQUEST_MAX_FRAME) return ignored.malformed++, 0
+    if (!isDhcpRequest(frame, start, length) || length > DHCP_REQUEST_MAX_FRAME) return this.ignore('malformed')
     const ip = start + ETH
     const ihl = (frame[ip]! & 0x0f) * 4
     const total = u16(frame, ip + 2)
-    if (total < ihl + UDP || total > length - ETH || fold(onesSum(frame, ip, ip + ihl)) !== 0xffff) return ignored.malformed++, 0
+    if (total < ihl + UDP || total > length - ETH || fold(onesSum(frame, ip, ip + ihl)) !== 0xffff) return this.ignore('malformed')
     const udp = ip + ihl
     const udpLength = u16(frame, udp + 4)
-    if (udpLength < UDP + DHCP_OPTIONS_OFFSET || udpLength > total - ihl) return ignored.malformed++, 0
+    if (udpLength < UDP + DHCP_OPTIONS_OFFSET || udpLength > total - ihl) return this.ignore('malformed')
     const m = udp + UDP
     const end = udp + udpLength
     const ethToUs = isBroadcast4(frame, start) && frame[start + 4] === 0xff && frame[start + 5] === 0xff
     let ethToGateway = true
     for (let i = 0; i < 6; i++) if (frame[start + i] !== this.gatewayMac[i]) ethToGateway = false
-    if (!(ethToUs || ethToGateway) || !(isBroadcast4(frame, ip + 16) || equal4(frame, ip + 16, this.hostIp))) return ignored.notForUs++, 0
+    if (!(ethToUs || ethToGateway) || !(isBroadcast4(frame, ip + 16) || equal4(frame, ip + 16, this.hostIp))) return this.ignore('notForUs')
 
-    if (frame[m] !== BOOTREQUEST) return ignored.malformed++, 0
-    if (frame[m + 1] !== 1 || frame[m + 2] !== 6) return ignored.unsupported++, 0 // Ethernet hardware addresses only
-    if (frame[m + 28]! & 1 || (isZero4(frame, m + 28) && frame[m + 32] === 0 && frame[m + 33] === 0)) return ignored.malformed++, 0
-    if (!isZero4(frame, m + 24)) return ignored.notForUs++, 0 // relayed: we serve this link only
-    if (u16(frame, m + 236) !== DHCP_MAGIC_COOKIE >>> 16 || u16(frame, m + 238) !== (DHCP_MAGIC_COOKIE & 0xffff)) return ignored.malformed++, 0
+    if (frame[m] !== BOOTREQUEST) return this.ignore('malformed')
+    if (frame[m + 1] !== 1 || frame[m + 2] !== 6) return this.ignore('unsupported') // Ethernet hardware addresses only
+    if (frame[m + 28]! & 1 || (isZero4(frame, m + 28) && frame[m + 32] === 0 && frame[m + 33] === 0)) return this.ignore('malformed')
+    if (!isZero4(frame, m + 24)) return this.ignore('notForUs') // relayed: we serve this link only
+    if (u16(frame, m + 236) !== DHCP_MAGIC_COOKIE >>> 16 || u16(frame, m + 238) !== (DHCP_MAGIC_COOKIE & 0xffff)) return this.ignore('malformed')
     const options = m + DHCP_OPTIONS_OFFSET
     const optionsEnd = dhcpOptionsEnd(frame, options, end)
-    if (optionsEnd < 0) return ignored.malformed++, 0
-    if (findDhcpOption(frame, options, optionsEnd, OPT_OVERLOAD) >= 0) return ignored.unsupported++, 0
+    if (optionsEnd < 0) return this.ignore('malformed')
+    if (findDhcpOption(frame, options, optionsEnd, OPT_OVERLOAD) >= 0) return this.ignore('unsupported')
     const typeAt = findDhcpOption(frame, options, optionsEnd, OPT_MESSAGE_TYPE)
-    if (typeAt < 0 || frame[typeAt + 1] !== 1) return ignored.malformed++, 0
+    if (typeAt < 0 || frame[typeAt + 1] !== 1) return this.ignore('malformed')
     const serverIdAt = findDhcpOption(frame, options, optionsEnd, OPT_SERVER_ID)
-    if (serverIdAt >= 0 && frame[serverIdAt + 1] !== 4) return ignored.malformed++, 0
+    if (serverIdAt >= 0 && frame[serverIdAt + 1] !== 4) return this.ignore('malformed')
     const requestedAt = findDhcpOption(frame, options, optionsEnd, OPT_REQUESTED_IP)
-    if (requestedAt >= 0 && frame[requestedAt + 1] !== 4) return ignored.malformed++, 0
+    if (requestedAt >= 0 && frame[requestedAt + 1] !== 4) return this.ignore('malformed')
     if (serverIdAt >= 0 && !equal4(frame, serverIdAt + 2, this.hostIp)) {
       // The client chose another server: an offer we hold for it is free again.
       if (this.leaseState === OFFERED && this.isHolder(frame, m)) this.leaseState = NO_LEASE
-      return ignored.notForUs++, 0
+      return this.ignore('notForUs')
     }
     const ciaddr = m + 12
 
     switch (frame[typeAt + 2]) {
       case DISCOVER:
-        if (this.heldByOther(frame, m)) return ignored.otherClient++, 0
+        if (this.heldByOther(frame, m)) return this.ignore('otherClient')
         if (!(this.live() && this.leaseState === BOUND)) this.hold(frame, m, OFFERED, OFFER_HOLD_MS)
         return this.reply(OFFER, frame, m, options, optionsEnd, out, at)
       case REQUEST: {
         // Selecting and init-reboot name the address in option 50; renewing and rebinding in ciaddr.
         const addressAt = requestedAt >= 0 ? requestedAt + 2 : serverIdAt >= 0 ? -1 : ciaddr
-        if (addressAt < 0 || isZero4(frame, addressAt)) return ignored.malformed++, 0
+        if (addressAt < 0 || isZero4(frame, addressAt)) return this.ignore('malformed')
         if (this.heldByOther(frame, m) || !equal4(frame, addressAt, this.deviceIp)) return this.reply(NAK, frame, m, options, optionsEnd, out, at)
         const answer = this.reply(ACK, frame, m, options, optionsEnd, out, at)
         if (answer > 0) this.hold(frame, m, BOUND, this.leaseSeconds === 0xffffffff ? Infinity : this.leaseSeconds * 1000)
         return answer
       }
       case INFORM:
-        if (isZero4(frame, ciaddr)) return ignored.malformed++, 0
+        if (isZero4(frame, ciaddr)) return this.ignore('malformed')
         return this.reply(ACK, frame, m, options, optionsEnd, out, at, false)
       case RELEASE:
       case DECLINE: {
         const release = frame[typeAt + 2] === RELEASE
         const addressAt = release ? ciaddr : requestedAt + 2
-        if ((!release && requestedAt < 0) || !this.live() || !this.isHolder(frame, m) || !equal4(frame, addressAt, this.deviceIp)) return ignored.notForUs++, 0
+        if ((!release && requestedAt < 0) || !this.live() || !this.isHolder(frame, m) || !equal4(frame, addressAt, this.deviceIp)) return this.ignore('notForUs')
         this.leaseState = NO_LEASE
         if (release) this.counters.releases++
         else this.counters.declines++
         return 0
       }
       default:
-        return ignored.unsupported++, 0
+        return this.ignore('unsupported')
     }
+  }
+
+  private ignore(reason: DhcpIgnoreReason): 0 {
+    this.counters.ignored[reason]++
+    return 0
   }
 
   private live(): boolean {
@@ -311,7 +315,7 @@ export class DhcpServer {
     const optionBytes = 3 + 6 + (leaseOptions ? 18 : 0) + (nak ? 0 : 12 + (this.dns.length ? 2 + this.dns.length : 0)) + clientIdBytes + 1
     const dhcpLength = Math.max(MIN_DHCP_MESSAGE, DHCP_OPTIONS_OFFSET + optionBytes)
     const frameLength = ETH + 20 + UDP + dhcpLength
-    if (!(Number.isInteger(at) && at >= 0 && out.length - at >= frameLength)) return this.counters.ignored.noRoom++, 0
+    if (!(Number.isInteger(at) && at >= 0 && out.length - at >= frameLength)) return this.ignore('noRoom')
 
     // Where it goes (RFC 2131 §4.1, giaddr 0): NAK, the broadcast flag and a client without an address to
     // everyone; else to ciaddr when the client has one, or yiaddr at chaddr.
