@@ -2,7 +2,7 @@
 // grip on its right edge to drag its width (double-click: its default width). While dragging,
 // only the list's grid template changes (a CSS property on `gridHost`); the new layout is
 // handed over when the pointer is released.
-import type { PointerEvent } from 'react'
+import { memo, type PointerEvent } from 'react'
 
 import { groupDigits } from './format'
 import { COLUMNS, gridTemplate, resetColumnWidth, resizeColumn, type ColumnKey, type ColumnLayout } from './frameColumns'
@@ -25,7 +25,8 @@ interface Props {
   gridHost: React.RefObject<HTMLElement | null>
 }
 
-export function FrameHeader({ baud, layout, shown, onLayoutChange, gridHost }: Props): React.JSX.Element {
+// Memoized: a new batch of frames re-renders the list, not its header.
+export const FrameHeader = memo(function FrameHeader({ baud, layout, shown, onLayoutChange, gridHost }: Props): React.JSX.Element {
   const uartTip = baud > 0 ? `Time the record takes on the UART line at ${groupDigits(baud)} baud` : 'No baud set'
 
   const startDrag = (key: ColumnKey, e: PointerEvent<HTMLSpanElement>): void => {
@@ -66,4 +67,4 @@ export function FrameHeader({ baud, layout, shown, onLayoutChange, gridHost }: P
       ))}
     </div>
   )
-}
+})
