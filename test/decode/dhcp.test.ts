@@ -3,6 +3,7 @@ import { dissectFrame, parseDhcp, summarizeFrame } from '../../src/engine/decode
 import { dhcpOptionsEnd, findDhcpOption, nextDhcpOption } from '../../src/engine/decode/dhcp'
 import { dhcpDiscover, dhcpOffer } from './fixtures'
 import { problems } from './wellformed'
+import { dhclientDiscover, dhcpcdDiscover, udhcpcRequestSelecting } from '../fixtures/dhcp/requests'
 
 const BOOTP = 42 // Ethernet + IPv4 + UDP
 
@@ -89,5 +90,32 @@ describe('DHCP option walking without allocation', () => {
     expect(dhcpOptionsEnd(withOptions([53, 1, 3, 12, 9, 0x65, 255]), at, at + 7)).toBe(-1)
     expect(dhcpOptionsEnd(withOptions([53]), at, at + 1)).toBe(-1)
     expect(nextDhcpOption(frame, at, frame.length)).toBe(at + 1)
+  })
+})
+
+describe('DHCP options of real clients', () => {
+  it('names what udhcpc, dhclient and dhcpcd send', () => {
+    const labels = (frame: Uint8Array): string[] => dissectFrame(frame)[3]?.children?.map((n) => n.label).filter((l) => l.startsWith('Option')) ?? []
+    expect(labels(udhcpcRequestSelecting)).toEqual([
+      'Option: (53) DHCP Message Type (Request)',
+      'Option: (50) Requested IP Address (192.168.100.2)',
+      'Option: (54) DHCP Server Identifier (192.168.100.1)',
+      'Option: (57) Maximum DHCP Message Size (0240)',
+      'Option: (55) Parameter Request List (Subnet Mask, Router, Domain Name Server, Host Name, Domain Name, Broadcast Address, Network Time Protocol Servers)',
+      'Option: (12) Host Name ("tsclient")',
+      'Option: (60) Vendor class identifier ("udhcp 1.35.0")',
+      'Option: (61) Client identifier (02:00:00:00:00:02)',
+      'Option: (255) End'
+    ])
+    expect(labels(dhclientDiscover)).toContain(
+      'Option: (55) Parameter Request List (Subnet Mask, Broadcast Address, Time Offset, Router, Domain Name, Domain Name Server, Domain Search, Host Name, 44, 47, Interface MTU, Classless Static Route, Network Time Protocol Servers)'
+    )
+    expect(labels(dhcpcdDiscover).slice(-4)).toEqual([
+      'Option: (80) Rapid Commit',
+      'Option: (116) DHCP Auto-Configuration (01)',
+      'Option: (145) Forcerenew Nonce Capable (01)',
+      'Option: (255) End'
+    ])
+    for (const frame of [udhcpcRequestSelecting, dhclientDiscover, dhcpcdDiscover]) expect(problems(dissectFrame(frame))).toEqual([])
   })
 })

@@ -45,15 +45,17 @@ export interface DhcpMessage {
 const MESSAGE_TYPES = ['', 'Discover', 'Offer', 'Request', 'Decline', 'ACK', 'NAK', 'Release', 'Inform']
 
 const OPTION_NAMES: Record<number, string> = {
-  0: 'Padding', 1: 'Subnet Mask', 3: 'Router', 6: 'Domain Name Server', 12: 'Host Name', 15: 'Domain Name',
-  28: 'Broadcast Address', 42: 'Network Time Protocol Servers', 50: 'Requested IP Address',
-  51: 'IP Address Lease Time', 53: 'DHCP Message Type', 54: 'DHCP Server Identifier',
-  55: 'Parameter Request List', 57: 'Maximum DHCP Message Size', 58: 'Renewal Time Value',
-  59: 'Rebinding Time Value', 60: 'Vendor class identifier', 61: 'Client identifier', 255: 'End'
+  0: 'Padding', 1: 'Subnet Mask', 2: 'Time Offset', 3: 'Router', 6: 'Domain Name Server', 12: 'Host Name', 15: 'Domain Name',
+  26: 'Interface MTU', 28: 'Broadcast Address', 42: 'Network Time Protocol Servers', 50: 'Requested IP Address',
+  51: 'IP Address Lease Time', 52: 'Option Overload', 53: 'DHCP Message Type', 54: 'DHCP Server Identifier',
+  55: 'Parameter Request List', 56: 'Message', 57: 'Maximum DHCP Message Size', 58: 'Renewal Time Value',
+  59: 'Rebinding Time Value', 60: 'Vendor class identifier', 61: 'Client identifier', 80: 'Rapid Commit',
+  81: 'Client Fully Qualified Domain Name', 116: 'DHCP Auto-Configuration', 119: 'Domain Search',
+  121: 'Classless Static Route', 145: 'Forcerenew Nonce Capable', 255: 'End'
 }
 const ADDRESS_OPTIONS = new Set([1, 3, 6, 28, 42, 50, 54])
 const SECONDS_OPTIONS = new Set([51, 58, 59])
-const TEXT_OPTIONS = new Set([12, 15, 60])
+const TEXT_OPTIONS = new Set([12, 15, 56, 60])
 
 export function checkDhcp(bytes: Uint8Array, offset: number, length: number): string | undefined {
   const n = available(bytes, offset, length)
@@ -169,7 +171,7 @@ function optionValue(bytes: Uint8Array, o: DhcpOption): string {
 
 function dissectOption(bytes: Uint8Array, o: DhcpOption): FieldNode {
   const name = OPTION_NAMES[o.code] ?? 'Unknown'
-  const value = o.code === OPTION_END ? '' : ` (${optionValue(bytes, o)})`
+  const value = o.code === OPTION_END || o.length === 0 ? '' : ` (${optionValue(bytes, o)})`
   const size = o.code === OPTION_END ? 1 : 2 + o.length
   return field(`Option: (${o.code}) ${name}${value}`, o.offset, size)
 }
