@@ -223,10 +223,10 @@ export class DhcpServer {
     if (udpLength < UDP + DHCP_OPTIONS_OFFSET || udpLength > total - ihl) return this.ignore('malformed')
     const m = udp + UDP
     const end = udp + udpLength
-    const ethToUs = isBroadcast4(frame, start) && frame[start + 4] === 0xff && frame[start + 5] === 0xff
+    const ethBroadcast = isBroadcast4(frame, start) && frame[start + 4] === 0xff && frame[start + 5] === 0xff
     let ethToGateway = true
     for (let i = 0; i < 6; i++) if (frame[start + i] !== this.gatewayMac[i]) ethToGateway = false
-    if (!(ethToUs || ethToGateway) || !(isBroadcast4(frame, ip + 16) || equal4(frame, ip + 16, this.hostIp))) return this.ignore('notForUs')
+    if (!(ethBroadcast || ethToGateway) || !(isBroadcast4(frame, ip + 16) || equal4(frame, ip + 16, this.hostIp))) return this.ignore('notForUs')
 
     if (frame[m] !== BOOTREQUEST) return this.ignore('malformed')
     if (frame[m + 1] !== 1 || frame[m + 2] !== 6) return this.ignore('unsupported') // Ethernet hardware addresses only
