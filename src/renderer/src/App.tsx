@@ -106,7 +106,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
               />
               {exportNote && <p className="note" role="status">{exportNote}</p>}
               <Group orientation="vertical" className="frames-split" defaultLayout={listSplit.defaultLayout} onLayoutChanged={listSplit.onLayoutChanged}>
-                <Panel id="frame-list" defaultSize="55%" minSize={96}>
+                <Panel id="frame-list" defaultSize="50%" minSize={96}>
                   <FrameList
                     store={store}
                     view={view}
@@ -123,7 +123,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
                   />
                 </Panel>
                 <Separator className="splitter" aria-label="Resize the frame list and the selected frame" />
-                <Panel id="frame-pane" defaultSize="45%" minSize={96}>
+                <Panel id="frame-pane" defaultSize="50%" minSize={96}>
                   <FramePane store={store} index={selectedIndex} baud={baud} timeBase={engine.timeBase} version={engine.version} />
                 </Panel>
               </Group>

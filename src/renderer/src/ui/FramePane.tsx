@@ -27,11 +27,11 @@ export function FramePane(props: FramePaneProps): React.JSX.Element {
 
   return (
     <Group orientation="vertical" className="frame-pane" defaultLayout={split.defaultLayout} onLayoutChanged={split.onLayoutChanged}>
-      <Panel id="details-tree" defaultSize="60%" minSize={44}>
+      <Panel id="details-tree" defaultSize="65%" minSize={44}>
         <DetailsView record={record} requested={props.index} selected={selected} onSelect={select} />
       </Panel>
       <Separator className="splitter" aria-label="Resize the details tree and the bytes" />
-      <Panel id="details-bytes" defaultSize="40%" minSize={32}>
+      <Panel id="details-bytes" defaultSize="35%" minSize={32}>
         {record ? <HexDump bytes={record.bytes} highlight={highlight} onPickByte={pickByte} /> : <div className="hexdump" />}
       </Panel>
     </Group>
