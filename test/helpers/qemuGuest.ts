@@ -9,12 +9,19 @@
  *       beforeAll(async () => {
  *         requireNetns(); requireGuest()          // fail, not skip, under TUNSCOPE_REQUIRE_NETNS=1
  *         guest = await bootGuest({ name: 'dut', ns, nic: { kind: 'stream', socketPath, server: true } })
- *       }, 90_000)
+ *       }, 180_000)
  *       afterAll(() => killAllGuests())
  *       it('…', async () => { expect((await guest.run('ip link set eth0 up')).status).toBe(0) })
  *     })
  *
- * Boot costs ~6-8 s of one CPU under TCG (KVM is avoided: it hangs the guest on these
+ * The console shell (test/fixtures/guest/init.sh) is a plain, non-interactive busybox sh: a
+ * command's cd/variables/background jobs persist into the next run() (`wait` waits for them);
+ * every command's stdin is /dev/null (busybox `nc -l` then half-closes at once, and the peer
+ * nc quits on it: receive with `nc -l -p PORT -e sh -c 'cat > FILE'`); `exit` ends the shell
+ * (init starts a new one, the run() times out). In the guest: eth0 (when `nic` is given,
+ * down, no address), `slip_attach /dev/ttyS1` (prints sl0), busybox's applets, /tmp on tmpfs.
+ *
+ * Boot costs ~6 s of one CPU under TCG (KVM is avoided: it hangs the guest on these
  * machines), so share one guest per test file (boot in beforeAll), not one per test.
  *
  * Skip-or-fail follows netns.ts: a missing qemu-system-x86_64, kernel, busybox-static or
@@ -85,7 +92,7 @@ export interface GuestOptions {
   /** The guest's ttyS1 on a unix socket, for SLIP (`slip_attach /dev/ttyS1` in the guest). */
   slip?: { socketPath: string; server: boolean }
   memoryMb?: number // default 128
-  bootTimeoutMs?: number // default 60 000
+  bootTimeoutMs?: number // default 90 000 (~6 s on an idle machine; 20 s and more on a loaded one)
 }
 
 export interface RunResult {
@@ -200,7 +207,7 @@ class GuestImpl implements Guest {
 
   async start(): Promise<void> {
     const o = this.opts
-    const timeoutMs = o.bootTimeoutMs ?? 60_000
+    const timeoutMs = o.bootTimeoutMs ?? 90_000
     for (const p of servedSockets(o)) rmSync(p, { force: true })
     for (const p of awaitedSockets(o)) await waitForFile(p, timeoutMs)
     const qemu = [QEMU, ...qemuArgs(o, this.mac, this.image)]
