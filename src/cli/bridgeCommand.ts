@@ -87,8 +87,9 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     await pcap?.close()
   })
   const counters = bridge.counters.snapshot()
-  if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, counters })}\n`)
-  else clearableStatus.finish(finalReport(counters))
+  const framing = options.framing.name
+  if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, framing, counters })}\n`)
+  else clearableStatus.finish(finalReport(counters, framing))
 }
 
 interface CaptureOutput {

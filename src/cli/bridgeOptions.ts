@@ -3,17 +3,22 @@
 import type { Command } from 'commander'
 
 import { DEFAULT_SOCKET } from '../engine/bridgeSettings.js'
+import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor } from '../engine/framing/index.js'
+
+const framingChoices = FRAMING_NAMES.map((name) => `${name} (${framingFor(name).title})`).join(', ')
+const maxFrameDefaults = FRAMING_NAMES.map((name) => `${framingFor(name).limits.defaultMaxFrame} for ${name}`).join(', ')
 
 export function addBridgeOptions(command: Command): Command {
   return command
     .option('--socket <path>', `QEMU's UART unix socket (default: ${DEFAULT_SOCKET} under the current folder)`)
     .option('--tcp <host:port>', "connect over TCP instead (QEMU's -serial tcp::PORT,server,nowait)")
     .option('--listen', 'listen on --socket and let QEMU connect (QEMU without ",server")')
+    .option('--framing <name>', `how the device's stream carries frames: ${framingChoices}`, DEFAULT_FRAMING)
     .option('--tun <name>', 'host TUN device', 'tun0')
     .option('--tap', 'use a TAP device and pass Ethernet frames unchanged')
     .option('--host-ip <cidr>', "the host's address on the TUN", '192.168.100.1/24')
     .option('--device-ip <address>', "the device's address", '192.168.100.2')
-    .option('--max-frame <bytes>', 'largest frame the device takes, Ethernet header included', '1500')
+    .option('--max-frame <bytes>', `largest frame the device takes, Ethernet header included (default: ${maxFrameDefaults})`)
     .option('--mtu <bytes>', 'TUN MTU (default: max-frame − 14)')
     .option('--gw-mac <mac>', 'MAC the device knows the gateway by (source of frames to it)', '02:00:00:00:00:01')
     .option('--device-mac <mac>', "the device's MAC until it is learned from its frames", '02:00:00:00:00:02')

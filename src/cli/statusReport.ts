@@ -3,6 +3,8 @@
 import type { InterfaceState } from '../native/index.js'
 import type { BridgeStats, DeviceInfo } from '../engine/bridge.js'
 import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, type CountersSnapshot } from '../engine/counters.js'
+import type { FramingName } from '../engine/framing/framing.js'
+import { DEFAULT_FRAMING, framingFor } from '../engine/framing/index.js'
 import type { DirectionRate } from '../engine/rates.js'
 import type { LinkState } from '../engine/transport/index.js'
 import { formatBytes, formatBytesShort, formatCount, formatPercent, formatRate } from './format.js'
@@ -54,6 +56,8 @@ function statusLineAt(stats: BridgeStats, level: number): string {
   const link = short ? LINK_SHORT[stats.link.status] : stats.link.status
   const kind = stats.tun?.kind === 'tap' ? 'TAP' : 'TUN'
   const tun = stats.tunStatus === 'up' ? '' : short ? ` ${kind} ${stats.tunStatus}` : `, ${kind} ${stats.tunStatus}`
+  // Today's wire goes unsaid, so the ESP32 tunnel's line reads as it always has.
+  const wire = stats.framing === DEFAULT_FRAMING ? [] : [level === 0 ? `framing ${stats.framing}` : stats.framing]
   const seen = stats.device.ipv4 ?? stats.device.mac
   const device = [
     `device ${seen ?? 'not seen'}`,
@@ -86,6 +90,7 @@ function statusLineAt(stats: BridgeStats, level: number): string {
   ][level]!
   return [
     link + tun,
+    ...wire,
     device,
     direction('→', c.toDevice.frames, r.toDevice),
     direction('←', c.fromDevice.frames, r.fromDevice),
@@ -109,11 +114,13 @@ function beforeDevice(n: number): string {
   return n > 0 ? `; ${n} ${n === 1 ? 'packet' : 'packets'} ${BEFORE_DEVICE_TEXT} (not ${n === 1 ? 'a drop' : 'drops'})` : ''
 }
 
-/** The counters when the bridge stops, in the words the UI uses. */
-export function finalReport(c: CountersSnapshot): string {
+/** The counters when the bridge stops, in the words the UI uses (a framing other than today's wire is named first). */
+export function finalReport(c: CountersSnapshot, framing: FramingName = DEFAULT_FRAMING): string {
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
   const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
+  const wire = framing === DEFAULT_FRAMING ? [] : [`framing:        ${framing} (${framingFor(framing).title})`]
   return [
+    ...wire,
     `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies)`,
     `from device:    ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes`,
     `framing errors: ${errors} (${nonZero(FRAMING_ERROR_KINDS.map((k) => [FRAMING_ERROR_TEXT[k], c.framingErrors[k]]))}); ${c.bytesSkipped} bytes skipped`,

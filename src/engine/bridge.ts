@@ -1,6 +1,7 @@
 // The bridge: the device's byte stream, cut into frames by its framing ↔ host
-// TUN/TAP, with counters, rates and an optional capture. Hosts (CLI, Electron main, browser server) create one,
-// start it, read stats() and events, and stop it.
+// TUN/TAP, with counters, rates and an optional capture. Hosts (CLI, Electron
+// main, browser server) create one, start it, read stats() and events, and
+// stop it.
 import { EventEmitter } from 'node:events'
 
 import type { InterfaceState } from '../native/index.js'
@@ -10,7 +11,7 @@ import { Counters, type CountersSnapshot } from './counters.js'
 import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
 import { FromDevicePath } from './fromDevice.js'
-import type { FrameDecoder, Framing } from './framing/framing.js'
+import type { FrameDecoder, Framing, FramingName } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
@@ -39,6 +40,8 @@ export interface DeviceInfo {
 }
 
 export interface BridgeStats {
+  /** The framing's name (esp32, qemu). */
+  framing: FramingName
   link: LinkState
   tun: InterfaceState | null
   /** Whether the TUN can take packets: 'down' and 'missing' (deleted) drop what the device sends. */
@@ -162,6 +165,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   stats(): BridgeStats {
     const baud = this.options.baud
     return {
+      framing: this.options.framing.name,
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun?.state ?? null,
       tunStatus: this.tun?.status ?? 'missing',

@@ -8,10 +8,13 @@ import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseMac
 import type { BridgeOptions } from './bridge.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
-import { framingFor } from './framing/index.js'
+import type { Framing } from './framing/framing.js'
+import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramingName } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
 
 export const DEFAULT_SOCKET = 'temp/esp32-uart1.sock'
+/** The TUN read's length field, the capture and the UI all hold frames up to 16 bits long. */
+const LARGEST_MAX_FRAME = 0xffff
 /** sun_path holds 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH = 107
 
@@ -19,18 +22,21 @@ export interface BridgeFlags {
   socket?: string
   tcp?: string
   listen?: boolean
+  /** esp32 (the default) or qemu. */
+  framing?: string
   tun: string
   tap?: boolean
   hostIp: string
   deviceIp: string
-  maxFrame: string
+  /** Default: the framing's. */
+  maxFrame?: string
   mtu?: string
   gwMac: string
   deviceMac: string
   baud: string
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--framing' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud'
 
 /** How messages name each field: the command-line flag unless the caller says otherwise. */
 export type FieldNames = Partial<Record<BridgeField, string>>
@@ -47,7 +53,10 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   if (!sameSubnet(hostIp.address, deviceIp, hostIp.prefixLength)) {
     throw new UserError(`${name('--device-ip')} ${deviceIp} is outside ${hostIp.address}/${hostIp.prefixLength}, so the host would not route to it; pick an address in that subnet.`)
   }
-  const maxFrame = parseIntegerInRange(flags.maxFrame, 64, 65535, name('--max-frame'))
+  const framing = parseFraming(flags.framing, name('--framing'))
+  const maxFrame = flags.maxFrame === undefined
+    ? framing.limits.defaultMaxFrame
+    : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
   const largestMtu = maxFrame - (flags.tap ? 0 : ETHERNET_HEADER)
   const mtu = flags.mtu === undefined ? largestMtu : parseIntegerInRange(flags.mtu, 68, 65535, name('--mtu'))
   if (mtu > largestMtu) {
@@ -60,7 +69,13 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const transport = toTransport(flags, name)
   // Last: every flag is checked before anything about the machine.
   if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
-  return { transport, framing: framingFor('esp32'), tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
+  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
+}
+
+function parseFraming(text: string | undefined, what: string): Framing {
+  const name = text ?? DEFAULT_FRAMING
+  if (!isFramingName(name)) throw new UserError(`${what} "${name}" is not a framing this bridge speaks; choose ${FRAMING_NAMES.join(' or ')}.`)
+  return framingFor(name)
 }
 
 function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {

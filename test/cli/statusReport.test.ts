@@ -21,6 +21,7 @@ function stats(shape: 'busy' | 'worst'): BridgeStats {
   counters.drops.noLink = shape === 'worst' ? 54_321 : 7
   counters.drops.tunWriteError = 2
   return {
+    framing: 'esp32',
     link: { status: shape === 'worst' ? 'reconnecting' : 'connected', endpoint: '/home/me/firmware/temp/esp32-uart1.sock', attempt: 12, connections: 3, detail: null },
     tun: null,
     tunStatus: shape === 'worst' ? 'missing' : 'up',
@@ -75,6 +76,19 @@ describe('the status line', () => {
     expect(statusLine(stats('busy'), 100)).toBe('connected · 192.168.100.2 · → 4321 11.5k/s 100% · ← 1234 11.4k/s 99% · err 19 (63.2k) · drops 9')
     expect(statusLine(stats('busy'), 60)).toBe('conn 192.168.100.2 →4321 100% ←1234 99% err 19 drop 9')
   })
+
+  it('names a framing other than the ESP32 tunnel, at every width', () => {
+    const s = { ...stats('busy'), framing: 'qemu' as const }
+    expect(statusLine(s, 200)).toBe(
+      'connected · framing qemu · device 192.168.100.2 · →dev 4321 fr 11.5 kB/s 100% · ←dev 1234 fr 11.4 kB/s 99% · framing errors 19 (63.2 kB skipped) · drops 9'
+    )
+    for (const width of [60, 80, 100]) {
+      const line = statusLine(s, width)
+      expect(line.length).toBeLessThanOrEqual(width)
+      expect(line).toMatch(/^conn\w* (· )?qemu /)
+      expectEveryField(line, s)
+    }
+  })
 })
 
 describe('the final report', () => {
@@ -85,6 +99,14 @@ describe('the final report', () => {
     expect(report.split('\n')).toContain('drops:          9 (no UART link 7, TUN write error 2); 1 packet before the device connected (not a drop)')
     expect(report.split('\n')).toHaveLength(5)
     expect(report).not.toMatch(/noLink|tunWriteError|beforeDevice/)
+  })
+
+  it('names a framing other than the ESP32 tunnel first', () => {
+    const c = stats('busy').counters
+    expect(finalReport(c, 'esp32')).toBe(finalReport(c))
+    const report = finalReport(c, 'qemu').split('\n')
+    expect(report[0]).toBe('framing:        qemu (QEMU stream)')
+    expect(report.slice(1)).toEqual(finalReport(c).split('\n'))
   })
 })
 

@@ -2,14 +2,12 @@
 // a device namespace's Linux kernel plays the firmware behind a TAP served
 // over the UART socket by a fixture that keeps the firmware's wire rules.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { NET_TOOL, startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, pythonExecutable, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import type { BridgeProcess } from '../helpers/bridgeProcess.js'
+import { startBridgedDevice, type BridgedDevice, type DeviceTraffic } from '../helpers/bridgedDevice.js'
+import { destroyAll, pythonExecutable, requireNetns, skipNetns, type Netns, type UartDevice } from '../helpers/netns.js'
 
 const DEVICE_IP = '192.168.100.2'
 const HOST_IP = '192.168.100.1'
@@ -19,40 +17,22 @@ describe.skipIf(skipNetns)('tunscope bridge against a firmware-like device', () 
   let dev: Netns
   let device: UartDevice
   let bridge: BridgeProcess
-  let work: string
   let pcapPath: string
-
-  const node = (ns: Netns, args: string[], timeoutMs = 60_000) => ns.exec(process.execPath, [NET_TOOL, ...args], { timeoutMs })
-  const ping = (args: string[]) => host.exec('ping', ['-n', '-q', ...args, DEVICE_IP], { timeoutMs: 30_000 })
-  const startServer = async (ns: Netns, args: string[]) => {
-    const child = ns.spawn(process.execPath, [NET_TOOL, ...args])
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve())
-      child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)))
-    })
-  }
+  let traffic: DeviceTraffic
+  let bridged: BridgedDevice
 
   beforeAll(async () => {
     requireNetns()
-    work = mkdtempSync(join(tmpdir(), 'tunscope-e2e-'))
-    pcapPath = join(work, 'capture.pcapng')
-    host = await createNamespace('tshost')
-    dev = await createNamespace('tsdev')
-    const socket = join(work, 'uart.sock')
-    device = await startUartDevice(dev, socket)
-    bridge = startBridge(host, ['--socket', socket, '--tun', 'tun0', '--pcap', pcapPath])
-    await bridge.waitFor((s) => s.link.status === 'connected', 15_000, 'the UART link')
-    // The firmware ignores the UART for its first second.
-    await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
-    await startServer(dev, ['tcp-echo-server', '7'])
-    await startServer(dev, ['tcp-source-server', '19', String(4 * 1024 * 1024)])
-    await startServer(dev, ['http-server', '80'])
-    await startServer(dev, ['udp-echo-server', '7'])
+    bridged = await startBridgedDevice({
+      prefix: 'ts',
+      servers: [['tcp-echo-server', '7'], ['tcp-source-server', '19', String(4 * 1024 * 1024)], ['http-server', '80'], ['udp-echo-server', '7']]
+    })
+    ;({ host, dev, device, bridge, pcapPath, traffic } = bridged)
   }, 60_000)
 
   afterAll(async () => {
     await destroyAll()
-    if (work) rmSync(work, { recursive: true, force: true })
+    bridged?.removeFiles()
   })
 
   it('configures the TUN with the firmware-safe MTU 1486', async () => {
@@ -62,8 +42,7 @@ describe.skipIf(skipNetns)('tunscope bridge against a firmware-like device', () 
   })
 
   it('answers ping, and the device learns the gateway by proxy ARP', async () => {
-    const r = await ping(['-c', '3', '-i', '0.2', '-W', '2'])
-    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/)
+    await traffic.expectPingsAnswered()
     const neighbour = await dev.exec('ip', ['neigh', 'show', HOST_IP])
     expect(neighbour.stdout).toMatch(/lladdr 02:00:00:00:00:01/)
     const stats = await bridge.waitFor((s) => s.counters.proxyArpReplies > 0 && s.device.ipv4 === DEVICE_IP)
@@ -71,41 +50,29 @@ describe.skipIf(skipNetns)('tunscope bridge against a firmware-like device', () 
   })
 
   it('carries full-size 1486-byte IP packets without fragmenting', async () => {
-    const r = await ping(['-c', '3', '-i', '0.2', '-W', '2', '-s', '1458', '-M', 'do'])
-    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/)
+    await traffic.expectPingsAnswered(['-s', '1458', '-M', 'do'])
   })
 
   it('moves 4 MB of TCP each way at once, intact (echo)', async () => {
-    const r = await node(host, ['tcp-echo-client', DEVICE_IP, '7', String(4 * 1024 * 1024)])
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, received: 4 * 1024 * 1024 })
+    await traffic.expectTcpEcho(4 * 1024 * 1024)
   })
 
   it('downloads 4 MB from the device intact', async () => {
-    const r = await node(host, ['tcp-read-client', DEVICE_IP, '19', String(4 * 1024 * 1024)])
+    const r = await traffic.netTool(host, ['tcp-read-client', DEVICE_IP, '19', String(4 * 1024 * 1024)])
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true })
   })
 
   it('serves HTTP from the device', async () => {
-    const r = await host.exec('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `http://${DEVICE_IP}/bytes/200000`])
-    expect(r.stdout).toBe('200 200000')
+    await traffic.expectHttp()
   })
 
   it('echoes UDP datagrams of every size up to the MTU', async () => {
-    const r = await node(host, ['udp-echo-client', DEVICE_IP, '7', '60'])
+    const r = await traffic.netTool(host, ['udp-echo-client', DEVICE_IP, '7', '60'])
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, echoed: 60 })
   })
 
   it('resynchronises after junk on the wire, counting every skipped byte, without losing the link', async () => {
-    const before = (await bridge.waitFor(() => true)).counters
-    const injected = await device.injectJunk()
-    expect(injected).toBeGreaterThan(0)
-    const r = await ping(['-c', '3', '-i', '0.2', '-W', '2'])
-    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/)
-    const after = (await bridge.waitFor((s) => s.counters.bytesSkipped > before.bytesSkipped, 5000, 'the skipped bytes')).counters
-    expect(after.bytesSkipped - before.bytesSkipped).toBe(injected)
-    // The fixture's junk starts with a length over 1500: one desync episode of that kind.
-    expect(after.framingErrors.tooLong - before.framingErrors.tooLong).toBe(1)
-    expect(after.reconnects).toBe(before.reconnects)
+    await traffic.expectJunkResync(bridge, device)
   })
 
   it('reconnects when the device restarts and carries traffic again', async () => {
@@ -113,24 +80,14 @@ describe.skipIf(skipNetns)('tunscope bridge against a firmware-like device', () 
     await device.restart()
     await bridge.waitFor((s) => s.counters.reconnects > before.reconnects && s.link.status === 'connected', 15_000, 'the reconnect')
     await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
-    const r = await ping(['-c', '3', '-i', '0.2', '-W', '2'])
-    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/)
-    const echo = await node(host, ['udp-echo-client', DEVICE_IP, '7', '5']).catch(() => null)
+    await traffic.expectPingsAnswered()
+    const echo = await traffic.netTool(host, ['udp-echo-client', DEVICE_IP, '7', '5']).catch(() => null)
     // The restarted device has no UDP echo server: only the link matters here.
     expect(echo).not.toBeUndefined()
   })
 
   it('drops and counts host packets too big for the device (what stalled the old 1500-byte MTU)', async () => {
-    const before = (await bridge.waitFor(() => true)).counters
-    await host.exec('ip', ['link', 'set', 'dev', 'tun0', 'mtu', '1500'], { check: true })
-    try {
-      const r = await ping(['-c', '2', '-i', '0.2', '-W', '1', '-s', '1472', '-M', 'do'])
-      expect(r.stdout).toMatch(/2 packets transmitted, 0 received/)
-    } finally {
-      await host.exec('ip', ['link', 'set', 'dev', 'tun0', 'mtu', '1486'], { check: true })
-    }
-    const after = (await bridge.waitFor((s) => s.counters.drops.tooBigForDevice >= before.drops.tooBigForDevice + 2, 5000, 'the oversize drops')).counters
-    expect(after.drops.tooBigForDevice - before.drops.tooBigForDevice).toBe(2)
+    await traffic.expectTooBigDropped(bridge, 1486, 1500)
   })
 
   it('drops and counts frames of EtherTypes a TUN cannot carry', async () => {

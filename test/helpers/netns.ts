@@ -366,6 +366,7 @@ export interface UartDeviceOptions {
   mac?: string // default 02:00:00:00:00:02
   mtu?: number // default 1486
   maxFrame?: number // default 1500
+  prefixBytes?: 2 | 4 // default 2 (4: QEMU's stream framing)
   junkOnUsr1?: boolean // default true
   junkSeed?: number
   ipv6?: boolean // default false (IPv6 disabled on the TAP)
@@ -447,6 +448,7 @@ class UartDeviceImpl implements UartDevice {
     if (o.mac !== undefined) a.push('--mac', o.mac)
     if (o.mtu !== undefined) a.push('--mtu', String(o.mtu))
     if (o.maxFrame !== undefined) a.push('--max-frame', String(o.maxFrame))
+    if (o.prefixBytes !== undefined) a.push('--prefix-bytes', String(o.prefixBytes))
     if (o.junkOnUsr1 ?? true) a.push('--junk-on-usr1')
     if (o.junkSeed !== undefined) a.push('--junk-seed', String(o.junkSeed))
     if (o.ipv6) a.push('--ipv6')

@@ -1,0 +1,38 @@
+// Choosing the framing by name (--framing, the settings form): each brings its
+// own default frame limit, and a name the bridge does not speak is one sentence.
+import { describe, expect, it } from 'vitest'
+
+import { toBridgeOptions, type BridgeFlags } from '../../src/engine/bridgeSettings.js'
+import { UserError } from '../../src/engine/errors.js'
+
+const flags: BridgeFlags = { socket: '/tmp/uart.sock', tun: 'tun0', hostIp: '192.168.100.1/24', deviceIp: '192.168.100.2', gwMac: '02:00:00:00:00:01', deviceMac: '02:00:00:00:00:02', baud: '115200' }
+const options = (more: Partial<BridgeFlags>) => toBridgeOptions({ ...flags, ...more }, {}, false)
+
+describe('the framing choice', () => {
+  it('is the ESP32 tunnel unless told otherwise, with its 1500-byte frames (MTU 1486)', () => {
+    const o = options({})
+    expect(o.framing.name).toBe('esp32')
+    expect(o.framing.header.bytes).toBe(2)
+    expect([o.maxFrame, o.tun.mtu]).toEqual([1500, 1486])
+  })
+
+  it('gives QEMU its 4-byte length and 1514-byte frames (MTU 1500)', () => {
+    const o = options({ framing: 'qemu' })
+    expect(o.framing.name).toBe('qemu')
+    expect(o.framing.header.bytes).toBe(4)
+    expect([o.maxFrame, o.tun.mtu]).toEqual([1514, 1500])
+  })
+
+  it('takes --max-frame up to 65535 with either framing, which keeps QEMU under its 69632-byte limit', () => {
+    for (const framing of ['esp32', 'qemu']) {
+      expect(options({ framing, maxFrame: '65535' }).maxFrame).toBe(65535)
+      expect(() => options({ framing, maxFrame: '65536' })).toThrow(/--max-frame "65536" is out of range; give a whole number from 64 to 65535\./)
+    }
+  })
+
+  it('refuses a framing it does not speak, naming the ones it does', () => {
+    expect(() => options({ framing: 'slip' })).toThrow(UserError)
+    expect(() => options({ framing: 'slip' })).toThrow('--framing "slip" is not a framing this bridge speaks; choose esp32 or qemu.')
+    expect(() => options({ framing: 'toString' })).toThrow(/choose esp32 or qemu/)
+  })
+})
