@@ -117,7 +117,11 @@ export interface Guest {
   waitFor(re: RegExp, opts?: { timeoutMs?: number; since?: number }): Promise<RegExpExecArray>
   /** Stops QEMU (SIGTERM, then SIGKILL) and removes the sockets it served. Idempotent. */
   kill(): Promise<void>
-  /** kill(), then boot again with the same options (a fresh guest: nothing configured). */
+  /**
+   * kill(), then boot again with the same options (a fresh guest: nothing configured).
+   * QEMU 7.2's client netdevs (server=off, connect=) do not reconnect: after restarting the
+   * guest that serves a link, restart its client guest too.
+   */
   restart(): Promise<void>
 }
 
