@@ -1,14 +1,16 @@
 // The inspector UI in real Chromium (Debian's, driven by playwright-core)
 // against `tunscope serve` in a network namespace. Chromium runs inside that
 // namespace too, since the server listens on the namespace's loopback.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 
 import { TUNSCOPE_BIN } from './bridgeProcess.js'
-import { requireNetns, skipNetns, type Netns } from './netns.js'
+import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from './netns.js'
 
 const CHROMIUM = process.env.TUNSCOPE_CHROMIUM ?? '/usr/bin/chromium'
 /** Screenshots for people (README) land here. */
@@ -105,3 +107,31 @@ export async function primaryButtonContrasts(page: Page): Promise<Array<{ label:
   })
 }
 
+
+export interface InspectorSession extends InspectorPage {
+  ns: Netns
+  /** A folder of the session's own (settings under config/), removed afterwards. */
+  work: string
+}
+
+/**
+ * For a describe block: a namespace, `tunscope serve <serveArgs>` in it with
+ * fresh settings, and Chromium on its page, made in beforeAll and removed in
+ * afterAll. The returned object is filled in once beforeAll has run.
+ */
+export function inspectorForSuite(nsPrefix: string, serveArgs: string[]): InspectorSession {
+  const session = {} as InspectorSession
+  beforeAll(async () => {
+    requireInspector()
+    session.work = mkdtempSync(join(tmpdir(), `tunscope-${nsPrefix}-`))
+    session.ns = await createNamespace(nsPrefix)
+    const url = await serveInspector(session.ns, serveArgs, join(session.work, 'config'))
+    Object.assign(session, await openInspector(session.ns, url, session.work))
+  }, 90_000)
+  afterAll(async () => {
+    await session.browser?.close()
+    await destroyAll()
+    if (session.work) rmSync(session.work, { recursive: true, force: true })
+  })
+  return session
+}

@@ -98,7 +98,7 @@ export async function scrollsSideways(page: Page): Promise<boolean> {
 /**
  * Visible elements whose content is cut off with no way to reach it: more
  * content than box and overflow hidden/clip, except single-line text that ends
- * in an ellipsis (its full text is in a tooltip) and the virtual list's rows.
+ * in an ellipsis (its full text is in a tooltip).
  */
 export async function cutOffBoxes(page: Page): Promise<string[]> {
   return page.evaluate(() => {

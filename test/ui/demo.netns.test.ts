@@ -2,23 +2,16 @@
 // the start screen, the built-in demo device's live traffic through the real
 // TUN, its faults in the inspector's counters, and no start screen once the
 // settings are saved. One namespace: the demo device runs inside the server.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 
-import { openInspector, primaryButtonContrasts, requireInspector, screenshotBothThemes, serveInspector, skipInspector, type InspectorPage } from '../helpers/inspectorPage.js'
-import { createNamespace, destroyAll, type Netns } from '../helpers/netns.js'
+import { inspectorForSuite, primaryButtonContrasts, screenshotBothThemes, skipInspector } from '../helpers/inspectorPage.js'
 
 /** A framing error is counted when the next good record ends the hunt: the device's next frame (telemetry every 2 s), then the next stats. */
 const FAULT_SHOWN = { timeout: 6_000 }
 
 describe.skipIf(skipInspector)('the demo device from the start screen, in Chromium', () => {
-  let ns: Netns
-  let work: string
-  let ui: InspectorPage
+  const ui = inspectorForSuite('tsdemo', ['--tun', 'tun0', '--port', '0'])
   let page: Page
 
   const filter = () => page.getByTestId('filter')
@@ -31,19 +24,8 @@ describe.skipIf(skipInspector)('the demo device from the start screen, in Chromi
     await page.getByRole('menuitem', { name: label }).click()
   }
 
-  beforeAll(async () => {
-    requireInspector()
-    work = mkdtempSync(join(tmpdir(), 'tunscope-demo-ui-'))
-    ns = await createNamespace('tsdemo')
-    const url = await serveInspector(ns, ['--tun', 'tun0', '--port', '0'], join(work, 'config'))
-    ui = await openInspector(ns, url, work)
+  beforeAll(() => {
     page = ui.page
-  }, 90_000)
-
-  afterAll(async () => {
-    await ui?.browser.close()
-    await destroyAll()
-    if (work) rmSync(work, { recursive: true, force: true })
   })
 
   it('offers QEMU or the demo on a first run, with the QEMU command line for the socket typed', async () => {

@@ -4,16 +4,14 @@
 // catch (text over text, boxes outside the window or under others, columns off
 // screen, content cut off, sideways scrolling, contrast below 4.5:1, console
 // errors or warnings) and leaves a screenshot of each in test-results/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 
-import { openInspector, requireInspector, SCREENSHOTS, serveInspector, skipInspector, WINDOW_SIZES, type InspectorPage } from '../helpers/inspectorPage.js'
+import { inspectorForSuite, SCREENSHOTS, skipInspector, WINDOW_SIZES } from '../helpers/inspectorPage.js'
 import { boxOf, coveredPoints, cutOffBoxes, insideWindow, lowContrastText, overlappingText, scrollsSideways, settled } from '../helpers/layoutFacts.js'
-import { createNamespace, destroyAll, type Netns } from '../helpers/netns.js'
 
 const SCHEMES = ['light', 'dark'] as const
 const LOOKS = WINDOW_SIZES.flatMap((size) => SCHEMES.map((scheme) => ({ size, scheme, name: `${size.width}x${size.height}-${scheme}` })))
@@ -23,9 +21,8 @@ type Look = (typeof LOOKS)[number]
 const ESSENTIAL_COLUMNS = ['No.', 'Time', 'Dir', 'Protocol', 'Info']
 
 describe.skipIf(skipInspector)('the inspector at 1024×640 and 1600×1000, light and dark, in Chromium', () => {
-  let ns: Netns
-  let work: string
-  let ui: InspectorPage
+  // A first run: no settings, no --start, so the start screen shows.
+  const ui = inspectorForSuite('tslayout', ['--tun', 'tun0', '--port', '0'])
   let page: Page
 
   const lookAt = async (look: Look): Promise<void> => {
@@ -54,21 +51,9 @@ describe.skipIf(skipInspector)('the inspector at 1024×640 and 1600×1000, light
   }
 
   beforeAll(async () => {
-    requireInspector()
-    work = mkdtempSync(join(tmpdir(), 'tunscope-layout-'))
     mkdirSync(SCREENSHOTS, { recursive: true })
-    ns = await createNamespace('tslayout')
-    // A first run: no settings, no --start, so the start screen shows.
-    const url = await serveInspector(ns, ['--tun', 'tun0', '--port', '0'], join(work, 'config'))
-    ui = await openInspector(ns, url, work)
     page = ui.page
     await page.getByRole('heading', { name: 'Where is your ESP32?' }).waitFor()
-  }, 90_000)
-
-  afterAll(async () => {
-    await ui?.browser.close()
-    await destroyAll()
-    if (work) rmSync(work, { recursive: true, force: true })
   })
 
   it('shows the start screen whole at every size: one primary action per choice, the QEMU command broken only between arguments', async () => {

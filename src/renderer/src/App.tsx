@@ -56,6 +56,11 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
     setFollow(false)
     setSelected(index)
   }, [view])
+  // A bridge that ran in this window (serve --start) has made its choice: Stop returns to the frames, not to the choice.
+  const bridgeRan = status?.running === true
+  useEffect(() => {
+    if (bridgeRan) setStartScreenClosed(true)
+  }, [bridgeRan])
   const showStartScreen = engine.firstRun && !startScreenClosed && status !== null && !status.running
   const startWith = (settings: BridgeSettings): void => {
     setStartScreenClosed(true)

@@ -40,10 +40,13 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
   const s = status.settings
   const demo = s.transport === 'demo'
   const endpoint = status.link?.endpoint || (s.transport === 'tcp' ? s.tcp : s.socket)
-  const tun = status.tun
-  const tunLabel = tun?.kind === 'tap' ? 'TAP' : 'TUN'
+  // A stopped bridge holds no TUN: what it last saw of one is no longer news.
+  const tun = status.running ? status.tun : null
+  const tunLabel = (tun?.kind ?? s.interfaceKind) === 'tap' ? 'TAP' : 'TUN'
   const tunAddress = tun && (tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address')
-  const device = `${status.device.mac ?? 'not seen yet'}${status.device.ipv4 ? ` · ${status.device.ipv4}` : ''}`
+  // After Stop the device last seen stays named, marked as such, until the next Start.
+  const lastSeen = status.device.mac !== null && !status.device.live
+  const device = `${status.device.mac ?? 'not seen yet'}${status.device.ipv4 ? ` · ${status.device.ipv4}` : ''}${lastSeen ? ' · last seen' : ''}`
   return (
     <header className="status-bar">
       <span className="brand">Tunscope</span>
@@ -57,7 +60,7 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
         </span>
       </span>
       <span className="status-item" data-testid="tun-status" title={status.tunProblem?.message}>
-        <span className={`dot ${status.tunProblem || (tun && !tun.up) ? 'bad' : tun ? 'ok' : 'off'}`} />
+        <span className={`dot ${!status.running ? 'off' : status.tunProblem || (tun && !tun.up) ? 'bad' : tun ? 'ok' : 'off'}`} />
         {status.tunProblem?.status === 'missing'
           ? <span className="text" title={`${s.tun} · deleted, waiting for it to return`}><span className="label">{tunLabel}</span> <span className="value">{s.tun} · deleted, waiting for it to return</span></span>
           : tun
@@ -70,8 +73,8 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
             : <span className="text"><span className="label">{tunLabel}</span> <span className="value muted">{s.tun}</span></span>}
       </span>
       <span className="status-item" data-testid="device-status">
-        <span className={`dot ${status.device.mac ? 'ok' : 'off'}`} />
-        <span className="text" title={device}><span className="label">Device</span> <span className="value">{device}</span></span>
+        <span className={`dot ${status.device.mac && !lastSeen ? 'ok' : 'off'}`} />
+        <span className="text" title={device}><span className="label">Device</span> <span className={lastSeen ? 'value muted' : 'value'}>{device}</span></span>
       </span>
       <span className="spacer" />
       <span className="status-actions">
