@@ -158,6 +158,10 @@ describe.skipIf(skipInspector)('the inspector in Chromium against tunscope serve
     const r = await ping(['-c', '2', '-i', '0.2', '-W', '2'])
     expect(r.stdout).toMatch(/2 packets transmitted, 2 received/)
     expect(JSON.parse(fileNow()!)).toMatchObject({ tun: 'tun0', hostIp: '192.168.100.1/24' }) // Save and start remembers
+    // The restarted bridge counts from zero: no "last at" link to the junk frame of the run before.
+    const tooLong = page.getByTestId('framing-tooLong')
+    await expect.poll(() => tooLong.locator('td.num').textContent()).toBe('0')
+    expect(await tooLong.getByRole('button').count()).toBe(0)
   })
 
   it('says in the status bar when the TUN is taken down or deleted under the bridge, and bridges again once it is back', async () => {

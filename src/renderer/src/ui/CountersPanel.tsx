@@ -26,7 +26,8 @@ export const CountersPanel = memo(function CountersPanel({ stats, lastErrors, ti
         <tbody>
           {FRAMING_ERROR_KINDS.filter((kind) => kind !== 'slipEscape').map((kind) => {
             const n = c?.framingErrors[kind] ?? 0
-            const last = lastErrors.get(FramingError[kind])
+            // Counts are the running bridge's; an occurrence from before a restart is not one of them.
+            const last = n > 0 ? lastErrors.get(FramingError[kind]) : undefined
             return (
               <tr key={kind} data-testid={`framing-${kind}`} className={n > 0 ? 'has-errors' : ''}>
                 <th>{FRAMING_ERROR_TEXT[kind]}</th>
