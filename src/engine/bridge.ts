@@ -90,7 +90,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const o = this.options
     const tap = o.tun.kind === 'tap'
     const header = o.framing.header
-    if (o.capture) o.capture.recordHeaderBytes = header.bytes
+    if (o.capture) o.capture.framing = o.framing
     const firstTun = openHostTun(o.tun)
     // The transport needs the decoder and the decoder's sink needs the writer,
     // which needs the transport: the receiver reaches the decoder late.

@@ -1,11 +1,11 @@
 // Captured frames travel to the UI as one binary message per batch (at most
 // ~30 a second): a small header, then per record its sequence number,
-// timestamp, direction, framing error kind and raw wire bytes (the UART
-// length prefix included). Little-endian throughout.
+// timestamp, direction, framing error kind, framing and raw wire bytes (the
+// framing's record header included). Little-endian throughout.
 
 const MAGIC = 0x42465354 // 'TSFB'
 const HEADER_BYTES = 8
-const RECORD_HEADER_BYTES = 26
+const RECORD_HEADER_BYTES = 27
 
 /** One record as the reader sees it; one object is reused for every record. */
 export interface FrameRecord {
@@ -18,6 +18,8 @@ export interface FrameRecord {
   error: number
   /** Bytes the record stands for on the wire (≥ bytes.length for long junk runs). */
   wireLength: number
+  /** The framing it came in (engine/framing framingOfCode); absent: the default framing. */
+  framing?: number
   /** The record's bytes: data[offset, offset + length). */
   data: Uint8Array
   offset: number
@@ -38,7 +40,7 @@ export class FrameBatchWriter {
     return this.used
   }
 
-  add(seq: number, time: number, direction: number, error: number, wireLength: number, data: Uint8Array, offset: number, length: number): void {
+  add(seq: number, time: number, direction: number, error: number, wireLength: number, framing: number, data: Uint8Array, offset: number, length: number): void {
     this.reserve(RECORD_HEADER_BYTES + length)
     const v = this.view
     let at = this.used
@@ -48,6 +50,7 @@ export class FrameBatchWriter {
     v.setUint32(at + 20, length, true)
     v.setUint8(at + 24, direction)
     v.setUint8(at + 25, error)
+    v.setUint8(at + 26, framing)
     at += RECORD_HEADER_BYTES
     this.bytes.set(data.subarray(offset, offset + length), at)
     this.used = at + length
@@ -89,7 +92,7 @@ export function readFrameBatch(bytes: Uint8Array, visit: (record: FrameRecord) =
     at += RECORD_HEADER_BYTES + v.getUint32(at + 20, true)
   }
   if (at !== bytes.length) return -1
-  const record: FrameRecord = { seq: 0, time: 0, direction: 0, error: 0, wireLength: 0, data: bytes, offset: 0, length: 0 }
+  const record: FrameRecord = { seq: 0, time: 0, direction: 0, error: 0, wireLength: 0, framing: 0, data: bytes, offset: 0, length: 0 }
   at = HEADER_BYTES
   for (let i = 0; i < count; i++) {
     record.seq = v.getFloat64(at, true)
@@ -98,6 +101,7 @@ export function readFrameBatch(bytes: Uint8Array, visit: (record: FrameRecord) =
     record.length = v.getUint32(at + 20, true)
     record.direction = v.getUint8(at + 24)
     record.error = v.getUint8(at + 25)
+    record.framing = v.getUint8(at + 26)
     record.offset = at + RECORD_HEADER_BYTES
     visit(record)
     at = record.offset + record.length

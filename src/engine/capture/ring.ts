@@ -11,6 +11,8 @@
 // again. Framing-error records (junk bytes, shown as packet comments) are
 // stored as their bytes. What is kept is still counted in wire bytes
 // (`dataBytes`); the area is larger by the blocks' overhead (see storeBytes).
+import type { Framing } from '../framing/framing.js'
+import { DEFAULT_FRAMING, framingCode, framingFor, framingOfCode } from '../framing/index.js'
 import { EPB_HEADER_BYTES, EPB_INBOUND, EPB_OUTBOUND, epbLength, epochMicroseconds, writeEpbAround } from './pcapng.js'
 
 export const Direction = { fromDevice: 0, toDevice: 1 } as const
@@ -58,6 +60,8 @@ export class CaptureRecordView {
   error = 0
   /** Bytes the record stands for on the wire (can exceed `length` for long junk runs). */
   wireLength = 0
+  /** The record's framing (engine/framing framingOfCode). */
+  framing = 0
   /** A frame record's record header width: its frame starts this far into its bytes. */
   headerBytes = 0
   offset = 0
@@ -72,11 +76,11 @@ export class CaptureRecordView {
 
 export class CaptureRing {
   /**
-   * The record header width of the frame records appended from now on: the
-   * bridge sets its framing's. Each record keeps the width it came with.
-   * (2: the default framing's, the ESP32 tunnel's length prefix.)
+   * The framing of the frame records appended from now on (its record header
+   * starts each one): the bridge sets its own. Each record keeps the framing
+   * it came in.
    */
-  recordHeaderBytes = 2
+  framing: Framing = framingFor(DEFAULT_FRAMING)
   private readonly data: Uint8Array
   private readonly dataView: DataView
   /** Wire bytes kept (the retention budget). */
@@ -93,9 +97,9 @@ export class CaptureRing {
   private readonly errors: Uint8Array
   /** A frame record's packet block length; 0 for a framing-error record (stored as its bytes). */
   private readonly blockLengths: Uint32Array
-  /** A frame record's record header (big-endian, `headerWidths` bytes), which its packet block does not hold. */
+  /** A frame record's record header (big-endian, as wide as its framing's), which its packet block does not hold. */
   private readonly headers: Uint32Array
-  private readonly headerWidths: Uint8Array
+  private readonly framingCodes: Uint8Array
   private wireWritten = 0 // wire-byte position of the next record
   private written = 0 // stored-byte position of the next record
   private nextSeq = 0
@@ -118,7 +122,7 @@ export class CaptureRing {
     this.errors = new Uint8Array(this.capacity)
     this.blockLengths = new Uint32Array(this.capacity)
     this.headers = new Uint32Array(this.capacity)
-    this.headerWidths = new Uint8Array(this.capacity)
+    this.framingCodes = new Uint8Array(this.capacity)
   }
 
   /** Sequence number the next record will get (also the count ever appended). */
@@ -141,15 +145,15 @@ export class CaptureRing {
   }
 
   /**
-   * Adds a record. With `error` 0 it is a wire record: the record header
-   * (recordHeaderBytes of it), then the frame; otherwise it is the junk of a framing error. A
-   * record longer than dataBytes is cut to it (`wireLength` still says how
-   * long it was).
+   * Adds a record. With `error` 0 it is a wire record: the record header of
+   * the ring's `framing`, then the frame; otherwise it is the junk of a
+   * framing error. A record longer than dataBytes is cut to it (`wireLength`
+   * still says how long it was).
    */
   append(time: number, direction: DirectionCode, error: number, source: Uint8Array, start: number, length: number, wireLength = length): number {
     const kept = Math.min(length, this.dataBytes)
     if (error !== 0) return this.appendJunk(time, direction, error, source, start, kept, wireLength)
-    const headerBytes = this.recordHeaderBytes
+    const headerBytes = this.framing.header.bytes
     const frameLength = kept - headerBytes
     if (frameLength < 0) throw new RangeError(`a frame record starts with its ${headerBytes}-byte record header`)
     const blockLength = epbLength(frameLength)
@@ -160,7 +164,6 @@ export class CaptureRing {
     let header = 0
     for (let i = 0; i < headerBytes; i++) header = header * 256 + source[start + i]!
     this.headers[slot] = header
-    this.headerWidths[slot] = headerBytes
     return this.commit(slot, time, direction, error, kept, wireLength, blockLength)
   }
 
@@ -279,6 +282,7 @@ export class CaptureRing {
     this.directions[slot] = direction
     this.errors[slot] = error
     this.blockLengths[slot] = blockLength
+    this.framingCodes[slot] = framingCode(this.framing)
     this.written += blockLength > 0 ? blockLength : length
     return this.nextSeq++
   }
@@ -293,7 +297,8 @@ export class CaptureRing {
     view.error = this.errors[slot]!
     view.wireLength = this.wireLengths[slot]!
     const frameRecord = this.blockLengths[slot] !== 0
-    view.headerBytes = frameRecord ? this.headerWidths[slot]! : 0
+    view.framing = this.framingCodes[slot]!
+    view.headerBytes = frameRecord ? framingOfCode(view.framing).header.bytes : 0
     view.offset = frameRecord ? at + EPB_HEADER_BYTES - view.headerBytes : at
     view.length = this.lengths[slot]!
     return slot

@@ -5,7 +5,7 @@ import { lengthPrefixFraming } from './lengthPrefix.js'
 export const esp32Framing = lengthPrefixFraming({
   name: 'esp32',
   title: 'ESP32 UART tunnel',
-  recordName: 'UART record (ESP32 tunnel)',
+  recordName: 'UART record',
   prefixBytes: 2,
   limits: { defaultMaxFrame: 1500, largestFrame: 0xffff }
 })

@@ -9,6 +9,7 @@ import { DNS_PORT } from '../../../engine/decode/dns'
 import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../../../engine/decode/ethernet'
 import { HTTP_PORT } from '../../../engine/decode/http'
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../../engine/decode/ip'
+import { DEFAULT_FRAMING, framingFor } from '../../../engine/framing'
 
 /** One bit per protocol; a higher bit is a higher layer, so the highest bit set is the frame's top protocol. */
 export const Proto = {
@@ -27,7 +28,6 @@ export const Proto = {
 
 export type ProtoName = keyof typeof Proto
 
-const LENGTH_PREFIX = 2 // the UART record's big-endian frame length
 
 // Minimum sizes and numbers the decoders keep to themselves (engine/decode/*.ts); keep them in step.
 const ARP_FIXED_LEN = 8
@@ -82,17 +82,18 @@ function clippedEnd(data: Uint8Array, offset: number, length: number): number {
 }
 
 /**
- * Classifies one wire record: data[offset, offset + length) is the 2-byte length prefix then the
- * Ethernet frame. A framing-error record (`error !== 0`) is junk, not a frame: only direction,
+ * Classifies one wire record: data[offset, offset + length) is the framing's record header
+ * (`headerBytes` long) then the Ethernet frame. A framing-error record (`error !== 0`) is junk, not a frame: only direction,
  * error and wireLength are set.
  */
 export function classifyRecord(
-  data: Uint8Array, offset: number, length: number, direction: number, error: number, wireLength: number, out: FrameFacts
+  data: Uint8Array, offset: number, length: number, direction: number, error: number, wireLength: number, out: FrameFacts,
+  headerBytes = framingFor(DEFAULT_FRAMING).header.bytes
 ): void {
   reset(out, direction, error, wireLength)
   if (error !== 0) return
   const end = clippedEnd(data, offset, length)
-  const frame = offset + LENGTH_PREFIX
+  const frame = offset + headerBytes
   if (!(end - frame >= ETHERNET_HEADER_LEN)) return
   out.protocols = Proto.eth
   const etherType = u16(data, frame + 12)

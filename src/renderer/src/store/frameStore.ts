@@ -2,6 +2,8 @@
 // byte arena, nothing allocated per frame) fed from the engine's batches.
 // Frames are addressed by an absolute index that only grows; the oldest are
 // dropped when the store is full.
+import type { Framing } from '../../../engine/framing/framing'
+import { framingOfCode } from '../../../engine/framing'
 import type { FrameRecord } from '../../../shared/frameBatch'
 import { classifyRecord, FrameFacts } from '../lib/frameFacts'
 
@@ -15,6 +17,7 @@ export class FrameStore {
   private readonly positions: Float64Array
   private readonly directions: Uint8Array
   private readonly errors: Uint8Array
+  private readonly framings: Uint8Array
   private readonly protocolBits: Uint16Array
   private readonly arena: Uint8Array
   private next = 0
@@ -30,6 +33,7 @@ export class FrameStore {
     this.positions = new Float64Array(capacity)
     this.directions = new Uint8Array(capacity)
     this.errors = new Uint8Array(capacity)
+    this.framings = new Uint8Array(capacity)
     this.protocolBits = new Uint16Array(capacity)
     this.arena = new Uint8Array(arenaBytes)
   }
@@ -66,6 +70,7 @@ export class FrameStore {
     this.positions[slot] = this.written
     this.directions[slot] = r.direction
     this.errors[slot] = r.error
+    this.framings[slot] = r.framing ?? 0
     this.protocolBits[slot] = NOT_CLASSIFIED
     this.written += kept
     this.next++
@@ -104,6 +109,11 @@ export class FrameStore {
     return this.wireLengths[index % this.capacity]!
   }
 
+  /** The framing the record came in: its record header starts the record's bytes. */
+  framing(index: number): Framing {
+    return framingOfCode(this.framings[index % this.capacity]!)
+  }
+
   /** Proto bits (lib/frameFacts) of the frame, worked out when first asked (only shown rows are). */
   protocols(index: number): number {
     const slot = index % this.capacity
@@ -114,7 +124,7 @@ export class FrameStore {
     return this.protocolBits[slot]!
   }
 
-  /** The raw wire record (UART length prefix included); a view, valid until the frame is dropped. */
+  /** The raw wire record (the framing's record header included); a view, valid until the frame is dropped. */
   bytes(index: number): Uint8Array {
     const slot = index % this.capacity
     const at = this.positions[slot]! % this.arena.length
@@ -125,6 +135,7 @@ export class FrameStore {
   factsOf(index: number, out: FrameFacts): void {
     const slot = index % this.capacity
     const at = this.positions[slot]! % this.arena.length
-    classifyRecord(this.arena, at, this.lengths[slot]!, this.directions[slot]!, this.errors[slot]!, this.wireLengths[slot]!, out)
+    const headerBytes = framingOfCode(this.framings[slot]!).header.bytes
+    classifyRecord(this.arena, at, this.lengths[slot]!, this.directions[slot]!, this.errors[slot]!, this.wireLengths[slot]!, out, headerBytes)
   }
 }

@@ -1,12 +1,13 @@
-// The details tree of one stored record: the Frame and UART record nodes this app adds, then the
-// decoder's Ethernet tree moved past the 2-byte length prefix, so every byte range is relative to
-// the record's first byte (what the hex dump shows). Pure, no DOM.
+// The details tree of one stored record: the Frame and record nodes this app adds (the record named
+// after its framing), then the decoder's Ethernet tree moved past the record header, so every byte
+// range is relative to the record's first byte (what the hex dump shows). Pure, no DOM.
 import { dissectFrame, type FieldNode } from '../../../engine/decode'
 import { field } from '../../../engine/decode/tree'
-import { hexBytes, u16 } from '../../../engine/decode/bytes'
+import { hexBytes } from '../../../engine/decode/bytes'
 import { framingErrorKind } from '../../../engine/counters'
+import type { Framing } from '../../../engine/framing/framing'
+import { DEFAULT_FRAMING, framingFor } from '../../../engine/framing'
 import { directionText, formatSeconds, formatUartTime, framingErrorText, groupDigits, plural } from './format'
-import { UART_PREFIX_BYTES } from './rowSummary'
 
 export interface RecordInfo {
   seq: number
@@ -15,7 +16,9 @@ export interface RecordInfo {
   direction: number
   error: number
   wireLength: number
-  /** The raw wire record (length prefix included), or the junk bytes kept of a framing error. */
+  /** The framing the record came in (default: the ESP32 tunnel's). */
+  framing?: Framing
+  /** The raw wire record (its record header included), or the junk bytes kept of a framing error. */
   bytes: Uint8Array
 }
 
@@ -45,15 +48,18 @@ function frameNode(r: RecordInfo, baud: number, timeBase: number): FieldNode {
   return field(`Frame ${r.seq + 1}: ${plural(r.wireLength, 'byte')} on wire, ${seconds} s, ${direction}`, 0, r.bytes.length, children)
 }
 
-function uartRecordNode(r: RecordInfo, baud: number): FieldNode {
-  if (r.bytes.length < UART_PREFIX_BYTES) {
-    return field('UART record [Malformed]', 0, r.bytes.length, undefined, 'Too short for its 2-byte length prefix')
+function recordNode(r: RecordInfo, framing: Framing, baud: number): FieldNode {
+  const { recordName } = framing
+  const prefixBytes = framing.header.bytes
+  if (r.bytes.length < prefixBytes) {
+    return field(`${recordName} [Malformed]`, 0, r.bytes.length, undefined, `Too short for its ${prefixBytes}-byte length prefix`)
   }
-  const length = u16(r.bytes, 0)
-  const held = r.bytes.length - UART_PREFIX_BYTES
+  let length = 0
+  for (let i = 0; i < prefixBytes; i++) length = length * 256 + r.bytes[i]!
+  const held = r.bytes.length - prefixBytes
   const problem = length === held ? undefined : `The prefix says ${length} bytes, the record holds ${held}`
-  return field(`UART record, length ${length}`, 0, UART_PREFIX_BYTES, [
-    field(`Length: ${length}`, 0, UART_PREFIX_BYTES, undefined, problem),
+  return field(`${recordName}, length ${length}`, 0, prefixBytes, [
+    field(`Length: ${length}`, 0, prefixBytes, undefined, problem),
     field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)
   ])
 }
@@ -74,9 +80,11 @@ function framingErrorNode(r: RecordInfo): FieldNode {
 /** The whole tree for one record; byte ranges index `r.bytes`. */
 export function recordTree(r: RecordInfo, baud: number, timeBase: number): FieldNode[] {
   if (r.error !== 0) return [frameNode(r, baud, timeBase), framingErrorNode(r)]
-  const nodes = [frameNode(r, baud, timeBase), uartRecordNode(r, baud)]
-  if (r.bytes.length <= UART_PREFIX_BYTES) return nodes
-  return nodes.concat(shiftNodes(dissectFrame(r.bytes.subarray(UART_PREFIX_BYTES)), UART_PREFIX_BYTES))
+  const framing = r.framing ?? framingFor(DEFAULT_FRAMING)
+  const headerBytes = framing.header.bytes
+  const nodes = [frameNode(r, baud, timeBase), recordNode(r, framing, baud)]
+  if (r.bytes.length <= headerBytes) return nodes
+  return nodes.concat(shiftNodes(dissectFrame(r.bytes.subarray(headerBytes)), headerBytes))
 }
 
 /** Paths name nodes by their child positions from the top: '2', '2.0', '2.0.3'. */

@@ -1,18 +1,17 @@
 // What one row of the frame list says about a stored record, and its colour.
 import { summarizeFrame, type FrameSummary } from '../../../engine/decode'
+import { DEFAULT_FRAMING, framingFor } from '../../../engine/framing'
 import { topProtocol } from '../lib/frameFacts'
 import { framingErrorInfo } from './format'
 
-/** The UART record's big-endian length before the Ethernet frame. */
-export const UART_PREFIX_BYTES = 2
-
 /**
- * Source, destination, protocol and Info of a wire record (`bytes`: length prefix + Ethernet frame).
+ * Source, destination, protocol and Info of a wire record (`bytes`: the framing's record header, `headerBytes`
+ * long, then the Ethernet frame).
  * A framing-error record is junk skipped on the wire, not a frame: it is described, never decoded.
  */
-export function summarizeRecord(bytes: Uint8Array, error: number, wireLength: number): FrameSummary {
+export function summarizeRecord(bytes: Uint8Array, error: number, wireLength: number, headerBytes = framingFor(DEFAULT_FRAMING).header.bytes): FrameSummary {
   if (error !== 0) return { protocol: 'UART', source: '', destination: '', info: framingErrorInfo(error, wireLength) }
-  return summarizeFrame(bytes.subarray(Math.min(UART_PREFIX_BYTES, bytes.length)))
+  return summarizeFrame(bytes.subarray(Math.min(headerBytes, bytes.length)))
 }
 
 /** Row colours: one per protocol colour variable in frames.css (--proto-*), plus error. */

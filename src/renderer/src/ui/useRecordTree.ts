@@ -20,7 +20,7 @@ export function useRecordTree(store: FrameStore, index: number | null, baud: num
     const bytes = store.bytes(index).slice()
     const info = {
       seq: store.seq(index), time: store.time(index), direction: store.direction(index),
-      error: store.error(index), wireLength: store.wireLength(index), bytes
+      error: store.error(index), wireLength: store.wireLength(index), framing: store.framing(index), bytes
     }
     return { index, bytes, nodes: recordTree(info, baud, timeBase) }
   }, [store, index, held, baud, timeBase])
