@@ -8,6 +8,7 @@ import type { Command } from 'commander'
 import { parseIntegerInRange } from '../engine/addresses.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
+import { isFramingName } from '../engine/framing/index.js'
 import { findPackageFile } from '../engine/packageFile.js'
 import { EngineService } from '../service/engineService.js'
 import { startWebServer } from '../service/webServer.js'
@@ -34,6 +35,7 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   else if (given('listen')) settings.transport = 'listen'
   if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
+  if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing
   for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
   return settings
 }

@@ -12,6 +12,8 @@ import { HostTraffic } from '../demo/hostTraffic.js'
 import { Bridge, type BridgeStats, type DeviceInfo } from '../engine/bridge.js'
 import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
 import { CaptureRing } from '../engine/capture/ring.js'
+import type { Framing } from '../engine/framing/framing.js'
+import { DEFAULT_FRAMING, framingFor } from '../engine/framing/index.js'
 import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
 import { Counters, type CountersSnapshot } from '../engine/counters.js'
 import { UserError } from '../engine/errors.js'
@@ -27,10 +29,13 @@ import { TelemetryListener } from './telemetryListener.js'
 
 /** How the settings form names each field in messages. */
 const FORM_NAMES: FieldNames = {
-  '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--tun': 'TUN name', '--host-ip': 'Host address',
+  '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--framing': 'Framing', '--tun': 'TUN name', '--host-ip': 'Host address',
   '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud'
 }
 const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
+
+/** The demo device speaks the firmware's wire, whatever framing is chosen for QEMU. */
+const framingOf = (s: BridgeSettings): Framing => framingFor(s.transport === 'demo' ? DEFAULT_FRAMING : s.framing)
 const FEED_EVERY_MS = 33
 const STATS_EVERY_MS = 1000
 
@@ -147,7 +152,7 @@ export class EngineService {
     const writer = new PcapngWriter(this.ring, out, {
       application: this.options.application,
       interfaceName: 'uart1',
-      interfaceDescription: `ESP32 UART tunnel via ${this.endpoint()}`,
+      interfaceDescription: `${framingOf(this.settings).title} via ${this.endpoint()}`,
       from: this.ring.tail
     })
     writer.start()
@@ -279,6 +284,7 @@ export class EngineService {
       socket: s.transport === 'tcp' ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
       tcp: s.transport === 'tcp' ? s.tcp : undefined,
       listen: s.transport === 'listen',
+      framing: framingOf(s).name,
       tun: s.tun,
       tap: s.interfaceKind === 'tap',
       hostIp: s.hostIp,

@@ -3,6 +3,8 @@
 // binary frame batch (frameBatch.ts). Neither Node nor the DOM is used here:
 // both sides import this file.
 import type { CountersSnapshot } from '../engine/counters'
+import { FRAMING_NAMES } from '../engine/framing'
+import type { FramingName } from '../engine/framing/framing'
 import { isDemoFault, type DemoFault } from './demoFaults'
 
 export const PROTOCOL_VERSION = 1
@@ -11,6 +13,8 @@ export const PROTOCOL_VERSION = 1
 export interface BridgeSettings {
   /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; demo: the built-in demo device. */
   transport: 'unix' | 'listen' | 'tcp' | 'demo'
+  /** How the device's stream carries frames (`--framing`): esp32, the firmware's UART tunnel; qemu, QEMU's -netdev stream/socket. */
+  framing: FramingName
   socket: string
   /** HOST:PORT for transport 'tcp'. */
   tcp: string
@@ -189,6 +193,7 @@ export const FIRMWARE_DEVICE_MAC = '02:00:00:00:00:02'
 
 export const DEFAULT_SETTINGS: BridgeSettings = {
   transport: 'unix',
+  framing: 'esp32',
   socket: 'temp/esp32-uart1.sock',
   tcp: 'localhost:5555',
   interfaceKind: 'tun',
@@ -218,12 +223,15 @@ export function parseUiCommand(value: unknown): UiCommand | null {
 const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'demo']
 const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap']
 /** The fields that hold one of a few fixed words. */
-type ChoiceField = 'transport' | 'interfaceKind'
+type ChoiceField = 'transport' | 'interfaceKind' | 'framing'
 const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const
 /** Plenty for a path; a bound on what a sender can make the engine keep. */
 const MAX_FIELD_LENGTH = 4096
 
-/** Settings with every field present and well-formed (not yet validated as bridge options), else null. */
+/**
+ * Settings with every field present and well-formed (not yet validated as bridge options), else null.
+ * The framing may be absent: settings from before it could be chosen are the ESP32 tunnel's.
+ */
 export function parseSettings(value: unknown): BridgeSettings | null {
   const { fields, malformed } = settingsFields(value)
   const complete = fields.transport !== undefined && fields.interfaceKind !== undefined && TEXT_FIELDS.every((key) => fields[key] !== undefined)
@@ -246,6 +254,7 @@ export function settingsFields(value: unknown): { fields: Partial<BridgeSettings
   }
   choose('transport', TRANSPORTS)
   choose('interfaceKind', INTERFACE_KINDS)
+  choose('framing', FRAMING_NAMES)
   for (const key of TEXT_FIELDS) {
     const field = v[key]
     if (typeof field === 'string' && field.length <= MAX_FIELD_LENGTH) fields[key] = field

@@ -1,9 +1,15 @@
-// Choosing the framing by name (--framing, the settings form): each brings its
-// own default frame limit, and a name the bridge does not speak is one sentence.
-import { describe, expect, it } from 'vitest'
+// Choosing the framing by name (--framing, the app's settings): each brings its
+// own default frame limit, and a name the bridge does not speak is refused.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import { toBridgeOptions, type BridgeFlags } from '../../src/engine/bridgeSettings.js'
 import { UserError } from '../../src/engine/errors.js'
+import { EngineService } from '../../src/service/engineService.js'
+import { DEFAULT_SETTINGS, parseSettings, settingsFields, type BridgeSettings } from '../../src/shared/protocol.js'
 
 const flags: BridgeFlags = { socket: '/tmp/uart.sock', tun: 'tun0', hostIp: '192.168.100.1/24', deviceIp: '192.168.100.2', gwMac: '02:00:00:00:00:01', deviceMac: '02:00:00:00:00:02', baud: '115200' }
 const options = (more: Partial<BridgeFlags>) => toBridgeOptions({ ...flags, ...more }, {}, false)
@@ -34,5 +40,35 @@ describe('the framing choice', () => {
     expect(() => options({ framing: 'slip' })).toThrow(UserError)
     expect(() => options({ framing: 'slip' })).toThrow('--framing "slip" is not a framing this bridge speaks; choose esp32 or qemu.')
     expect(() => options({ framing: 'toString' })).toThrow(/choose esp32 or qemu/)
+  })
+})
+
+describe('the framing in the app\'s settings', () => {
+  it('is read from settings, defaults to the ESP32 tunnel when absent (older settings) and refuses unknown ones', () => {
+    expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'qemu' })?.framing).toBe('qemu')
+    const { framing: _absent, ...older } = DEFAULT_SETTINGS
+    expect(parseSettings(older)?.framing).toBe('esp32')
+    expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'slip' })).toBeNull()
+    expect(settingsFields({ framing: 'slip' }).malformed).toEqual(['framing'])
+  })
+
+  describe('checked and remembered by the engine service', () => {
+    let dir: string
+    let service: EngineService
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'tunscope-framing-'))
+      service = new EngineService({ settingsFile: join(dir, 'settings.json'), baseDir: dir, application: 'tunscope test' })
+    })
+    afterEach(async () => {
+      await service.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it('takes QEMU framing with its 1514-byte frames (an MTU of 1500 fits) and remembers it', async () => {
+      const settings: BridgeSettings = { ...DEFAULT_SETTINGS, framing: 'qemu', maxFrame: '1514', mtu: '1500' }
+      expect(await service.handle({ type: 'saveSettings', settings })).toBeNull()
+      expect(service.currentSettings.framing).toBe('qemu')
+      expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'))).toMatchObject({ framing: 'qemu' })
+    })
   })
 })

@@ -3,6 +3,8 @@
 // settings it refuses come back here with its sentence.
 import { useState } from 'react'
 
+import { FRAMING_NAMES, framingFor } from '../../../engine/framing'
+import type { FramingName } from '../../../engine/framing/framing'
 import { DEFAULT_SETTINGS, FIRMWARE_DEVICE_MAC, type BridgeSettings } from '../../../shared/protocol'
 import { SocketPathInput } from './SocketPathInput'
 
@@ -15,7 +17,7 @@ interface Props {
   chooseSocketPath?: (current: string) => Promise<string | null>
 }
 
-type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind'>
+type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing'>
 
 const TRANSPORTS: [BridgeSettings['transport'], string][] = [
   ['unix', "QEMU's unix socket (-serial unix:PATH,server)"],
@@ -28,6 +30,12 @@ const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
   ['tun', 'TUN (IP packets; Tunscope adds and strips the Ethernet header)'],
   ['tap', 'TAP (Ethernet frames unchanged)']
 ]
+/** What each framing is for, after its name. */
+const FRAMING_USES: Record<FramingName, string> = {
+  esp32: 'the firmware\'s UART tunnel, 2-byte length (-serial)',
+  qemu: 'a QEMU NIC, 4-byte length (-netdev stream, -nic socket)'
+}
+
 /** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind. */
 const USUAL_NAMES: Record<BridgeSettings['interfaceKind'], string> = { tun: 'tun0', tap: 'tap0' }
 
@@ -49,6 +57,13 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
   const set = (key: keyof BridgeSettings, value: string): void => setDraft((d) => ({ ...d, [key]: value }))
   const chooseKind = (kind: BridgeSettings['interfaceKind']): void =>
     setDraft((d) => ({ ...d, interfaceKind: kind, tun: d.tun === USUAL_NAMES[d.interfaceKind] ? USUAL_NAMES[kind] : d.tun }))
+  // A max frame left at one framing's default becomes the other's with the framing.
+  const chooseFraming = (framing: FramingName): void =>
+    setDraft((d) => ({
+      ...d,
+      framing,
+      maxFrame: d.maxFrame === String(framingFor(d.framing).limits.defaultMaxFrame) ? String(framingFor(framing).limits.defaultMaxFrame) : d.maxFrame
+    }))
   const input = (key: TextField, label: string, hint: string): React.JSX.Element => (
     <label key={key}>
       <span>{label}</span>
@@ -66,6 +81,14 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
           <label>
             <span>Socket path</span>
             <SocketPathInput value={draft.socket} onChange={(path) => set('socket', path)} chooseSocketPath={chooseSocketPath} />
+          </label>
+        )}
+        {draft.transport !== 'demo' && (
+          <label>
+            <span>Framing</span>
+            <select name="framing" value={draft.framing} onChange={(e) => chooseFraming(e.target.value as FramingName)}>
+              {FRAMING_NAMES.map((name) => <option key={name} value={name}>{`${framingFor(name).title}: ${FRAMING_USES[name]}`}</option>)}
+            </select>
           </label>
         )}
         {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the host interface below.</p>}
