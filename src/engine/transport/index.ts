@@ -1,3 +1,4 @@
+import { SerialPortTransport } from './serialPort.js'
 import { StreamClientTransport } from './streamClient.js'
 import type { StreamReceiver, Transport, TransportEvents, TransportOptions } from './types.js'
 import { UnixServerTransport } from './unixServer.js'
@@ -12,5 +13,7 @@ export function createTransport(options: TransportOptions, receiver: StreamRecei
       return new StreamClientTransport({ host: options.host, port: options.port }, receiver, events)
     case 'unix-server':
       return new UnixServerTransport(options.path, receiver, events)
+    case 'serial':
+      return new SerialPortTransport({ path: options.path, baud: options.baud }, receiver, events)
   }
 }

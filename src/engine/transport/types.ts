@@ -50,3 +50,5 @@ export type TransportOptions =
   | { kind: 'unix-client'; path: string }
   | { kind: 'tcp-client'; host: string; port: number }
   | { kind: 'unix-server'; path: string }
+  /** A serial device (8N1, raw) at `baud`. */
+  | { kind: 'serial'; path: string; baud: number }
