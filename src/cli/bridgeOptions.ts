@@ -13,6 +13,7 @@ export function addBridgeOptions(command: Command): Command {
     .option('--socket <path>', `QEMU's UART unix socket (default: ${DEFAULT_SOCKET} under the current folder)`)
     .option('--tcp <host:port>', "connect over TCP instead (QEMU's -serial tcp::PORT,server,nowait)")
     .option('--listen', 'listen on --socket and let QEMU connect (QEMU without ",server")')
+    .option('--serial <path>', 'a serial port instead of a socket, e.g. /dev/ttyUSB0 (8N1, raw, at --baud)')
     .option('--framing <name>', `how the device's stream carries frames: ${framingChoices}`, DEFAULT_FRAMING)
     .option('--tun <name>', 'host TUN device', 'tun0')
     .option('--tap', 'use a TAP device and pass Ethernet frames unchanged')
@@ -22,5 +23,5 @@ export function addBridgeOptions(command: Command): Command {
     .option('--mtu <bytes>', 'TUN MTU (default: max-frame − 14)')
     .option('--gw-mac <mac>', 'MAC the device knows the gateway by (source of frames to it)', '02:00:00:00:00:01')
     .option('--device-mac <mac>', "the device's MAC until it is learned from its frames", '02:00:00:00:00:02')
-    .option('--baud <rate>', 'UART baud rate, for utilization (8N1: baud/10 bytes/s)', '115200')
+    .option('--baud <rate>', "UART baud rate: the --serial port's speed, and for utilization (8N1: baud/10 bytes/s)", '115200')
 }

@@ -11,6 +11,7 @@ import { UserError } from './errors.js'
 import type { Framing } from './framing/framing.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramingName } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
+import { notASerialDevice, STANDARD_BAUD_RATES } from './transport/serialPort.js'
 
 export const DEFAULT_SOCKET = 'temp/esp32-uart1.sock'
 /** The TUN read's length field, the capture and the UI all hold frames up to 16 bits long. */
@@ -22,6 +23,8 @@ export interface BridgeFlags {
   socket?: string
   tcp?: string
   listen?: boolean
+  /** A serial device (instead of a socket), run at `baud`. */
+  serial?: string
   /** esp32 (the default) or qemu. */
   framing?: string
   tun: string
@@ -36,7 +39,7 @@ export interface BridgeFlags {
   baud: string
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--framing' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud'
 
 /** How messages name each field: the command-line flag unless the caller says otherwise. */
 export type FieldNames = Partial<Record<BridgeField, string>>
@@ -66,9 +69,10 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
   const defaultDeviceMac = parseMac(flags.deviceMac, name('--device-mac'))
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
-  const transport = toTransport(flags, name)
+  const transport = flags.serial === undefined ? toTransport(flags, name) : toSerialTransport(flags, baud, name)
   // Last: every flag is checked before anything about the machine.
-  if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
+  if (checkSocketFolder && transport.kind === 'serial') checkSerialDevice(transport.path, name('--serial'))
+  else if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
   return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
 }
 
@@ -76,6 +80,30 @@ function parseFraming(text: string | undefined, what: string): Framing {
   const name = text ?? DEFAULT_FRAMING
   if (!isFramingName(name)) throw new UserError(`${what} "${name}" is not a framing this bridge speaks; choose ${FRAMING_NAMES.join(' or ')}.`)
   return framingFor(name)
+}
+
+function toSerialTransport(flags: BridgeFlags, baud: number, name: (field: BridgeField) => string): TransportOptions {
+  if (flags.socket !== undefined || flags.tcp !== undefined || flags.listen) {
+    throw new UserError(`${name('--serial')} cannot be combined with ${name('--socket')}, ${name('--tcp')} or ${name('--listen')}; choose one way to reach the device.`)
+  }
+  if (flags.serial!.trim() === '') throw new UserError(`${name('--serial')} is empty; give the serial device's path, such as /dev/ttyUSB0.`)
+  if (!STANDARD_BAUD_RATES.includes(baud)) {
+    throw new UserError(`${name('--baud')} "${flags.baud}" is not a speed serial ports take; choose a standard rate such as 9600, 115200 or 921600.`)
+  }
+  return { kind: 'serial', path: resolve(flags.serial!), baud }
+}
+
+/** The serial device must exist now and be one (a regular file or a folder is a mistake); it may come and go later. */
+function checkSerialDevice(path: string, what: string): void {
+  let problem: string | null
+  try {
+    problem = notASerialDevice(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UserError(`${what} ${path} cannot be looked at (${code ?? (error as Error).message}); check the path and its folders' permissions.`)
+    throw new UserError(`${what} ${path} does not exist; plug the device in or give its path (ls /dev/ttyUSB* /dev/ttyACM*).`)
+  }
+  if (problem) throw new UserError(`The ${what} path ${problem}; give a serial device such as /dev/ttyUSB0.`)
 }
 
 function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
