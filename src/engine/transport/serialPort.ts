@@ -226,6 +226,6 @@ export function describeOpenError(error: Error): string {
 /** One sentence for a port lost mid-run. */
 function describeIoError(error: Error): string {
   const text = error.message
-  if (/Input\/output error|EIO|No such device|ENXIO|ENODEV|Bad file descriptor|EBADF/.test(text)) return 'the device went away (unplugged?)'
+  if (/input\/output error|i\/o error|EIO|no such device|ENXIO|ENODEV|bad file descriptor|EBADF/i.test(text)) return 'the device went away (unplugged?)'
   return `the device went away (${text})`
 }
