@@ -40,7 +40,7 @@ export function checkFrame(frame: Uint8Array, start: number, available: number, 
   return available < length ? NEED_MORE : PLAUSIBLE
 }
 
-function checkIpv4(b: Uint8Array, ip: number, available: number, payload: number): number {
+export function checkIpv4(b: Uint8Array, ip: number, available: number, payload: number): number {
   if (payload < 20) return FramingError.tooShort
   if (available < 20) return NEED_MORE
   if (b[ip]! >> 4 !== 4) return FramingError.implausible
@@ -54,7 +54,7 @@ function checkIpv4(b: Uint8Array, ip: number, available: number, payload: number
   return sum === 0xffff ? PLAUSIBLE : FramingError.implausible
 }
 
-function checkIpv6(b: Uint8Array, ip: number, available: number, payload: number): number {
+export function checkIpv6(b: Uint8Array, ip: number, available: number, payload: number): number {
   if (payload < 40) return FramingError.tooShort
   if (available < 6) return NEED_MORE
   if (b[ip]! >> 4 !== 6) return FramingError.implausible
