@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 
 import { FramingError } from '../../src/engine/counters.js'
 import type { FramingSink } from '../../src/engine/framing/framing.js'
-import { encodeSlip, SLIP_END, SLIP_ESC, SLIP_ESC_END, SLIP_ESC_ESC, SlipDecoder, slipEncodedMax, type SlipPayload } from '../../src/engine/framing/slip.js'
+import { encodeSlip, SLIP_END, SLIP_ESC, SLIP_ESC_END, SLIP_ESC_ESC, SlipDecoder, slipDecoderFactory, slipEncodedMax, type SlipPayload } from '../../src/engine/framing/slip.js'
 import {
   LINUX_SLIP_PING,
   LINUX_SLIP_PING_PACKET,
@@ -286,6 +286,11 @@ describe('SLIP decoder', () => {
       expect(errorsOf(d.events)).toEqual([{ kind: FramingError.tooLong, skipped: slip(over).length }])
       const kept = (d.events[1] as { kept: number[] }).kept
       expect(kept).toEqual(Array.from(slip(over).subarray(0, kept.length)))
+      // Over the limit in a run of ordinary bytes rather than at an escaped one.
+      const plain = deviceUdpFrame(new Uint8Array(MAX_FRAME + 1 - 14 - 28).fill(0x41))
+      const p = decode(concat([slip(plain), slip(udp)]), [100])
+      expect(p.events[0]).toEqual({ error: FramingError.tooLong, skipped: slip(plain).length, kept: Array.from(slip(plain)) })
+      expect(framesOf(p.events)).toEqual([Array.from(udp)])
     })
 
     it('stays bounded over 64 KB without an END, counting every byte of it', () => {
@@ -337,6 +342,19 @@ describe('SLIP decoder', () => {
         { kind: 'debug', text: '\rslip: up\n' }
       ])
       expect(accounted(d)).toBe(d.received)
+    })
+
+    it("reaches a sink's onText through the Framing-shaped factory, and counts text without one", () => {
+      const texts: string[] = []
+      const frames: number[] = []
+      const base: FramingSink = { onReceived: () => {}, onRecord: (_b, _s, n) => frames.push(n), onFramingError: () => expect.unreachable(), onBatchEnd: () => {} }
+      const bytes = concat([TUNSLIP_PREFIX_REQUEST, slip(ipOf(udp)), TUNSLIP_DEBUG_LINE])
+      slipDecoderFactory('ip')({ ...base, onText: (kind, b, s, n) => texts.push(`${kind}:${String.fromCharCode(...b.subarray(s, s + n))}`) }, MAX_FRAME).push(bytes)
+      expect(texts).toEqual(['control:?P', 'debug:\rslip: up\n'])
+      const plain = slipDecoderFactory('ip')(base, MAX_FRAME, 4096)
+      plain.push(bytes)
+      expect(frames).toEqual([ipOf(udp).length, ipOf(udp).length])
+      expect(plain.space().buffer.byteLength).toBe(4 * (MAX_FRAME + 2))
     })
 
     it('lets a plausible Ethernet frame win over text: a frame to a group MAC starting 0x21 is a frame', () => {
@@ -442,7 +460,7 @@ describe('SLIP decoder', () => {
           fc.array(fc.record({ frame: frameArb('ethernet'), oversize: fc.option(fc.integer({ min: MAX_FRAME + 1, max: 4 * MAX_FRAME }), { freq: 3 }) }), { minLength: 1, maxLength: 8 }),
           chunksArb,
           (items, chunks) => {
-            const oversized = items.map((i) => (i.oversize ? deviceUdpFrame(new Uint8Array(i.oversize - 14 - 28).fill(SLIP_END)) : null))
+            const oversized = items.map((i) => (i.oversize ? deviceUdpFrame(new Uint8Array(i.oversize - 14 - 28).fill(i.oversize % 2 ? SLIP_END : 0x41)) : null))
             const parts = items.flatMap((i, k) => (oversized[k] ? [slip(oversized[k]), slip(i.frame)] : [slip(i.frame)]))
             const d = decode(concat(parts), chunks)
             expect(framesOf(d.events)).toEqual(items.map((i) => Array.from(i.frame)))

@@ -9,7 +9,16 @@
 // Unlike a length prefix, END resyncs the stream by itself: every slot between
 // two ENDs is judged on its own, so a bad slot is one framing error (its bytes
 // up to and including the END that closes it) and the next slot starts clean.
-// There is no hunt across slots, so deviceMac is not consulted.
+// There is no hunt across slots, so deviceMac is not consulted. Errors: ESC
+// followed by anything but ESC_END or ESC_ESC (slipEscape; Linux and tunslip6
+// keep the byte as it is, Zephyr drops the slot and, since it then waits for
+// another END, the next one too; here the slot is dropped and the END right
+// after it, even ESC END, ends it), a slot over maxFrame once unescaped
+// (tooLong, skipped to its END without being stored), under the payload's
+// minimum (tooShort: 14 for Ethernet, 20 for IP) or implausible (Ethernet: the
+// same rules as the length-prefix framings; IP: the IPv4 header with its
+// checksum or the IPv6 length, as inside an Ethernet frame), and a slot cut by
+// reset() (cutByDisconnect).
 //
 // Frames are unescaped in place in one reusable buffer: the unescaped bytes
 // are never more than the escaped ones, so the write index trails the read
@@ -76,6 +85,22 @@ export function slipLimits(payload: SlipPayload): FramingLimits {
   return payload === 'ethernet' ? { defaultMaxFrame: 1514, largestFrame: 65_535 } : { defaultMaxFrame: 1500, largestFrame: 65_535 }
 }
 
+/** The one member a FramingSink needs to take tunslip6 text; optional, so any FramingSink is one. */
+export interface SlipTextSink {
+  onText?: SlipTextHandler
+}
+
+/**
+ * Framing.createDecoder for SLIP carrying `payload`: tunslip6 text goes to the sink's
+ * onText when it has one (and is only counted otherwise).
+ */
+export function slipDecoderFactory(payload: SlipPayload): (sink: FramingSink & SlipTextSink, maxFrame: number, bufferSize?: number) => SlipDecoder {
+  return (sink, maxFrame, bufferSize) => {
+    const onText = sink.onText?.bind(sink)
+    return new SlipDecoder(sink, maxFrame, { payload, ...(onText ? { onText } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) })
+  }
+}
+
 /** The most bytes encodeSlip writes for a frame of `length` bytes: every byte escaped, plus two ENDs. */
 export function slipEncodedMax(length: number): number {
   return 2 * length + 2
@@ -126,6 +151,23 @@ export function pushThroughSpace(decoder: Pick<FrameDecoder, 'space' | 'commit'>
     offset += n
     decoder.commit(n)
   }
+}
+
+/** The first END in b[from, to), or `to`. */
+function findEnd(b: Uint8Array, from: number, to: number): number {
+  let i = from
+  while (i < to && b[i] !== SLIP_END) i++
+  return i
+}
+
+/** The first END or ESC in b[from, to), or `to`. */
+function findSpecial(b: Uint8Array, from: number, to: number): number {
+  let i = from
+  for (; i < to; i++) {
+    const c = b[i]!
+    if (c === SLIP_END || c === SLIP_ESC) break
+  }
+  return i
 }
 
 const TEXT_NONE = 0
@@ -218,9 +260,20 @@ export class SlipDecoder implements FrameDecoder {
     let w = from
     let slotWire = this.slotWire
     let escaped = this.escaped
-    for (let r = from; r < to; r++) {
+    for (let r = from; r < to; ) {
+      if (this.discardKind !== 0) {
+        // A bad slot: skip to its END, keeping the first bytes for the capture.
+        const e = findEnd(b, r, to)
+        const keep = Math.min(e - r, JUNK_KEPT - this.junkKept)
+        if (keep > 0) this.junk.set(b.subarray(r, r + keep), this.junkKept)
+        this.junkKept += keep
+        slotWire += e - r
+        r = e
+        if (r === to) break
+      }
       let c = b[r]!
       if (c === SLIP_END) {
+        r++
         if (slotWire === 0) {
           this.separators += this.pendingEnd
           this.pendingEnd = 1
@@ -235,12 +288,13 @@ export class SlipDecoder implements FrameDecoder {
         escaped = false
         continue
       }
-      slotWire++
-      if (this.discardKind !== 0) {
-        if (this.junkKept < JUNK_KEPT) this.junk[this.junkKept++] = c
-        continue
-      }
-      if (escaped) {
+      if (escaped || c === SLIP_ESC) {
+        r++
+        slotWire++
+        if (!escaped) {
+          escaped = true
+          continue
+        }
         escaped = false
         if (c === SLIP_ESC_END) c = SLIP_END
         else if (c === SLIP_ESC_ESC) c = SLIP_ESC
@@ -249,16 +303,31 @@ export class SlipDecoder implements FrameDecoder {
           w = frameStart
           continue
         }
-      } else if (c === SLIP_ESC) {
-        escaped = true
+        if (w - frameStart >= maxFrame) {
+          this.startDiscard(FramingError.tooLong, frameStart, w, -1, c)
+          w = frameStart
+          continue
+        }
+        b[w++] = c
         continue
       }
-      if (w - frameStart >= maxFrame) {
-        this.startDiscard(FramingError.tooLong, frameStart, w, -1, c)
+      // A run of ordinary bytes: moved down in one go (the write index trails by the escapes and ENDs so far).
+      const e = findSpecial(b, r + 1, to)
+      const room = maxFrame - (w - frameStart)
+      if (e - r > room) {
+        if (w !== r) b.copyWithin(w, r, r + room)
+        w += room
+        r += room
+        slotWire += room + 1
+        this.startDiscard(FramingError.tooLong, frameStart, w, -1, b[r]!)
         w = frameStart
+        r++
         continue
       }
-      b[w++] = c
+      if (w !== r) b.copyWithin(w, r, e)
+      w += e - r
+      slotWire += e - r
+      r = e
     }
     this.slotWire = slotWire
     this.escaped = escaped
