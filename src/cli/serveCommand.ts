@@ -48,6 +48,7 @@ function say(sentence: string | null | undefined): void {
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
   // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it).
   toBridgeOptions(flags, {}, false)
+  if (flags.serial !== undefined) throw new UserError('--serial works with tunscope bridge only for now (the inspector\'s settings have no serial choice yet); run tunscope bridge --serial PATH --pcap - | wireshark -k -i - to watch its frames.')
   const port = parseIntegerInRange(flags.port, 0, 65535, '--port')
   const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))
   if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')

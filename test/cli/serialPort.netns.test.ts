@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, netnsRequired, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { createNamespace, destroyAll, netnsRequired, pythonExecutable, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
 import { exitOf, expectRefused, interfaceNames, LineLog, sleep, tunscope } from './cliHelpers.js'
 
 const DEVICE = '192.168.100.2'
@@ -90,6 +90,8 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     await refused(['--serial', tty, '--baud', 'fast'], /--baud "fast" is not a number/)
     await refused(['--serial', tty, '--baud', '12345'], /--baud "12345" is not a speed serial ports take/)
     expect(await interfaceNames(host)).not.toContain('tsser9')
+    // serve has no serial choice in the inspector's settings yet: refused, not ignored
+    expectRefused(await tunscope(['serve', '--serial', tty, '--port', '0'], { ns: host }), /--serial works with tunscope bridge only/)
   })
 
   it('opens the tty and a ping crosses it, 3 of 3', async () => {
@@ -156,5 +158,59 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     const { code, counters } = await bridge.stop('SIGINT')
     expect(code).toBe(0)
     expect(counters?.reconnects).toBe(1)
+  })
+})
+
+describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tunscope bridge --serial: a device that stops reading', () => {
+  let work: string
+  let socat: ChildProcess | undefined
+
+  beforeAll(() => {
+    requireNetns()
+    if (socatProblem) throw new Error(socatProblem)
+    work = mkdtempSync(join(tmpdir(), 'tunscope-serial-bp-'))
+  })
+
+  afterAll(async () => {
+    if (socat && socat.exitCode === null && socat.signalCode === null) {
+      socat.kill('SIGTERM')
+      await exitOf(socat)
+    }
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('fills the tty, then drops what does not fit as back-pressure; the link stays up and memory bounded', async () => {
+    const host = await createNamespace('tsserbp')
+    // a pty pair: the bridge on one end, a "device" on the other that opens it and never reads
+    const device = join(work, 'ttyDEVICE')
+    const bridgeEnd = join(work, 'ttyBRIDGE')
+    socat = host.spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${bridgeEnd}`], { stdio: ['ignore', 'ignore', 'pipe'] })
+    await new LineLog(socat.stderr!).waitFor(/starting data transfer loop/, 'socat', 0, 10_000)
+    const stuck = host.spawn(pythonExecutable(), ['-c', `import os, sys; fd = os.open(${JSON.stringify(device)}, os.O_RDWR | os.O_NOCTTY); print('open', flush=True); sys.stdin.read()`], { stdio: ['pipe', 'pipe', 'pipe'] })
+    await new LineLog(stuck.stdout!).waitFor(/^open$/, 'the device end opened')
+
+    const bridge = startBridge(host, ['--serial', bridgeEnd, '--baud', '9600', '--tun', 'tun0'])
+    await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 15_000, 'the serial link')
+    // about 4 MB towards a device that takes nothing: far more than the tty, socat and the bridge's bound hold
+    const blast = [
+      'import socket, time',
+      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      'for i in range(3000):',
+      `    try: s.sendto(b'x' * 1400, ('${DEVICE}', 9))`,
+      '    except OSError: time.sleep(0.001)',
+      '    if i % 200 == 0: time.sleep(0.01)'
+    ].join('\n')
+    expect((await host.exec(pythonExecutable(), ['-c', blast], { timeoutMs: 30_000 })).code).toBe(0)
+    const stats = await bridge.waitFor((s) => s.counters.drops.backPressure > 0, 10_000, 'back-pressure drops')
+    expect(stats.link).toMatchObject({ status: 'connected', connections: 1 })
+    const rss = await host.exec('ps', ['-o', 'rss=', '-p', String(bridge.child.pid)])
+    expect(Number(rss.stdout.trim())).toBeLessThan(300 * 1024) // kB: the flood is not held in memory
+    const { code, counters } = await bridge.stop('SIGINT')
+    expect(code).toBe(0)
+    expect(counters!.drops.backPressure).toBeGreaterThan(0)
+    expect(counters!.toDevice.bytes).toBeLessThan(3000 * 1430 / 2)
+    stuck.stdin!.end()
+    await exitOf(stuck)
   })
 })
