@@ -8,7 +8,7 @@
 // Killing socat is the USB adapter unplugged (the tty hangs up, its path goes
 // away); a new socat at the same path is it plugged back in.
 import { spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { createNamespace, destroyAll, netnsRequired, pythonExecutable, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
-import { exitOf, expectRefused, interfaceNames, LineLog, sleep, tunscope } from './cliHelpers.js'
+import { asNobody, cliForNobody, exitOf, expectRefused, interfaceNames, LineLog, makeTunNode, sleep, TUNSCOPE_BIN, tunscope } from './cliHelpers.js'
 
 const DEVICE = '192.168.100.2'
 const BAUD = 115200
@@ -128,6 +128,35 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
       expect(direction.utilization).toBeGreaterThan(0)
       expect(direction.utilization).toBeLessThan(1)
     }
+  })
+
+  it('a port another program holds is "busy"; one the user may not open says to join the dialout group; both keep trying', async () => {
+    // a second bridge (root) on the same tty: serialport locks the port (flock) once open
+    const other = await createNamespace('tsserb')
+    const second = startBridge(other, ['--serial', tty, '--tun', 'tun0'])
+    const busy = await second.waitFor((s) => s.link.attempt >= 2, 10_000, 'the busy port')
+    expect(busy.link).toMatchObject({ status: 'waiting', connections: 0, detail: 'the port is busy — another program (a serial monitor?) has it open' })
+    expect((await second.stop('SIGINT')).code).toBe(0)
+
+    // nobody, not in the tty's group (a pty is root:tty 0620, like root:dialout 0660 for /dev/ttyUSB0)
+    const cli = cliForNobody()
+    if ('problem' in cli) throw new Error(cli.problem)
+    try {
+      const ns = await createNamespace('tsserp')
+      await ns.exec(process.execPath, [TUNSCOPE_BIN, 'tun', 'create', '--name', 'tsp0', '--user', 'nobody', '--host-ip', '192.168.100.1/24'], { check: true })
+      const tunNode = join(work, 'tun-0666')
+      makeTunNode(tunNode, '0666')
+      chmodSync(work, 0o755) // nobody may see the tty's link, not open the tty
+      const denied = startBridge(asNobody(ns, tunNode), ['--serial', tty, '--tun', 'tsp0'], cli.bin)
+      const refused = await denied.waitFor((s) => s.link.attempt >= 2, 10_000, 'the denied port')
+      expect(refused.link).toMatchObject({ status: 'waiting', connections: 0 })
+      expect(refused.link.detail).toBe('permission denied — add yourself to the dialout group (sudo usermod -aG dialout $USER, then log in again)')
+      expect((await denied.stop('SIGINT')).code).toBe(0)
+    } finally {
+      cli.cleanup()
+    }
+    // the first bridge never noticed
+    expect(bridge.latest()!.link).toMatchObject({ status: 'connected', connections: 1 })
   })
 
   it('the device vanishing (socat killed) is a disconnect: "reconnecting" with one sentence, retried every second', async () => {

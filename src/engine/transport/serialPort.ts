@@ -4,13 +4,18 @@
 // to the bridge: the link says why in one sentence and the port is tried again
 // every second, so an adapter plugged back in comes back on its own.
 // serialport hands out its own read buffers, so reads are push()ed (one copy).
+// The package (a native binding) is loaded only when a serial port is used.
 import { constants, promises as fs, statSync, type Stats } from 'node:fs'
 
-import { SerialPort } from 'serialport'
+import type { SerialPort } from 'serialport'
+
+import { UserError } from '../errors.js'
 
 import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
 
 const RETRY_MS = 1000
+
+let serialportPackage: Promise<typeof import('serialport')> | undefined
 
 /** The rates Linux termios names (B50 … B4000000), the ones serialport sets without custom-rate tricks. */
 export const STANDARD_BAUD_RATES: readonly number[] = [
@@ -92,7 +97,14 @@ export class SerialPortTransport implements Transport {
     const problem = await problemBeforeOpen(path)
     if (this.stopped) return
     if (problem) return this.retryLater(problem)
-    const port = new SerialPort({
+    let serialport: typeof import('serialport')
+    try {
+      serialport = await (serialportPackage ??= import('serialport'))
+    } catch (error) {
+      return this.events.onFatal(new UserError(`The serialport package cannot be loaded (${(error as Error).message}); reinstall tunscope (npm ci).`))
+    }
+    if (this.stopped) return
+    const port = new serialport.SerialPort({
       path,
       baudRate: baud,
       dataBits: 8,
