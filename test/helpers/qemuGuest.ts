@@ -361,3 +361,9 @@ process.once('SIGTERM', () => {
   killAllSync()
   if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM')
 })
+
+/** eth0 up with `cidr` (e.g. 10.0.0.1/24); resolves once the e1000 reports carrier (autonegotiation, and a stream netdev's peer, take a moment). */
+export async function configureEth0(guest: Guest, cidr: string): Promise<void> {
+  await guest.runOk(`ip addr add ${cidr} dev eth0 && ip link set eth0 up`)
+  await guest.runOk('for i in $(seq 100); do grep -q 1 /sys/class/net/eth0/carrier && break; sleep 0.1; done; grep -q 1 /sys/class/net/eth0/carrier')
+}
