@@ -1,10 +1,11 @@
 // `tunscope bridge --framing qemu` against a real QEMU guest's e1000 NIC: QEMU's own
-// -netdev stream (server=on: the bridge connects; server=off: the bridge --listens) and the
-// older -netdev socket (listen=, TCP). The guest (test/helpers/qemuGuest.ts) has the
-// bridge's default device address; traffic runs between it and the host namespace the
-// bridge's TUN lives in, and the bridge's --json counters must show it with no framing
-// error and no drop but the ones a test provokes. QEMU runs in that namespace too (its
-// TCP endpoints are the namespace's loopback); nothing touches the root namespace.
+// -netdev stream (server=on on a unix socket: the bridge connects; server=off: the bridge
+// --listens; server=on over TCP: --tcp) and the older -netdev socket (listen=, TCP: --tcp).
+// The guest (test/helpers/qemuGuest.ts) has the bridge's default device address; traffic
+// runs between it and the host namespace the bridge's TUN lives in, and the bridge's --json
+// counters must show it with no framing error and no drop but the ones a test provokes.
+// QEMU runs in that namespace too (its TCP endpoints are the namespace's loopback); nothing
+// touches the root namespace. One guest per suite; a boot takes ~6 s on an idle machine.
 //
 // `--listen --tcp` is not tested: the CLI refuses it (--tcp cannot be combined with
 // --listen), so QEMU's -netdev socket,connect= and stream,server=off over TCP have no
@@ -132,14 +133,14 @@ interface GuestLink {
   traffic: DeviceTraffic
 }
 
-/** A namespace running `tunscope bridge --framing qemu <bridgeArgs>` and a guest whose NIC reaches it; eth0 configured. */
+/** A namespace running `tunscope bridge --framing qemu <bridgeArgs>` and a guest (MAC GUEST_MAC) whose NIC reaches it; eth0 configured. */
 async function startGuestLink(prefix: string, nic: (work: string) => GuestNic, bridgeArgs: (work: string) => string[]): Promise<GuestLink> {
   requireNetns()
   requireGuest()
   const work = mkdtempSync(join(tmpdir(), `tunscope-${prefix}-`))
   const ns = await createNamespace(prefix)
   // The bridge first: --listen must be up before QEMU connects; a connecting bridge retries until QEMU listens.
-  const bridge = startBridge(ns, ['--framing', 'qemu', '--tun', 'tun0', '--device-mac', GUEST_MAC, ...bridgeArgs(work)])
+  const bridge = startBridge(ns, ['--framing', 'qemu', '--tun', 'tun0', ...bridgeArgs(work)])
   const guest = await bootGuest({ name: prefix, ns, nic: nic(work), mac: GUEST_MAC, bootTimeoutMs: BOOT_MS - 30_000 })
   console.log(`[qemuNic] ${prefix}: guest booted in ${guest.bootMs} ms`)
   await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 30_000, 'the link to QEMU')
@@ -245,7 +246,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --socket
   const link = useGuestLink(
     'tsqnon',
     (work) => ({ kind: 'stream', socketPath: join(work, 'net.sock'), server: true }),
-    (work) => ['--socket', join(work, 'net.sock')]
+    (work) => ['--socket', join(work, 'net.sock'), '--device-mac', GUEST_MAC]
   )
   let restartNoLink = 0
 
@@ -324,7 +325,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --listen
   const link = useGuestLink(
     'tsqnoff',
     (work) => ({ kind: 'stream', socketPath: join(work, 'net.sock'), server: false }),
-    (work) => ['--listen', '--socket', join(work, 'net.sock')]
+    (work) => ['--listen', '--socket', join(work, 'net.sock'), '--device-mac', GUEST_MAC]
   )
 
   it('answers ping and carries 2 MB of TCP to the guest intact', async () => {
@@ -344,7 +345,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --tcp: a
   const link = useGuestLink(
     'tsqnsock',
     () => ({ kind: 'socket-listen', host: '127.0.0.1', port: PORT }),
-    () => ['--tcp', `127.0.0.1:${PORT}`]
+    () => ['--tcp', `127.0.0.1:${PORT}`, '--device-mac', GUEST_MAC]
   )
 
   it('answers ping and carries 2 MB of TCP each way intact', async () => {
@@ -357,4 +358,20 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --tcp: a
     const noLink = await expectRestartReconnects(link())
     await expectCleanStop(link(), { noLink })
   }, BOOT_MS)
+})
+
+describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --tcp: a real guest on -netdev stream,server=on over TCP', () => {
+  const PORT = 5556
+  const link = useGuestLink(
+    'tsqntcp',
+    () => ({ kind: 'stream-tcp', host: '127.0.0.1', port: PORT, server: true }),
+    () => ['--tcp', `127.0.0.1:${PORT}`, '--device-mac', GUEST_MAC]
+  )
+
+  it('answers ping and carries 1 MB of TCP each way intact; stops with no framing error or drop', async () => {
+    await expectPings(link())
+    await expectTcpToGuest(link(), MB)
+    await expectTcpFromGuest(link(), MB)
+    await expectCleanStop(link())
+  }, 120_000)
 })
