@@ -75,12 +75,9 @@ export class CaptureRecordView {
 }
 
 export class CaptureRing {
-  /**
-   * The framing of the frame records appended from now on (its record header
-   * starts each one): the bridge sets its own. Each record keeps the framing
-   * it came in.
-   */
-  framing: Framing = framingFor(DEFAULT_FRAMING)
+  private currentFraming = framingFor(DEFAULT_FRAMING)
+  /** Its code, looked up once rather than for every record. */
+  private currentFramingCode = framingCode(this.currentFraming)
   private readonly data: Uint8Array
   private readonly dataView: DataView
   /** Wire bytes kept (the retention budget). */
@@ -125,6 +122,20 @@ export class CaptureRing {
     this.framingCodes = new Uint8Array(this.capacity)
   }
 
+  /**
+   * The framing of the frame records appended from now on (its record header
+   * starts each one): the bridge sets its own. Each record keeps the framing
+   * it came in.
+   */
+  get framing(): Framing {
+    return this.currentFraming
+  }
+
+  set framing(framing: Framing) {
+    this.currentFraming = framing
+    this.currentFramingCode = framingCode(framing)
+  }
+
   /** Sequence number the next record will get (also the count ever appended). */
   get head(): number {
     return this.nextSeq
@@ -153,7 +164,7 @@ export class CaptureRing {
   append(time: number, direction: DirectionCode, error: number, source: Uint8Array, start: number, length: number, wireLength = length): number {
     const kept = Math.min(length, this.dataBytes)
     if (error !== 0) return this.appendJunk(time, direction, error, source, start, kept, wireLength)
-    const headerBytes = this.framing.header.bytes
+    const headerBytes = this.currentFraming.header.bytes
     const frameLength = kept - headerBytes
     if (frameLength < 0) throw new RangeError(`a frame record starts with its ${headerBytes}-byte record header`)
     const blockLength = epbLength(frameLength)
@@ -282,7 +293,7 @@ export class CaptureRing {
     this.directions[slot] = direction
     this.errors[slot] = error
     this.blockLengths[slot] = blockLength
-    this.framingCodes[slot] = framingCode(this.framing)
+    this.framingCodes[slot] = this.currentFramingCode
     this.written += blockLength > 0 ? blockLength : length
     return this.nextSeq++
   }
