@@ -7,6 +7,7 @@ import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor } from '../engine/framing/in
 
 const framingChoices = FRAMING_NAMES.map((name) => `${name} (${framingFor(name).title})`).join(', ')
 const maxFrameDefaults = FRAMING_NAMES.map((name) => `${framingFor(name).limits.defaultMaxFrame} for ${name}`).join(', ')
+const deviceMacDefaults = FRAMING_NAMES.map((name) => `${framingFor(name).defaultDeviceMac} for ${name}`).join(', ')
 
 export function addBridgeOptions(command: Command): Command {
   return command
@@ -22,6 +23,6 @@ export function addBridgeOptions(command: Command): Command {
     .option('--max-frame <bytes>', `largest frame the device takes, Ethernet header included (default: ${maxFrameDefaults})`)
     .option('--mtu <bytes>', 'TUN MTU (default: max-frame − 14)')
     .option('--gw-mac <mac>', 'MAC the device knows the gateway by (source of frames to it)', '02:00:00:00:00:01')
-    .option('--device-mac <mac>', "the device's MAC until it is learned from its frames", '02:00:00:00:00:02')
+    .option('--device-mac <mac>', `the device's MAC until it is learned from its frames (default: ${deviceMacDefaults})`)
     .option('--baud <rate>', "UART baud rate: the --serial port's speed, and for utilization (8N1: baud/10 bytes/s)", '115200')
 }

@@ -35,7 +35,8 @@ export interface BridgeFlags {
   maxFrame?: string
   mtu?: string
   gwMac: string
-  deviceMac: string
+  /** Default: the framing's. */
+  deviceMac?: string
   baud: string
 }
 
@@ -67,7 +68,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   }
   const tun = { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' as const : 'tun' as const, hostIp, mtu }
   const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
-  const defaultDeviceMac = parseMac(flags.deviceMac, name('--device-mac'))
+  const defaultDeviceMac = parseMac(flags.deviceMac ?? framing.defaultDeviceMac, name('--device-mac'))
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
   const transport = flags.serial === undefined ? toTransport(flags, name) : toSerialTransport(flags, baud, name)
   // Last: every flag is checked before anything about the machine.

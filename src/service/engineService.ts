@@ -20,7 +20,7 @@ import { UserError } from '../engine/errors.js'
 import { TunPermissionError, tunCreateCommand } from '../engine/host/tunSetup.js'
 import type { InterfaceState } from '../native/index.js'
 import {
-  DEFAULT_SETTINGS, FIRMWARE_DEVICE_MAC, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
+  DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
   type StatsMessage, type StatusMessage, type TunSnapshot, type UiCommand
 } from '../shared/protocol.js'
 import { FrameFeed } from './frameFeed.js'
@@ -292,7 +292,7 @@ export class EngineService {
       maxFrame: s.maxFrame,
       mtu: s.mtu.trim() === '' ? undefined : s.mtu,
       gwMac: s.gwMac,
-      deviceMac: s.deviceMac.trim() === '' ? FIRMWARE_DEVICE_MAC : s.deviceMac,
+      deviceMac: s.deviceMac.trim() === '' ? undefined : s.deviceMac, // the framing's: the firmware's, or QEMU's
       baud: s.baud
     }
   }

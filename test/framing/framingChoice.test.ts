@@ -11,22 +11,25 @@ import { UserError } from '../../src/engine/errors.js'
 import { EngineService } from '../../src/service/engineService.js'
 import { DEFAULT_SETTINGS, parseSettings, settingsFields, type BridgeSettings } from '../../src/shared/protocol.js'
 
-const flags: BridgeFlags = { socket: '/tmp/uart.sock', tun: 'tun0', hostIp: '192.168.100.1/24', deviceIp: '192.168.100.2', gwMac: '02:00:00:00:00:01', deviceMac: '02:00:00:00:00:02', baud: '115200' }
+const flags: BridgeFlags = { socket: '/tmp/uart.sock', tun: 'tun0', hostIp: '192.168.100.1/24', deviceIp: '192.168.100.2', gwMac: '02:00:00:00:00:01', baud: '115200' }
 const options = (more: Partial<BridgeFlags>) => toBridgeOptions({ ...flags, ...more }, {}, false)
 
 describe('the framing choice', () => {
-  it('is the ESP32 tunnel unless told otherwise, with its 1500-byte frames (MTU 1486)', () => {
+  it("is the ESP32 tunnel unless told otherwise, with its 1500-byte frames (MTU 1486) and the firmware's MAC", () => {
     const o = options({})
     expect(o.framing.name).toBe('esp32')
     expect(o.framing.header.bytes).toBe(2)
     expect([o.maxFrame, o.tun.mtu]).toEqual([1500, 1486])
+    expect(Array.from(o.defaultDeviceMac)).toEqual([2, 0, 0, 0, 0, 2])
   })
 
-  it('gives QEMU its 4-byte length and 1514-byte frames (MTU 1500)', () => {
+  it("gives QEMU its 4-byte length, 1514-byte frames (MTU 1500) and its NIC's default MAC 52:54:00:12:34:56", () => {
     const o = options({ framing: 'qemu' })
     expect(o.framing.name).toBe('qemu')
     expect(o.framing.header.bytes).toBe(4)
     expect([o.maxFrame, o.tun.mtu]).toEqual([1514, 1500])
+    expect(Array.from(o.defaultDeviceMac)).toEqual([0x52, 0x54, 0, 0x12, 0x34, 0x56])
+    expect(Array.from(options({ framing: 'qemu', deviceMac: '02:00:00:00:00:09' }).defaultDeviceMac)).toEqual([2, 0, 0, 0, 0, 9])
   })
 
   it('takes --max-frame up to 65535 with either framing, which keeps QEMU under its 69632-byte limit', () => {

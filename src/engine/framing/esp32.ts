@@ -7,5 +7,6 @@ export const esp32Framing = lengthPrefixFraming({
   title: 'ESP32 UART tunnel',
   recordName: 'UART record',
   prefixBytes: 2,
-  limits: { defaultMaxFrame: 1500, largestFrame: 0xffff }
+  limits: { defaultMaxFrame: 1500, largestFrame: 0xffff },
+  defaultDeviceMac: '02:00:00:00:00:02' // the firmware's
 })

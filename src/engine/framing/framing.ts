@@ -68,6 +68,8 @@ export interface Framing {
   /** The framing errors this framing can report. */
   readonly errorKinds: readonly FramingErrorKind[]
   readonly limits: FramingLimits
+  /** --device-mac when none is given: the usual peer's MAC, where the host's frames go until the device's own frames show it. */
+  readonly defaultDeviceMac: string
   readonly header: RecordHeader
   createDecoder(sink: FramingSink, maxFrame: number, bufferSize?: number): FrameDecoder
 }

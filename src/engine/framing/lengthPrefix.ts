@@ -14,7 +14,7 @@ const JUNK_KEPT = 2048
 const ERROR_KINDS: readonly FramingErrorKind[] = ['zeroLength', 'tooLong', 'tooShort', 'implausible', 'cutByDisconnect']
 
 /** What tells one length-prefix framing from another. */
-export interface LengthPrefixSpec extends Pick<Framing, 'name' | 'title' | 'recordName' | 'limits'> {
+export interface LengthPrefixSpec extends Pick<Framing, 'name' | 'title' | 'recordName' | 'limits' | 'defaultDeviceMac'> {
   /** Width of the big-endian length before each frame. */
   prefixBytes: number
 }

@@ -11,5 +11,6 @@ export const qemuFraming = lengthPrefixFraming({
   title: 'QEMU stream',
   recordName: 'QEMU stream record',
   prefixBytes: 4,
-  limits: { defaultMaxFrame: 1514, largestFrame: QEMU_NET_BUFSIZE }
+  limits: { defaultMaxFrame: 1514, largestFrame: QEMU_NET_BUFSIZE },
+  defaultDeviceMac: '52:54:00:12:34:56' // QEMU's first NIC unless given macaddr=
 })
