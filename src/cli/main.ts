@@ -54,6 +54,8 @@ addBridgeOptions(program.command('bridge').description('bridge the UART socket t
     'tunscope bridge --tcp localhost:5555',
     '# QEMU with -serial unix:temp/esp32-uart1.sock (QEMU connects to the bridge):',
     'tunscope bridge --listen',
+    '# a QEMU NIC: -netdev stream,id=n0,server=on,addr.type=unix,addr.path=temp/qemu-nic.sock:',
+    'tunscope bridge --framing qemu --socket temp/qemu-nic.sock',
     '# real hardware: the board on a USB serial adapter, 8N1 at the firmware\'s baud:',
     'tunscope bridge --serial /dev/ttyUSB0 --baud 115200',
     '# the demo device instead of QEMU (then ping 192.168.100.2):',
