@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 
 import { DEMO_FAULTS } from '../shared/demoFaults.js'
+import { DEFAULT_DHCP_LEASE } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
 import { runBridge } from './bridgeCommand.js'
 import { addBridgeOptions } from './bridgeOptions.js'
@@ -44,6 +45,9 @@ const program = new Command()
   ], 'Run "tunscope COMMAND --help" for its options and examples.\nWith no command, this help is printed and the exit code is 2.'))
 
 addBridgeOptions(program.command('bridge').description('bridge the UART socket to the TUN device until stopped (Ctrl-C)'))
+  .option('--dhcp', "answer the device's DHCP requests with --device-ip, the host as its router")
+  .option('--dhcp-lease <seconds>', `lease time the DHCP server gives (default: ${DEFAULT_DHCP_LEASE})`)
+  .option('--dns <address>', 'a resolver the DHCP server offers (give it again for more)', (value: string, previous: string[] = []) => [...previous, value])
   .option('--pcap <file>', 'capture every frame to a pcapng file, or - for standard output (| wireshark -k -i -)')
   .option('--json', 'print one JSON stats object per second on standard output')
   .option('--quiet', 'print only errors and the final counters')
@@ -56,6 +60,8 @@ addBridgeOptions(program.command('bridge').description('bridge the UART socket t
     'tunscope bridge --listen',
     '# a QEMU NIC: -netdev stream,id=n0,server=on,addr.type=unix,addr.path=temp/qemu-nic.sock:',
     'tunscope bridge --framing qemu --socket temp/qemu-nic.sock',
+    '# the device takes its address by DHCP (ESP-IDF open_eth examples, udhcpc):',
+    'tunscope bridge --framing qemu --socket temp/qemu-nic.sock --dhcp --dns 192.168.100.1',
     '# real hardware: the board on a USB serial adapter, 8N1 at the firmware\'s baud:',
     'tunscope bridge --serial /dev/ttyUSB0 --baud 115200',
     '# the demo device instead of QEMU (then ping 192.168.100.2):',

@@ -15,6 +15,7 @@ import type { FrameDecoder, Framing, FramingName } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
+import { DhcpServer, type DhcpServerCounters } from './services/dhcpServer.js'
 import { ToDevicePath } from './toDevice.js'
 import { createTransport, type LinkState, type Transport, type TransportOptions } from './transport/index.js'
 
@@ -32,6 +33,8 @@ export interface BridgeOptions {
   defaultDeviceMac: Uint8Array
   baud: number
   capture: CaptureRing | null
+  /** Answer the device's DHCP requests with deviceIp (the host as router), or null to let them through. */
+  dhcp?: { leaseSeconds: number; dnsServers: string[] } | null
 }
 
 export interface DeviceInfo {
@@ -42,6 +45,8 @@ export interface DeviceInfo {
 export interface BridgeStats {
   /** The framing's name (esp32, qemu). */
   framing: FramingName
+  /** What the DHCP server answered and ignored (--dhcp), or null when it is off. */
+  dhcp: DhcpServerCounters | null
   link: LinkState
   tun: InterfaceState | null
   /** Whether the TUN can take packets: 'down' and 'missing' (deleted) drop what the device sends. */
@@ -78,6 +83,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private tun: TunKeeper | null = null
   private transport: Transport | null = null
   private decoder: FrameDecoder | null = null
+  private dhcp: DhcpServer | null = null
   private device: DeviceInfo = { mac: null, ipv4: null }
 
   constructor(readonly options: BridgeOptions) {
@@ -125,6 +131,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
       writer,
+      dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null,
       onDeviceChanged: (identity) => this.deviceChanged(identity)
     })
     decoder = this.decoder = o.framing.createDecoder(fromDevice, o.maxFrame)
@@ -166,6 +173,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const baud = this.options.baud
     return {
       framing: this.options.framing.name,
+      dhcp: this.dhcp && structuredClone(this.dhcp.counters),
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun?.state ?? null,
       tunStatus: this.tun?.status ?? 'missing',
@@ -177,6 +185,18 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       baud,
       lineBytesPerSecond: baud / 10
     }
+  }
+
+  private dhcpServer(settings: NonNullable<BridgeOptions['dhcp']>): DhcpServer {
+    const { hostIp } = this.options.tun
+    return new DhcpServer({
+      hostIp: ipv4ToBytes(hostIp.address),
+      prefixLength: hostIp.prefixLength,
+      deviceIp: ipv4ToBytes(this.options.deviceIp),
+      gatewayMac: this.options.gatewayMac,
+      leaseSeconds: settings.leaseSeconds,
+      dnsServers: settings.dnsServers.map(ipv4ToBytes)
+    }, { now: () => performance.now() })
   }
 
   /** The counters, with the bytes a hunt under way has skipped so far: junk that keeps coming shows at once. */

@@ -8,6 +8,7 @@ import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseMac
 import type { BridgeOptions } from './bridge.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
+import { MAX_DNS_SERVERS } from './services/dhcpServer.js'
 import type { Framing } from './framing/framing.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramingName } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
@@ -38,9 +39,18 @@ export interface BridgeFlags {
   /** Default: the framing's. */
   deviceMac?: string
   baud: string
+  /** Answer the device's DHCP requests with --device-ip (the bridge command only, for now). */
+  dhcp?: boolean
+  /** Seconds; default DEFAULT_DHCP_LEASE. */
+  dhcpLease?: string
+  /** Resolvers offered to the device over DHCP. */
+  dns?: string[]
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
+
+/** An hour: long enough that renewals are rare on a slow line, short enough that a changed setting reaches the device. */
+export const DEFAULT_DHCP_LEASE = 3600
 
 /** How messages name each field: the command-line flag unless the caller says otherwise. */
 export type FieldNames = Partial<Record<BridgeField, string>>
@@ -70,11 +80,26 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
   const defaultDeviceMac = parseMac(flags.deviceMac ?? framing.defaultDeviceMac, name('--device-mac'))
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  const dhcp = toDhcp(flags, name)
   const transport = flags.serial === undefined ? toTransport(flags, name) : toSerialTransport(flags, baud, name)
   // Last: every flag is checked before anything about the machine.
   if (checkSocketFolder && transport.kind === 'serial') checkSerialDevice(transport.path, name('--serial'))
   else if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
-  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud }
+  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp }
+}
+
+function toDhcp(flags: BridgeFlags, name: (field: BridgeField) => string): BridgeOptions['dhcp'] {
+  const dns = flags.dns ?? []
+  if (!flags.dhcp) {
+    const stray = flags.dhcpLease !== undefined ? name('--dhcp-lease') : dns.length > 0 ? name('--dns') : null
+    if (stray) throw new UserError(`${stray} is for the DHCP server; add ${name('--dhcp')} to turn it on.`)
+    return null
+  }
+  if (dns.length > MAX_DNS_SERVERS) throw new UserError(`${name('--dns')} was given ${dns.length} times; DHCP offers at most ${MAX_DNS_SERVERS} resolvers.`)
+  return {
+    leaseSeconds: flags.dhcpLease === undefined ? DEFAULT_DHCP_LEASE : parseIntegerInRange(flags.dhcpLease, 60, 0xffffffff, name('--dhcp-lease')),
+    dnsServers: dns.map((server) => parseIpv4(server, name('--dns')))
+  }
 }
 
 function parseFraming(text: string | undefined, what: string): Framing {

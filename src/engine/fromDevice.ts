@@ -9,6 +9,7 @@ import { DeviceIdentity } from './deviceIdentity.js'
 import type { DeviceWriter } from './deviceWriter.js'
 import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
 import type { FrameDecoder, FramingSink, RecordHeader } from './framing/framing.js'
+import { DHCP_ANSWER_MAX, isDhcpRequest, type DhcpServer } from './services/dhcpServer.js'
 
 export interface FromDeviceContext {
   counters: Counters
@@ -19,8 +20,10 @@ export interface FromDeviceContext {
   gatewayMac: Uint8Array
   /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
   deviceIp: Uint8Array
-  /** Where the bridge's own answers (proxy ARP) go, bounded like all traffic to the device. */
+  /** Where the bridge's own answers (proxy ARP, DHCP) go, bounded like all traffic to the device. */
   writer: DeviceWriter
+  /** Answers the device's DHCP requests (--dhcp); null lets them through like any packet. */
+  dhcp: DhcpServer | null
   onDeviceChanged(identity: DeviceIdentity): void
 }
 
@@ -46,6 +49,8 @@ export class FromDevicePath implements FramingSink {
   /** A new connection may be a new device: learn its MAC again. */
   forgetDevice(): void {
     this.identity.forget()
+    // A new firmware may come with a new MAC: it must not wait out the old one's lease.
+    this.ctx.dhcp?.forgetLease()
   }
 
   onReceived(n: number): void {
@@ -61,6 +66,10 @@ export class FromDevicePath implements FramingSink {
     ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, frame - headerBytes, headerBytes + frameLength, wireLength)
     const etherType = etherTypeAt(buffer, frame)
     this.identity.observe(buffer, frame, etherType)
+    if (ctx.dhcp !== null && etherType === ETHERTYPE_IPV4 && isDhcpRequest(buffer, frame, frameLength)) {
+      this.answerDhcp(ctx.dhcp, buffer, frame, frameLength)
+      return
+    }
     if (ctx.tap) {
       this.queue(buffer, frame, frameLength)
       return
@@ -106,15 +115,32 @@ export class FromDevicePath implements FramingSink {
 
   private answerArp(buffer: Uint8Array, frame: number): void {
     if (!isArpRequestForOther(buffer, frame) || arpTargetIpEquals(buffer, frame, this.ctx.deviceIp)) return
-    const { counters, writer } = this.ctx
+    const counters = this.ctx.counters
+    this.sendAnswer(ARP_FRAME, (record, at) => writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, at), () => counters.proxyArpReplies++)
+  }
+
+  /** The DHCP server counts what it answers and ignores; a request it ignores is not forwarded either. */
+  private answerDhcp(server: DhcpServer, buffer: Uint8Array, frame: number, frameLength: number): void {
+    this.sendAnswer(DHCP_ANSWER_MAX, (record, at) => server.answer(buffer, frame, frameLength, record, at))
+  }
+
+  /**
+   * One frame of the bridge's own (at most `maxFrame` bytes, written by `write` at
+   * the given offset, 0 for none) sent to the device with the framing's header,
+   * captured, and bounded like all traffic to it.
+   */
+  private sendAnswer(maxFrame: number, write: (record: Uint8Array, at: number) => number, delivered?: () => void): void {
+    const { header, writer } = this.ctx
     if (!writer.admit(1)) return
-    // Its own memory: the write may still be queued when the next reply is made.
-    const header = this.ctx.header
-    const record = new Uint8Array(header.bytes + ARP_FRAME)
-    header.write(record, 0, writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, header.bytes))
-    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, record.length)
-    writer.write(record, 1, (delivered) => {
-      if (delivered) counters.proxyArpReplies++
+    // Its own memory: the write may still be queued when the next answer is made.
+    const record = new Uint8Array(header.bytes + maxFrame)
+    const frameLength = write(record, header.bytes)
+    if (frameLength === 0) return
+    header.write(record, 0, frameLength)
+    const wire = record.subarray(0, header.bytes + frameLength)
+    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, wire, 0, wire.length)
+    writer.write(wire, 1, (ok) => {
+      if (ok) delivered?.()
     })
   }
 }

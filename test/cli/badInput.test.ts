@@ -241,7 +241,7 @@ describe('tunscope --help and --version', () => {
   // [command, lines its help shows under "Examples:"]
   const examples: Array<[string[], string[]]> = [
     [[], ['sudo tunscope tun create --user "$USER"', 'tunscope bridge', 'tunscope serve --demo --start']],
-    [['bridge'], ['tunscope bridge\n', 'tunscope bridge --tcp localhost:5555', 'tunscope bridge --listen', 'tunscope bridge --framing qemu --socket temp/qemu-nic.sock', 'tunscope bridge --serial /dev/ttyUSB0 --baud 115200', 'mkdir -p temp && tunscope demo &', 'tunscope bridge --pcap - | wireshark -k -i -', 'sudo tunscope tun create --user "$USER"']],
+    [['bridge'], ['tunscope bridge\n', 'tunscope bridge --tcp localhost:5555', 'tunscope bridge --listen', 'tunscope bridge --framing qemu --socket temp/qemu-nic.sock', 'tunscope bridge --framing qemu --socket temp/qemu-nic.sock --dhcp --dns 192.168.100.1', 'tunscope bridge --serial /dev/ttyUSB0 --baud 115200', 'mkdir -p temp && tunscope demo &', 'tunscope bridge --pcap - | wireshark -k -i -', 'sudo tunscope tun create --user "$USER"']],
     [['serve'], ['tunscope serve --demo --start', 'tunscope serve --tcp localhost:5555 --start --port 0']],
     [['demo'], ['mkdir -p temp && tunscope demo &', 'tunscope bridge', 'tunscope demo --baud 0 --fault junk,burst --fault-every 5']],
     [['tun', 'create'], ['sudo tunscope tun create --user "$USER"', 'sudo tunscope tun create --user "$USER" --name tap0 --tap']],

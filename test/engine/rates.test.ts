@@ -24,6 +24,7 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
   const fromDevice = new FromDevicePath({
     counters,
     capture: null,
+    dhcp: null,
     header: esp32Framing.header,
     tap: false,
     gatewayMac: GATEWAY_MAC,
