@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
-import { bootGuest, killAllGuests, requireGuest, skipGuest, type Guest } from '../helpers/qemuGuest.js'
+import { bootGuest, configureGuestNic, killAllGuests, requireGuest, skipGuest, type Guest } from '../helpers/qemuGuest.js'
 
 const SERVER_IP = '10.77.0.1'
 const CLIENT_IP = '10.77.0.2'
@@ -113,12 +113,6 @@ class SlipPeer {
 
 // ------------------------------------------------------------------ the suite
 
-/** eth0 up with `ip`/24; resolves once the e1000 reports carrier (autonegotiation takes a moment). */
-async function configureEth0(guest: Guest, ip: string): Promise<void> {
-  await guest.runOk(`ip addr add ${ip}/24 dev eth0 && ip link set eth0 up`)
-  await guest.runOk('for i in $(seq 100); do grep -q 1 /sys/class/net/eth0/carrier && break; sleep 0.1; done; grep -q 1 /sys/class/net/eth0/carrier')
-}
-
 describe.skipIf(skipNetns || skipGuest)('a real QEMU guest (test fixture)', () => {
   let ns: Netns
   let work: string
@@ -139,7 +133,7 @@ describe.skipIf(skipNetns || skipGuest)('a real QEMU guest (test fixture)', () =
       bootGuest({ name: 'client', ns, nic: { kind: 'stream', socketPath: netSocket, server: false } })
     ])
     console.log(`[qemuGuest] boot: server ${server.bootMs} ms, client ${client.bootMs} ms (side by side)`)
-    await Promise.all([configureEth0(server, SERVER_IP), configureEth0(client, CLIENT_IP)])
+    await Promise.all([configureGuestNic(server, `${SERVER_IP}/24`), configureGuestNic(client, `${CLIENT_IP}/24`)])
   }, 180_000)
 
   afterAll(async () => {
@@ -187,7 +181,7 @@ describe.skipIf(skipNetns || skipGuest)('a real QEMU guest (test fixture)', () =
   it('restarts a guest: the fresh client reconnects to the server and pings again', async () => {
     await client.restart()
     console.log(`[qemuGuest] restart boot: ${client.bootMs} ms`)
-    await configureEth0(client, CLIENT_IP)
+    await configureGuestNic(client, `${CLIENT_IP}/24`)
     const r = await client.run(`ping -c 2 -W 2 ${SERVER_IP}`, { timeoutMs: 20_000 })
     expect(r.output).toMatch(/2 packets received/)
   }, 120_000)

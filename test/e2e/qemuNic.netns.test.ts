@@ -21,7 +21,7 @@ import type { CountersSnapshot } from '../../src/engine/counters.js'
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic, type DeviceTraffic } from '../helpers/bridgedDevice.js'
 import { createNamespace, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
-import { bootGuest, configureEth0, requireGuest, skipGuest, type Guest, type GuestNic } from '../helpers/qemuGuest.js'
+import { bootGuest, configureGuestNic, GUEST_NIC, requireGuest, skipGuest, type Guest, type GuestNic } from '../helpers/qemuGuest.js'
 
 const DEVICE_IP = '192.168.100.2' // the bridge's default --device-ip
 const HOST_IP = '192.168.100.1'
@@ -133,7 +133,7 @@ interface GuestLink {
   traffic: DeviceTraffic
 }
 
-/** A namespace running `tunscope bridge --framing qemu <bridgeArgs>` and a guest (MAC GUEST_MAC) whose NIC reaches it; eth0 configured. */
+/** A namespace running `tunscope bridge --framing qemu <bridgeArgs>` and a guest (MAC GUEST_MAC) whose NIC reaches it; its NIC configured. */
 async function startGuestLink(prefix: string, nic: (work: string) => GuestNic, bridgeArgs: (work: string) => string[]): Promise<GuestLink> {
   requireNetns()
   requireGuest()
@@ -144,7 +144,7 @@ async function startGuestLink(prefix: string, nic: (work: string) => GuestNic, b
   const guest = await bootGuest({ name: prefix, ns, nic: nic(work), mac: GUEST_MAC, bootTimeoutMs: BOOT_MS - 30_000 })
   console.log(`[qemuNic] ${prefix}: guest booted in ${guest.bootMs} ms`)
   await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 30_000, 'the link to QEMU')
-  await configureEth0(guest, `${DEVICE_IP}/24`)
+  await configureGuestNic(guest, `${DEVICE_IP}/24`)
   return { ns, work, guest, bridge, traffic: deviceTraffic(ns, DEVICE_IP) }
 }
 
@@ -231,7 +231,7 @@ async function expectRestartReconnects(link: GuestLink): Promise<number> {
   console.log(`[qemuNic] ${link.guest.name}: restarted guest booted in ${link.guest.bootMs} ms`)
   const stats = await link.bridge.waitFor((s) => s.counters.reconnects > before.reconnects && s.link.status === 'connected', 30_000, 'the reconnect')
   expect(stats.counters.reconnects).toBe(before.reconnects + 1)
-  await configureEth0(link.guest, `${DEVICE_IP}/24`)
+  await configureGuestNic(link.guest, `${DEVICE_IP}/24`)
   await link.traffic.expectPingsAnswered()
   const after = await countersNow(link.bridge)
   const noLink = after.drops.noLink - before.drops.noLink
@@ -254,7 +254,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --socket
     const stats = await link().bridge.waitFor((s) => s.tun !== null)
     expect(stats.framing).toBe('qemu')
     expect(stats.tun).toMatchObject({ name: 'tun0', address: HOST_IP, prefixLength: 24, mtu: 1500, up: true })
-    expect(await link().guest.runOk('cat /sys/class/net/eth0/mtu')).toBe('1500\n')
+    expect(await link().guest.runOk(`cat /sys/class/net/${GUEST_NIC}/mtu`)).toBe('1500\n')
   })
 
   it('answers ping, 1500-byte packets whole; the host refuses a bigger one; frames counted both ways, nothing lost', async () => {

@@ -11,14 +11,14 @@
  *         guest = await bootGuest({ name: 'dut', ns, nic: { kind: 'stream', socketPath, server: true } })
  *       }, 180_000)
  *       afterAll(() => killAllGuests())
- *       it('…', async () => { expect((await guest.run('ip link set eth0 up')).status).toBe(0) })
+ *       it('…', async () => { expect((await guest.run(`ip link set ${GUEST_NIC} up`)).status).toBe(0) })
  *     })
  *
  * The console shell (test/fixtures/guest/init.sh) is a plain, non-interactive busybox sh: a
  * command's cd/variables/background jobs persist into the next run() (`wait` waits for them);
  * every command's stdin is /dev/null (busybox `nc -l` then half-closes at once, and the peer
  * nc quits on it: receive with `nc -l -p PORT -e sh -c 'cat > FILE'`); `exit` ends the shell
- * (init starts a new one, the run() times out). In the guest: eth0 (when `nic` is given,
+ * (init starts a new one, the run() times out). In the guest: guestnic (when `nic` is given,
  * down, no address), `slip_attach /dev/ttyS1` (prints sl0), busybox's applets, /tmp on tmpfs.
  *
  * Boot costs ~6 s of one CPU under TCG (KVM is avoided: it hangs the guest on these
@@ -85,7 +85,7 @@ export interface GuestOptions {
   name: string
   /** Run QEMU inside this namespace (TCP endpoints are the namespace's); default: this process's. */
   ns?: Netns
-  /** e1000 NIC (eth0 in the guest, down until the test sets it up); default: no NIC. */
+  /** e1000 NIC (GUEST_NIC in the guest, down until the test sets it up); default: no NIC. */
   nic?: GuestNic
   /** Default 52:54:00 + three bytes from the name. */
   mac?: string
@@ -362,8 +362,11 @@ process.once('SIGTERM', () => {
   if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM')
 })
 
-/** eth0 up with `cidr` (e.g. 10.0.0.1/24); resolves once the e1000 reports carrier (autonegotiation, and a stream netdev's peer, take a moment). */
-export async function configureEth0(guest: Guest, cidr: string): Promise<void> {
-  await guest.runOk(`ip addr add ${cidr} dev eth0 && ip link set eth0 up`)
-  await guest.runOk('for i in $(seq 100); do grep -q 1 /sys/class/net/eth0/carrier && break; sleep 0.1; done; grep -q 1 /sys/class/net/eth0/carrier')
+/** The guest's e1000, inside QEMU (renamed by the guest's /init). */
+export const GUEST_NIC = 'guestnic'
+
+/** The guest's NIC up with `cidr` (e.g. 10.0.0.1/24); resolves once the e1000 reports carrier (autonegotiation, and a stream netdev's peer, take a moment). */
+export async function configureGuestNic(guest: Guest, cidr: string): Promise<void> {
+  await guest.runOk(`ip addr add ${cidr} dev ${GUEST_NIC} && ip link set ${GUEST_NIC} up`)
+  await guest.runOk(`for i in $(seq 100); do grep -q 1 /sys/class/net/${GUEST_NIC}/carrier && break; sleep 0.1; done; grep -q 1 /sys/class/net/${GUEST_NIC}/carrier`)
 }
