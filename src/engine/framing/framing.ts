@@ -73,3 +73,17 @@ export interface Framing {
   readonly header: RecordHeader
   createDecoder(sink: FramingSink, maxFrame: number, bufferSize?: number): FrameDecoder
 }
+
+/**
+ * FrameDecoder.push() for any decoder in terms of its zero-copy space()/commit(): copies
+ * `chunk` in as many pieces as the decoder's free space takes.
+ */
+export function pushThroughSpace(decoder: Pick<FrameDecoder, 'space' | 'commit'>, chunk: Uint8Array): void {
+  for (let offset = 0; offset < chunk.length; ) {
+    const space = decoder.space()
+    const n = Math.min(chunk.length - offset, space.length)
+    space.set(chunk.subarray(offset, offset + n))
+    offset += n
+    decoder.commit(n)
+  }
+}

@@ -4,10 +4,10 @@
 // decoder hunts byte by byte for the next record that is plausible, counting
 // every byte it skips. Records are parsed in place in one reusable buffer.
 import { FramingError, type FramingErrorKind } from '../counters.js'
-import type { FrameDecoder, Framing, FramingSink } from './framing.js'
+import { ETHERNET_HEADER } from '../ethernet.js'
+import { pushThroughSpace, type FrameDecoder, type Framing, type FramingSink } from './framing.js'
 import { checkFrame, NEED_MORE, PLAUSIBLE } from './plausibility.js'
 
-const MIN_FRAME = 14
 /** Skipped bytes kept for the capture of one desync episode; the rest are only counted. */
 const JUNK_KEPT = 2048
 
@@ -67,12 +67,7 @@ class LengthPrefixDecoder implements FrameDecoder {
   }
 
   push(chunk: Uint8Array): void {
-    for (let offset = 0; offset < chunk.length; ) {
-      const n = Math.min(chunk.length - offset, this.buffer.length - this.fill)
-      this.buffer.set(chunk.subarray(offset, offset + n), this.fill)
-      offset += n
-      this.commit(n)
-    }
+    pushThroughSpace(this, chunk)
   }
 
   reset(): void {
@@ -97,7 +92,7 @@ class LengthPrefixDecoder implements FrameDecoder {
       let verdict: number
       if (length === 0) verdict = FramingError.zeroLength
       else if (length > this.maxFrame) verdict = FramingError.tooLong
-      else if (length < MIN_FRAME) verdict = FramingError.tooShort
+      else if (length < ETHERNET_HEADER) verdict = FramingError.tooShort
       else verdict = checkFrame(b, pos + prefixBytes, Math.min(end - pos - prefixBytes, length), length, this.huntKind === 0 ? null : this.deviceMac)
       if (verdict === NEED_MORE) break
       if (verdict === PLAUSIBLE) {

@@ -44,7 +44,8 @@
 // plausible frame. With IP payload the two never overlap (a first byte of 0x21,
 // 0x3F or 0x0D is IP version 2, 3 or 0).
 import { FramingError, type FramingErrorKind } from '../counters.js'
-import type { FrameDecoder, FramingLimits, FramingSink } from './framing.js'
+import { ETHERNET_HEADER } from '../ethernet.js'
+import { pushThroughSpace, type FrameDecoder, type FramingLimits, type FramingSink } from './framing.js'
 import { checkFrame, checkIpv4, checkIpv6, PLAUSIBLE } from './plausibility.js'
 
 export const SLIP_END = 0xc0
@@ -54,7 +55,6 @@ export const SLIP_ESC_ESC = 0xdd
 
 /** Skipped bytes kept for the capture of one bad slot; the rest are only counted. */
 const JUNK_KEPT = 2048
-const ETHERNET_MIN = 14
 const IP_MIN = 20
 
 export type SlipPayload = 'ethernet' | 'ip'
@@ -138,20 +138,6 @@ function escapeInto(src: Uint8Array, from: number, to: number, out: Uint8Array, 
   return o
 }
 
-/**
- * FrameDecoder.push() for any decoder in terms of its zero-copy space()/commit(): copies
- * `chunk` in as many pieces as the decoder's free space takes. (LengthPrefixDecoder has
- * its own copy of this loop; it could use this one.)
- */
-export function pushThroughSpace(decoder: Pick<FrameDecoder, 'space' | 'commit'>, chunk: Uint8Array): void {
-  for (let offset = 0; offset < chunk.length; ) {
-    const space = decoder.space()
-    const n = Math.min(chunk.length - offset, space.length)
-    space.set(chunk.subarray(offset, offset + n))
-    offset += n
-    decoder.commit(n)
-  }
-}
 
 /** The first END in b[from, to), or `to`. */
 function findEnd(b: Uint8Array, from: number, to: number): number {
@@ -375,7 +361,7 @@ export class SlipDecoder implements FrameDecoder {
   /** PLAUSIBLE or the FramingError code of a whole unescaped frame. */
   private check(start: number, length: number): number {
     const b = this.buffer
-    if (this.payload === 'ethernet') return length < ETHERNET_MIN ? FramingError.tooShort : checkFrame(b, start, length, length, null)
+    if (this.payload === 'ethernet') return length < ETHERNET_HEADER ? FramingError.tooShort : checkFrame(b, start, length, length, null)
     if (length < IP_MIN) return FramingError.tooShort
     const version = b[start]! >> 4
     if (version === 4) return checkIpv4(b, start, length, length)

@@ -22,6 +22,7 @@
 // UDP checksums of requests are not checked: a client's kernel may hand a TAP/veth a partial (offloaded) one.
 import { fold, onesSum } from '../decode/bytes.js'
 import { DHCP_CLIENT_PORT, DHCP_MAGIC_COOKIE, DHCP_OPTIONS_OFFSET, DHCP_SERVER_PORT, dhcpOptionsEnd, findDhcpOption } from '../decode/dhcp.js'
+import { ETHERNET_HEADER } from '../ethernet.js'
 
 export interface DhcpServerConfig {
   /** The host's address on the link: server identifier, router and the replies' source. */
@@ -71,14 +72,13 @@ export function newDhcpServerCounters(): DhcpServerCounters {
 }
 
 /** The longest answer frame: Ethernet + IPv4 + UDP + a 576-byte DHCP message. Give answer() this much room. */
-export const DHCP_ANSWER_MAX = 14 + 20 + 8 + 576
+export const DHCP_ANSWER_MAX = ETHERNET_HEADER + 20 + 8 + 576
 /** Requests in longer frames are refused (malformed): no DHCP client message needs more than an Ethernet MTU. */
 export const DHCP_REQUEST_MAX_FRAME = 1518
 /** How long an OFFER reserves the address for its client. */
 export const OFFER_HOLD_MS = 60_000
 export const MAX_DNS_SERVERS = 8
 
-const ETH = 14
 const UDP = 8
 const BOOTREQUEST = 1
 const BOOTREPLY = 2
@@ -118,12 +118,12 @@ const BOUND = 2
  * answer() checks the rest.
  */
 export function isDhcpRequest(buffer: Uint8Array, start: number, length: number): boolean {
-  if (!(Number.isInteger(start) && Number.isInteger(length) && start >= 0 && length >= ETH + 20 + UDP && start + length <= buffer.length)) return false
+  if (!(Number.isInteger(start) && Number.isInteger(length) && start >= 0 && length >= ETHERNET_HEADER + 20 + UDP && start + length <= buffer.length)) return false
   if (buffer[start + 12] !== 0x08 || buffer[start + 13] !== 0x00) return false
-  const ip = start + ETH
+  const ip = start + ETHERNET_HEADER
   const versionIhl = buffer[ip]!
   const ihl = (versionIhl & 0x0f) * 4
-  if (versionIhl >> 4 !== 4 || ihl < 20 || ETH + ihl + UDP > length) return false
+  if (versionIhl >> 4 !== 4 || ihl < 20 || ETHERNET_HEADER + ihl + UDP > length) return false
   if (buffer[ip + 9] !== 17 || (buffer[ip + 6]! & 0x3f) !== 0 || buffer[ip + 7] !== 0) return false // UDP, not a fragment
   return buffer[ip + ihl + 2] === DHCP_SERVER_PORT >> 8 && buffer[ip + ihl + 3] === (DHCP_SERVER_PORT & 0xff)
 }
@@ -214,10 +214,10 @@ export class DhcpServer {
    */
   answer(frame: Uint8Array, start: number, length: number, out: Uint8Array, at: number): number {
     if (!isDhcpRequest(frame, start, length) || length > DHCP_REQUEST_MAX_FRAME) return this.ignore('malformed')
-    const ip = start + ETH
+    const ip = start + ETHERNET_HEADER
     const ihl = (frame[ip]! & 0x0f) * 4
     const total = u16(frame, ip + 2)
-    if (total < ihl + UDP || total > length - ETH || fold(onesSum(frame, ip, ip + ihl)) !== 0xffff) return this.ignore('malformed')
+    if (total < ihl + UDP || total > length - ETHERNET_HEADER || fold(onesSum(frame, ip, ip + ihl)) !== 0xffff) return this.ignore('malformed')
     const udp = ip + ihl
     const udpLength = u16(frame, udp + 4)
     if (udpLength < UDP + DHCP_OPTIONS_OFFSET || udpLength > total - ihl) return this.ignore('malformed')
@@ -314,7 +314,7 @@ export class DhcpServer {
     const clientIdBytes = clientIdAt >= 0 ? 2 + req[clientIdAt + 1]! : 0
     const optionBytes = 3 + 6 + (leaseOptions ? 18 : 0) + (nak ? 0 : 12 + (this.dns.length ? 2 + this.dns.length : 0)) + clientIdBytes + 1
     const dhcpLength = Math.max(MIN_DHCP_MESSAGE, DHCP_OPTIONS_OFFSET + optionBytes)
-    const frameLength = ETH + 20 + UDP + dhcpLength
+    const frameLength = ETHERNET_HEADER + 20 + UDP + dhcpLength
     if (!(Number.isInteger(at) && at >= 0 && out.length - at >= frameLength)) return this.ignore('noRoom')
 
     // Where it goes (RFC 2131 §4.1, giaddr 0): NAK, the broadcast flag and a client without an address to
@@ -322,7 +322,7 @@ export class DhcpServer {
     const ciaddr = m + 12
     const hasCiaddr = !isZero4(req, ciaddr)
     const broadcast = nak || (!hasCiaddr && ((u16(req, m + 10) & BROADCAST_FLAG) !== 0 || !withAddress))
-    const ip = at + ETH
+    const ip = at + ETHERNET_HEADER
     const udp = ip + 20
     const d = udp + UDP
     for (let i = 0; i < 6; i++) {
