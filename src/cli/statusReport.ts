@@ -2,6 +2,7 @@
 // changes, and the final counters.
 import type { InterfaceState } from '../native/index.js'
 import type { BridgeStats, DeviceInfo } from '../engine/bridge.js'
+import type { DhcpServerCounters } from '../engine/services/dhcpServer.js'
 import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, type CountersSnapshot } from '../engine/counters.js'
 import type { FramingName } from '../engine/framing/framing.js'
 import { DEFAULT_FRAMING, framingFor } from '../engine/framing/index.js'
@@ -114,8 +115,24 @@ function beforeDevice(n: number): string {
   return n > 0 ? `; ${n} ${n === 1 ? 'packet' : 'packets'} ${BEFORE_DEVICE_TEXT} (not ${n === 1 ? 'a drop' : 'drops'})` : ''
 }
 
-/** The counters when the bridge stops, in the words the UI uses (a framing other than today's wire is named first). */
-export function finalReport(c: CountersSnapshot, framing: FramingName = DEFAULT_FRAMING): string {
+/** The DHCP server's answers on one line: what it sent, then what it ignored and why. */
+export function dhcpReport(d: DhcpServerCounters): string {
+  const ignored = Object.values(d.ignored).reduce((sum, n) => sum + n, 0)
+  const why = nonZero([
+    ['malformed', d.ignored.malformed],
+    ['unsupported', d.ignored.unsupported],
+    ['not for us', d.ignored.notForUs],
+    ['other client', d.ignored.otherClient],
+    ['no room', d.ignored.noRoom]
+  ])
+  return `DHCP:           ${d.offers} offers, ${d.acks} ACKs, ${d.naks} NAKs, ${d.releases} releases, ${d.declines} declines; ${ignored} ignored${ignored > 0 ? ` (${why})` : ''}`
+}
+
+/**
+ * The counters when the bridge stops, in the words the UI uses (a framing other
+ * than today's wire is named first; the DHCP server's answers last, with --dhcp).
+ */
+export function finalReport(c: CountersSnapshot, framing: FramingName = DEFAULT_FRAMING, dhcp: DhcpServerCounters | null = null): string {
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
   const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
   const wire = framing === DEFAULT_FRAMING ? [] : [`framing:        ${framing} (${framingFor(framing).title})`]
@@ -125,6 +142,7 @@ export function finalReport(c: CountersSnapshot, framing: FramingName = DEFAULT_
     `from device:    ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes`,
     `framing errors: ${errors} (${nonZero(FRAMING_ERROR_KINDS.map((k) => [FRAMING_ERROR_TEXT[k], c.framingErrors[k]]))}); ${c.bytesSkipped} bytes skipped`,
     `drops:          ${drops} (${nonZero(DROP_CAUSES.map((cause) => [DROP_TEXT[cause], c.drops[cause]]))})${beforeDevice(c.beforeDevice)}`,
-    `reconnects:     ${c.reconnects}`
+    `reconnects:     ${c.reconnects}`,
+    ...(dhcp ? [dhcpReport(dhcp)] : [])
   ].join('\n')
 }

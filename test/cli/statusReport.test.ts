@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { describeTun, finalReport, statusLine } from '../../src/cli/statusReport.js'
 import type { BridgeStats } from '../../src/engine/bridge.js'
 import { Counters } from '../../src/engine/counters.js'
+import { newDhcpServerCounters } from '../../src/engine/services/dhcpServer.js'
 
 const rate = (bytesPerSecond: number) => ({ bytesPerSecond, framesPerSecond: bytesPerSecond / 1502, utilization: bytesPerSecond / 11_520 })
 
@@ -108,6 +109,17 @@ describe('the final report', () => {
     const report = finalReport(c, 'qemu').split('\n')
     expect(report[0]).toBe('framing:        qemu (QEMU stream)')
     expect(report.slice(1)).toEqual(finalReport(c).split('\n'))
+  })
+
+  it("ends with the DHCP server's answers on one line when --dhcp is on", () => {
+    const c = stats('busy').counters
+    const dhcp = newDhcpServerCounters()
+    expect(finalReport(c, 'esp32', dhcp).split('\n')).toEqual([...finalReport(c).split('\n'), 'DHCP:           0 offers, 0 ACKs, 0 NAKs, 0 releases, 0 declines; 0 ignored'])
+    Object.assign(dhcp, { offers: 2, acks: 3, naks: 1, releases: 1 })
+    Object.assign(dhcp.ignored, { malformed: 4, otherClient: 1 })
+    const last = finalReport(c, 'qemu', dhcp).split('\n').at(-1)
+    expect(last).toBe('DHCP:           2 offers, 3 ACKs, 1 NAKs, 1 releases, 0 declines; 5 ignored (malformed 4, other client 1)')
+    expect(finalReport(c, 'esp32', null)).toBe(finalReport(c))
   })
 })
 
