@@ -12,8 +12,8 @@ const deviceMacDefaults = FRAMING_NAMES.map((name) => `${framingFor(name).defaul
 export function addBridgeOptions(command: Command): Command {
   return command
     .option('--socket <path>', `QEMU's UART unix socket (default: ${DEFAULT_SOCKET} under the current folder)`)
-    .option('--tcp <host:port>', "connect over TCP instead (QEMU's -serial tcp::PORT,server,nowait)")
-    .option('--listen', 'listen on --socket and let QEMU connect (QEMU without ",server")')
+    .option('--tcp <host:port>', "connect over TCP instead (QEMU's -serial tcp::PORT,server,nowait); with --listen, listen there (e.g. 127.0.0.1:5555)")
+    .option('--listen', 'listen on --socket, or on --tcp HOST:PORT, and let QEMU connect (QEMU without ",server", or server=off)')
     .option('--serial <path>', 'a serial port instead of a socket, e.g. /dev/ttyUSB0 (8N1, raw, at --baud)')
     .option('--framing <name>', `how the device's stream carries frames: ${framingChoices}`, DEFAULT_FRAMING)
     .option('--tun <name>', 'host TUN device', 'tun0')

@@ -84,7 +84,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const transport = flags.serial === undefined ? toTransport(flags, name) : toSerialTransport(flags, baud, name)
   // Last: every flag is checked before anything about the machine.
   if (checkSocketFolder && transport.kind === 'serial') checkSerialDevice(transport.path, name('--serial'))
-  else if (checkSocketFolder && transport.kind !== 'tcp-client') checkSocketFolderExists(transport.path, name('--socket'))
+  else if (checkSocketFolder && (transport.kind === 'unix-client' || transport.kind === 'unix-server')) checkSocketFolderExists(transport.path, name('--socket'))
   return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp }
 }
 
@@ -134,10 +134,11 @@ function checkSerialDevice(path: string, what: string): void {
 
 function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
   if (flags.tcp !== undefined) {
-    if (flags.socket !== undefined || flags.listen) throw new UserError(`${name('--tcp')} cannot be combined with ${name('--socket')} or ${name('--listen')}; choose one way to reach the device.`)
+    if (flags.socket !== undefined) throw new UserError(`${name('--tcp')} cannot be combined with ${name('--socket')}; choose one way to reach the device.`)
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(flags.tcp)
-    if (!match) throw new UserError(`${name('--tcp')} "${flags.tcp}" is not HOST:PORT; write it like localhost:5555.`)
-    return { kind: 'tcp-client', host: match[1] ?? match[2]!, port: parseIntegerInRange(match[3]!, 1, 65535, 'TCP port') }
+    if (!match) throw new UserError(`${name('--tcp')} "${flags.tcp}" is not HOST:PORT; write it like ${flags.listen ? '127.0.0.1' : 'localhost'}:5555.`)
+    // listening: the host must be this machine's (0.0.0.0 or another non-loopback address opens the device to the network)
+    return { kind: flags.listen ? 'tcp-server' : 'tcp-client', host: match[1] ?? match[2]!, port: parseIntegerInRange(match[3]!, 1, 65535, 'TCP port') }
   }
   const path = parseSocketPath(flags.socket, name('--socket'), false)
   return { kind: flags.listen ? 'unix-server' : 'unix-client', path }

@@ -1,6 +1,6 @@
 // `tunscope bridge` over each way of reaching the device: TCP client (QEMU's
 // -serial tcp::PORT,server,nowait), unix server (--listen: QEMU connects to
-// us), and the default unix client with its reconnect backoff; host traffic
+// us), TCP server (--listen --tcp), and the default unix client with its reconnect backoff; host traffic
 // with no link, full-size packets, the live pcapng stream and the plain
 // final report. Everything runs in namespaces this file creates.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -170,6 +170,86 @@ describe.skipIf(skipNetns)('tunscope bridge transports', () => {
       expect(r.stderr).not.toMatch(/^\s+at /m) // no stack trace
       expect(lines(r.stderr).filter((l) => l.trim() !== '').at(-1)).toMatch(/^tunscope: .*\/proc\/tsx\.sock/)
       expect(r.code).toBe(2)
+    })
+  })
+
+  describe('(g) --listen --tcp HOST:PORT: QEMU connects to the bridge over TCP', () => {
+    const PORT = 5601
+    let host: Netns
+    let bridge: BridgeProcess
+
+    /** A QEMU-like TCP client (`-netdev stream,server=off`) in the namespace, retrying until the bridge listens. */
+    async function startTcpClient(): Promise<{ send(bytes: Uint8Array): void; reader: RecordReader; log: LineLog; close(): void }> {
+      const client = host.spawn(process.execPath, [TCP_PEER, 'connect', '127.0.0.1', String(PORT)], { stdio: ['pipe', 'pipe', 'pipe'] })
+      const log = new LineLog(client.stderr!)
+      const reader = new RecordReader()
+      client.stdout!.on('data', (chunk: Buffer) => reader.push(chunk))
+      await log.waitFor(/^connected$/, 'the client connecting')
+      return { send: (bytes) => client.stdin!.write(bytes), reader, log, close: () => client.stdin!.end() }
+    }
+
+    beforeAll(async () => {
+      host = await createNamespace('tstcpl')
+      bridge = startBridge(host, ['--listen', '--tcp', `127.0.0.1:${PORT}`, '--tun', 'tun0'])
+    })
+
+    it('listens on HOST:PORT, and a connecting device gets proxy ARP and the host echo reply', async () => {
+      const waiting = await bridge.waitFor((s) => s.tun !== null, 10_000, 'the bridge')
+      expect(waiting.link).toMatchObject({ status: 'waiting', endpoint: `127.0.0.1:${PORT}`, connections: 0, detail: 'listening' })
+      const qemu = await startTcpClient()
+      const up = await bridge.waitFor((s) => s.link.status === 'connected', 10_000, 'the TCP link')
+      expect(up.link).toMatchObject({ endpoint: `127.0.0.1:${PORT}`, connections: 1 })
+      await deviceExchange(qemu.send, qemu.reader, 0x7301)
+      expect(qemu.reader.partialBytes).toBe(0)
+      qemu.close()
+      const gone = await bridge.waitFor((s) => s.link.status !== 'connected', 10_000, 'the disconnect')
+      expect(gone.link).toMatchObject({ status: 'reconnecting', detail: 'listening' })
+      expect(gone.counters.reconnects).toBe(0)
+    })
+
+    it('takes one device at a time: a second connection waits until the first closes, then works, and reconnects counts it', async () => {
+      const first = await startTcpClient()
+      await bridge.waitFor((s) => s.link.status === 'connected' && s.link.connections === 2, 10_000, 'the first connection')
+      const second = await startTcpClient() // accepted by the kernel, waiting its turn in the bridge
+      await sleep(300)
+      expect(bridge.latest()!.link.connections).toBe(2)
+      first.close()
+      const up = await bridge.waitFor((s) => s.link.status === 'connected' && s.link.connections === 3, 10_000, 'the waiting connection taking over')
+      expect(up.counters.reconnects).toBe(2)
+      await deviceExchange(second.send, second.reader, 0x7302)
+      second.close()
+      await bridge.waitFor((s) => s.link.status === 'reconnecting', 10_000, 'the last disconnect')
+    })
+
+    it('a port another program holds is one sentence naming HOST:PORT, exit 2', async () => {
+      // the bridge above holds it
+      const r = await tunscope(['bridge', '--listen', '--tcp', `127.0.0.1:${PORT}`, '--tun', 'tstcpl1'], { ns: host })
+      expect(r.stdout).toBe('')
+      expect(r.stderr).not.toMatch(/^\s+at /m)
+      expect(lines(r.stderr).filter((l) => l.trim() !== '').at(-1)).toBe(`tunscope: tcp 127.0.0.1:${PORT} is already in use by another program; stop it or choose another port.`)
+      expect(r.code).toBe(2)
+    })
+
+    it('an address that is not this machine\'s is one sentence, exit 2', async () => {
+      const r = await tunscope(['bridge', '--listen', '--tcp', '192.0.2.7:5602', '--tun', 'tstcpl2'], { ns: host })
+      expect(r.stdout).toBe('')
+      expect(r.stderr).not.toMatch(/^\s+at /m)
+      expect(lines(r.stderr).filter((l) => l.trim() !== '').at(-1)).toMatch(/^tunscope: Cannot listen on tcp 192\.0\.2\.7:5602: 192\.0\.2\.7 is not an address of this machine; give 127\.0\.0\.1 /)
+      expect(r.code).toBe(2)
+    })
+
+    it('stops cleanly with the reconnects counted; the port is free again at once', async () => {
+      const { code, counters } = await bridge.stop('SIGINT')
+      expect(code).toBe(0)
+      expect(counters?.reconnects).toBe(2)
+      expect(counters?.proxyArpReplies).toBe(2)
+      // a restarted bridge can listen on the same port at once (TIME_WAIT from the old connections does not block it)
+      bridge = startBridge(host, ['--listen', '--tcp', `127.0.0.1:${PORT}`, '--tun', 'tun0'])
+      const qemu = await startTcpClient()
+      await bridge.waitFor((s) => s.link.status === 'connected', 10_000, 'the link after the restart')
+      await deviceExchange(qemu.send, qemu.reader, 0x7303)
+      qemu.close()
+      expect((await bridge.stop('SIGINT')).code).toBe(0)
     })
   })
 

@@ -1,7 +1,9 @@
 import { SerialPortTransport } from './serialPort.js'
 import { StreamClientTransport } from './streamClient.js'
+import { StreamServerTransport } from './streamServer.js'
+import { listenOnTcp, tcpEndpoint } from './tcpListen.js'
 import type { StreamReceiver, Transport, TransportEvents, TransportOptions } from './types.js'
-import { UnixServerTransport } from './unixServer.js'
+import { listenOnUnixSocket } from './unixListen.js'
 
 export type { LinkState, LinkStatus, StreamReceiver, Transport, TransportOptions } from './types.js'
 
@@ -11,8 +13,14 @@ export function createTransport(options: TransportOptions, receiver: StreamRecei
       return new StreamClientTransport({ path: options.path }, receiver, events)
     case 'tcp-client':
       return new StreamClientTransport({ host: options.host, port: options.port }, receiver, events)
-    case 'unix-server':
-      return new UnixServerTransport(options.path, receiver, events)
+    case 'unix-server': {
+      const { path } = options
+      return new StreamServerTransport(path, (onConnection, onFatal) => listenOnUnixSocket(path, onConnection, onFatal), receiver, events)
+    }
+    case 'tcp-server': {
+      const { host, port } = options
+      return new StreamServerTransport(tcpEndpoint(host, port), (onConnection, onFatal) => listenOnTcp(host, port, onConnection, onFatal), receiver, events)
+    }
     case 'serial':
       return new SerialPortTransport({ path: options.path, baud: options.baud }, receiver, events)
   }

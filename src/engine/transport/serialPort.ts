@@ -11,7 +11,8 @@ import type { SerialPort } from 'serialport'
 
 import { UserError } from '../errors.js'
 
-import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
+import { LinkStateTransport } from './linkState.js'
+import type { StreamReceiver, Transport, TransportEvents } from './types.js'
 
 const RETRY_MS = 1000
 
@@ -32,25 +33,20 @@ export interface SerialEndpoint {
 
 type WriteDone = (error?: Error | null) => void
 
-export class SerialPortTransport implements Transport {
+export class SerialPortTransport extends LinkStateTransport implements Transport {
   private port: SerialPort | null = null
   private connected = false
   private stopped = false
   private retryTimer: NodeJS.Timeout | undefined
   /** Write callbacks the current port has not answered yet: a lost port answers them with an error. */
   private readonly pending = new Set<WriteDone>()
-  private current: LinkState
 
   constructor(
     private readonly endpoint: SerialEndpoint,
     private readonly receiver: StreamReceiver,
-    private readonly events: TransportEvents
+    events: TransportEvents
   ) {
-    this.current = { status: 'waiting', endpoint: endpoint.path, attempt: 0, connections: 0, detail: null }
-  }
-
-  get state(): LinkState {
-    return this.current
+    super(events, endpoint.path)
   }
 
   get queuedBytes(): number {
@@ -59,7 +55,7 @@ export class SerialPortTransport implements Transport {
 
   start(): void {
     this.stopped = false
-    this.events.onState(this.current)
+    this.announce()
     void this.open()
   }
 
@@ -134,7 +130,7 @@ export class SerialPortTransport implements Transport {
       }
       port.on('data', (chunk: Buffer) => this.receiver.push(chunk))
       this.connected = true
-      this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1, detail: null })
+      this.setConnected()
     })
   }
 
@@ -153,8 +149,7 @@ export class SerialPortTransport implements Transport {
 
   private retryLater(why: string): void {
     if (this.stopped) return
-    const status = this.current.connections === 0 ? 'waiting' : 'reconnecting'
-    this.setState({ status, attempt: this.current.attempt + 1, detail: why })
+    this.setRetrying(why)
     clearTimeout(this.retryTimer)
     this.retryTimer = setTimeout(() => void this.open(), RETRY_MS)
   }
@@ -162,11 +157,6 @@ export class SerialPortTransport implements Transport {
   private failPending(why: string): void {
     const error = new Error(why)
     for (const done of [...this.pending]) done(error)
-  }
-
-  private setState(change: Partial<LinkState>): void {
-    this.current = { ...this.current, ...change }
-    this.events.onState(this.current)
   }
 }
 

@@ -3,32 +3,27 @@
 // Reads land straight in the decoder's buffer (net's onread), no copies.
 import net from 'node:net'
 
-import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
+import { LinkStateTransport } from './linkState.js'
+import type { StreamReceiver, Transport, TransportEvents } from './types.js'
 
 const FIRST_RETRY_MS = 50
 const MAX_RETRY_MS = 1000
 
 export type StreamEndpoint = { path: string } | { host: string; port: number }
 
-export class StreamClientTransport implements Transport {
+export class StreamClientTransport extends LinkStateTransport implements Transport {
   private socket: net.Socket | null = null
   private connected = false
   private stopped = false
   private retryMs = FIRST_RETRY_MS
   private retryTimer: NodeJS.Timeout | undefined
-  private current: LinkState
 
   constructor(
     private readonly endpoint: StreamEndpoint,
     private readonly receiver: StreamReceiver,
-    private readonly events: TransportEvents
+    events: TransportEvents
   ) {
-    const where = 'path' in endpoint ? endpoint.path : `${endpoint.host}:${endpoint.port}`
-    this.current = { status: 'waiting', endpoint: where, attempt: 0, connections: 0, detail: null }
-  }
-
-  get state(): LinkState {
-    return this.current
+    super(events, 'path' in endpoint ? endpoint.path : `${endpoint.host}:${endpoint.port}`)
   }
 
   get queuedBytes(): number {
@@ -37,7 +32,7 @@ export class StreamClientTransport implements Transport {
 
   start(): void {
     this.stopped = false
-    this.events.onState(this.current)
+    this.announce()
     this.connect()
   }
 
@@ -79,7 +74,7 @@ export class StreamClientTransport implements Transport {
     socket.on('connect', () => {
       this.connected = true
       this.retryMs = FIRST_RETRY_MS
-      this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1, detail: null })
+      this.setConnected()
     })
     let failure: string | null = null
     socket.on('error', (error: NodeJS.ErrnoException) => {
@@ -93,16 +88,10 @@ export class StreamClientTransport implements Transport {
         receiver.reset()
       }
       if (this.stopped) return
-      const status = this.current.connections === 0 ? 'waiting' : 'reconnecting'
-      this.setState({ status, attempt: this.current.attempt + 1, detail: failure ?? 'connection closed' })
+      this.setRetrying(failure ?? 'connection closed')
       this.retryTimer = setTimeout(() => this.connect(), this.retryMs)
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS)
     })
-  }
-
-  private setState(change: Partial<LinkState>): void {
-    this.current = { ...this.current, ...change }
-    this.events.onState(this.current)
   }
 }
 

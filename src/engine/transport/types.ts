@@ -1,5 +1,5 @@
 // The UART side of the bridge: a byte stream to and from the device, however
-// it is reached (QEMU's unix socket, TCP, or QEMU connecting to us).
+// it is reached (QEMU's unix socket, TCP, or QEMU connecting to us over either).
 
 export type LinkStatus = 'waiting' | 'connected' | 'reconnecting' | 'stopped'
 
@@ -50,5 +50,7 @@ export type TransportOptions =
   | { kind: 'unix-client'; path: string }
   | { kind: 'tcp-client'; host: string; port: number }
   | { kind: 'unix-server'; path: string }
+  /** Listens on TCP; the device (QEMU with server=off) connects. */
+  | { kind: 'tcp-server'; host: string; port: number }
   /** A serial device (8N1, raw) at `baud`. */
   | { kind: 'serial'; path: string; baud: number }

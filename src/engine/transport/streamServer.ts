@@ -1,36 +1,41 @@
-// Listens on a unix socket for a device that connects to us (QEMU with
-// `-serial unix:PATH` without `server`). One device at a time. A connection
-// that arrives while another is open waits its turn: the open one is read to
-// its end first (QEMU closes it when it restarts, so that is at once), and
-// only one that stays open past DRAIN_MS is cut, its half-read record counted
-// as cut by the disconnect. So no byte a connection delivered goes unread.
+// Listens for a device that connects to us (QEMU without `server`, over a unix
+// socket or TCP), one device at a time. A connection that arrives while
+// another is open waits its turn: the open one is read to its end first (QEMU
+// closes it when it restarts, so that is at once), and only one that stays
+// open past DRAIN_MS is cut, its half-read record counted as cut by the
+// disconnect. So no byte a connection delivered goes unread.
 import type net from 'node:net'
 
-import { listenOnUnixSocket, type UnixListener } from './unixListen.js'
-import type { LinkState, StreamReceiver, Transport, TransportEvents } from './types.js'
+import { LinkStateTransport } from './linkState.js'
+import type { StreamReceiver, Transport, TransportEvents } from './types.js'
 
 /** How long an open connection may keep a newer one waiting. */
 const DRAIN_MS = 1000
 /** Connections waiting at once; beyond this a new one is closed unread, as a full listen backlog would. */
 const MAX_WAITING = 64
 
-export class UnixServerTransport implements Transport {
-  private listener: UnixListener | null = null
+export interface StreamListener {
+  /** Stops listening (also before listening began); resolves when closed. */
+  close(): Promise<void>
+}
+
+/** Starts listening; `onFatal` gets one sentence if it cannot. */
+export type Listen = (onConnection: (socket: net.Socket) => void, onFatal: (error: Error) => void) => StreamListener
+
+export class StreamServerTransport extends LinkStateTransport implements Transport {
+  private listener: StreamListener | null = null
   private socket: net.Socket | null = null
   private readonly waiting: net.Socket[] = []
   private drainTimer: NodeJS.Timeout | undefined
-  private current: LinkState
 
+  /** @param endpoint where it listens, as the link state shows it (a path or host:port) */
   constructor(
-    private readonly path: string,
+    endpoint: string,
+    private readonly listen: Listen,
     private readonly receiver: StreamReceiver,
-    private readonly events: TransportEvents
+    events: TransportEvents
   ) {
-    this.current = { status: 'waiting', endpoint: path, attempt: 0, connections: 0, detail: 'listening' }
-  }
-
-  get state(): LinkState {
-    return this.current
+    super(events, endpoint, 'listening')
   }
 
   get queuedBytes(): number {
@@ -38,8 +43,8 @@ export class UnixServerTransport implements Transport {
   }
 
   start(): void {
-    this.events.onState(this.current)
-    this.listener = listenOnUnixSocket(this.path, (socket) => this.arrived(socket), (error) => this.events.onFatal(error))
+    this.announce()
+    this.listener = this.listen((socket) => this.arrived(socket), (error) => this.events.onFatal(error))
   }
 
   write(data: Uint8Array, onWritten?: (error?: Error | null) => void): boolean {
@@ -82,7 +87,7 @@ export class UnixServerTransport implements Transport {
     socket.on('data', (chunk: Buffer) => this.receiver.push(chunk))
     socket.on('close', () => this.closed(socket))
     socket.resume()
-    this.setState({ status: 'connected', attempt: 0, connections: this.current.connections + 1, detail: null })
+    this.setConnected()
   }
 
   private closed(socket: net.Socket): void {
@@ -104,10 +109,5 @@ export class UnixServerTransport implements Transport {
   private cut(): void {
     this.drainTimer = undefined
     this.socket?.destroy()
-  }
-
-  private setState(change: Partial<LinkState>): void {
-    this.current = { ...this.current, ...change }
-    this.events.onState(this.current)
   }
 }
