@@ -30,9 +30,9 @@ function settingsFile(): string {
 function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSettings> {
   const given = (key: keyof ServeFlags): boolean => command.getOptionValueSource(key) === 'cli'
   const settings: Partial<BridgeSettings> = {}
-  if (given('tcp')) Object.assign(settings, { transport: 'tcp', tcp: flags.tcp })
+  if (given('tcp')) Object.assign(settings, { transport: flags.listen ? 'tcp-listen' : 'tcp', tcp: flags.tcp })
   if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
-  else if (given('listen')) settings.transport = 'listen'
+  else if (given('listen') && !given('tcp')) settings.transport = 'listen'
   if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
   if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing

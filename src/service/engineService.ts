@@ -35,6 +35,8 @@ const FORM_NAMES: FieldNames = {
 const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 
 /** The demo device speaks the firmware's wire, whatever framing is chosen for QEMU. */
+/** The device is reached over TCP (the bridge connects, or listens), not a unix socket. */
+const overTcp = (s: BridgeSettings): boolean => s.transport === 'tcp' || s.transport === 'tcp-listen'
 const framingOf = (s: BridgeSettings): Framing => framingFor(s.transport === 'demo' ? DEFAULT_FRAMING : s.framing)
 const FEED_EVERY_MS = 33
 const STATS_EVERY_MS = 1000
@@ -281,9 +283,9 @@ export class EngineService {
 
   private flags(s: BridgeSettings = this.settings): Parameters<typeof toBridgeOptions>[0] {
     return {
-      socket: s.transport === 'tcp' ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
-      tcp: s.transport === 'tcp' ? s.tcp : undefined,
-      listen: s.transport === 'listen',
+      socket: overTcp(s) ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
+      tcp: overTcp(s) ? s.tcp : undefined,
+      listen: s.transport === 'listen' || s.transport === 'tcp-listen',
       framing: framingOf(s).name,
       tun: s.tun,
       tap: s.interfaceKind === 'tap',
@@ -298,7 +300,7 @@ export class EngineService {
   }
 
   private endpoint(): string {
-    return this.bridge?.stats().link.endpoint ?? (this.settings.transport === 'tcp' ? this.settings.tcp : this.settings.socket)
+    return this.bridge?.stats().link.endpoint ?? (overTcp(this.settings) ? this.settings.tcp : this.settings.socket)
   }
 
   private status(): StatusMessage {

@@ -11,12 +11,12 @@ export const PROTOCOL_VERSION = 1
 
 /** The bridge settings as the settings form holds them (strings, as typed). */
 export interface BridgeSettings {
-  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; demo: the built-in demo device. */
-  transport: 'unix' | 'listen' | 'tcp' | 'demo'
+  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; tcp-listen: QEMU connects to us over TCP; demo: the built-in demo device. */
+  transport: 'unix' | 'listen' | 'tcp' | 'tcp-listen' | 'demo'
   /** How the device's stream carries frames (`--framing`): esp32, the firmware's UART tunnel; qemu, QEMU's -netdev stream/socket. */
   framing: FramingName
   socket: string
-  /** HOST:PORT for transport 'tcp'. */
+  /** HOST:PORT for transports 'tcp' and 'tcp-listen'. */
   tcp: string
   /** tun: IP packets, Ethernet headers added and stripped by the bridge; tap: Ethernet frames passed unchanged (`--tap`). */
   interfaceKind: 'tun' | 'tap'
@@ -220,7 +220,7 @@ export function parseUiCommand(value: unknown): UiCommand | null {
   return null
 }
 
-const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'demo']
+const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen', 'demo']
 const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap']
 /** The fields that hold one of a few fixed words. */
 type ChoiceField = 'transport' | 'interfaceKind' | 'framing'

@@ -47,6 +47,7 @@ describe('settings from a UI', () => {
     ['a device outside the host subnet', { deviceIp: '10.0.0.2' }, /^Device address 10\.0\.0\.2 is outside 192\.168\.100\.1\/24/],
     ['an MTU over the max frame', { mtu: '1500' }, /^MTU 1500 would make frames longer than Max frame 1500 allows/],
     ['a TCP address that is not HOST:PORT', { transport: 'tcp', tcp: 'localhost' }, /^TCP address "localhost" is not HOST:PORT/],
+    ['a TCP address to listen on that is not HOST:PORT', { transport: 'tcp-listen', tcp: 'localhost' }, /^TCP address "localhost" is not HOST:PORT; write it like 127\.0\.0\.1:5555\.$/],
     ['a socket path too long for a unix socket', { socket: `/${'s'.repeat(120)}` }, /longer than the 107 bytes a unix socket allows/],
     ['a TAP name over 15 characters', { interfaceKind: 'tap', tun: `tap${'x'.repeat(20)}` }, /^Interface name "tapx{20}" is not usable; use 1 to 15 /],
     ['a device MAC one byte short', { deviceMac: '02:00:00:00:00' }, /^Device MAC "02:00:00:00:00" is not a MAC address; write it like /],
