@@ -34,7 +34,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 
 import { buildGuestImage, type GuestImage } from '../fixtures/guest/buildInitramfs.js'
-import { netnsRequired, waitForFile, type Netns } from './netns.js'
+import { execFile, netnsRequired, waitForFile, type Netns } from './netns.js'
 
 const QEMU = 'qemu-system-x86_64'
 const READY = /TUNSCOPE_GUEST_READY/
@@ -60,6 +60,9 @@ function probeGuest(): GuestCapability {
 
 const capability = probeGuest()
 
+/** Whether a -netdev stream client can connect again by itself (`reconnect`, QEMU ≥ 8.0); 7.2's cannot. */
+export const qemuStreamReconnects: boolean = capability.ok && capability.qemuVersion[0] >= 8
+
 /** Why guest suites are skipped, or undefined when they must run (available, or required). */
 export const guestSkipReason: string | undefined = capability.ok || netnsRequired ? undefined : capability.reason
 /** For `describe.skipIf(skipGuest)`. */
@@ -76,7 +79,8 @@ export function requireGuest(): void {
 /** The guest NIC's QEMU netdev. `server` is QEMU's side: server=true means QEMU listens. */
 export type GuestNic =
   | { kind: 'stream'; socketPath: string; server: boolean } // -netdev stream, unix socket (QEMU ≥ 7.2)
-  | { kind: 'stream-tcp'; host: string; port: number; server: boolean } // -netdev stream, TCP
+  /** `reconnect`: seconds between a client's attempts to connect again (QEMU ≥ 8.0, see qemuStreamReconnects); 7.2 never does. */
+  | { kind: 'stream-tcp'; host: string; port: number; server: boolean; reconnect?: number } // -netdev stream, TCP
   | { kind: 'socket-listen'; host?: string; port: number } // -netdev socket,listen= (older, TCP only)
   | { kind: 'socket-connect'; host: string; port: number } // -netdev socket,connect=
 
@@ -136,12 +140,20 @@ function netdevOption(nic: GuestNic): string {
     case 'stream':
       return `stream,id=n0,server=${onOff(nic.server)},addr.type=unix,addr.path=${qemuEscape(nic.socketPath)}`
     case 'stream-tcp':
-      return `stream,id=n0,server=${onOff(nic.server)},addr.type=inet,addr.host=${nic.host},addr.port=${nic.port}`
+      return `stream,id=n0,server=${onOff(nic.server)},addr.type=inet,addr.host=${nic.host},addr.port=${nic.port}${reconnectOption(nic.reconnect)}`
     case 'socket-listen':
       return `socket,id=n0,listen=${nic.host ?? ''}:${nic.port}`
     case 'socket-connect':
       return `socket,id=n0,connect=${nic.host}:${nic.port}`
   }
+}
+
+/** A stream client's reconnect option: `reconnect=` from QEMU 8.0, `reconnect-ms=` from 9.2 (which deprecated the other). */
+function reconnectOption(seconds: number | undefined): string {
+  if (seconds === undefined) return ''
+  if (!qemuStreamReconnects) throw new Error('-netdev stream,reconnect= needs QEMU ≥ 8.0')
+  const [major, minor] = capability.ok ? capability.qemuVersion : [0, 0]
+  return major > 9 || (major === 9 && minor >= 2) ? `,reconnect-ms=${seconds * 1000}` : `,reconnect=${seconds}`
 }
 
 function qemuArgs(o: GuestOptions, mac: string, image: GuestImage): string[] {
@@ -169,6 +181,24 @@ function awaitedSockets(o: GuestOptions): string[] {
   if (o.nic?.kind === 'stream' && !o.nic.server) paths.push(o.nic.socketPath)
   if (o.slip && !o.slip.server) paths.push(o.slip.socketPath)
   return paths
+}
+
+/** The TCP port QEMU connects to at start (7.2 tries once and then stays unconnected), or null. */
+function awaitedTcpPort(o: GuestOptions): number | null {
+  if ((o.nic?.kind === 'stream-tcp' && !o.nic.server) || o.nic?.kind === 'socket-connect') return o.nic.port
+  return null
+}
+
+/** Resolves once something listens on TCP `port` in `ns` (this process's namespace without one). */
+async function waitForTcpListener(ns: Netns | undefined, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  const args = ['-Hltn', `sport = :${port}`]
+  for (;;) {
+    const r = ns ? await ns.exec('ss', args) : await execFile('ss', args)
+    if (r.stdout.trim() !== '') return
+    if (Date.now() > deadline) throw new Error(`nothing listens on TCP port ${port} after ${timeoutMs} ms`)
+    await sleep(50)
+  }
 }
 
 // ------------------------------------------------------------------ the guest
@@ -214,6 +244,8 @@ class GuestImpl implements Guest {
     const timeoutMs = o.bootTimeoutMs ?? 90_000
     for (const p of servedSockets(o)) rmSync(p, { force: true })
     for (const p of awaitedSockets(o)) await waitForFile(p, timeoutMs)
+    const port = awaitedTcpPort(o)
+    if (port !== null) await waitForTcpListener(o.ns, port, timeoutMs)
     const qemu = [QEMU, ...qemuArgs(o, this.mac, this.image)]
     const argv = capability.ok && capability.pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--', ...qemu] : qemu
     const since = this.log.length
