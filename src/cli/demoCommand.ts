@@ -13,6 +13,8 @@ export interface DemoCommandFlags {
   baud: string
   ip: string
   gateway: string
+  /** Take the address by DHCP (from tunscope bridge --dhcp) instead of --ip. */
+  dhcp?: boolean
   fault?: string
   faultEvery: string
 }
@@ -32,6 +34,7 @@ export async function runDemo(flags: DemoCommandFlags, command?: Command): Promi
     const suggestion = [...octets.slice(0, 3), octets[3] === '1' ? '2' : '1'].join('.')
     throw new UserError(`--ip ${ip} is outside ${subnetOf(gateway)}, the subnet of the default --gateway ${gateway}; give --gateway too, the host's address on the TUN (such as ${suggestion}).`)
   }
+  if (flags.dhcp && command?.getOptionValueSource('ip') === 'cli') throw new UserError('--ip and --dhcp both say where the address comes from; give one (with --dhcp, the bridge\'s --device-ip is the address).')
   const faults = parseFaults(flags.fault)
   const faultEveryMs = parseIntegerInRange(flags.faultEvery, 1, 3600, '--fault-every') * 1000
   // Last: every flag is checked before anything about the machine.
@@ -43,9 +46,10 @@ export async function runDemo(flags: DemoCommandFlags, command?: Command): Promi
   const device: DemoDevice = new DemoDevice({
     socketPath,
     baud,
-    ip,
+    ip: flags.dhcp ? null : ip,
     gateway,
     onFatal: (error) => fail(error),
+    onLease: (leased) => console.error(leased ? `DHCP lease taken: ${leased}` : 'DHCP lease lost; asking again'),
     onLink(connected) {
       console.error(connected ? 'bridge connected' : 'bridge disconnected; output is dropped until one connects again')
       clearInterval(faultTimer)
@@ -55,7 +59,7 @@ export async function runDemo(flags: DemoCommandFlags, command?: Command): Promi
     }
   })
   await device.start()
-  console.error(`demo device ${ip} (${device.macText}) serving ${socketPath} at ${baud === 0 ? 'unpaced speed' : `${baud} baud`}; waiting for a bridge`)
+  console.error(`demo device ${flags.dhcp ? 'without an address until DHCP gives one' : ip} (${device.macText}) serving ${socketPath} at ${baud === 0 ? 'unpaced speed' : `${baud} baud`}; waiting for a bridge`)
   if (faults.length > 0) console.error(`one fault every ${faultEveryMs / 1000} s while a bridge is connected, in turn: ${faults.map((f) => FAULT_TEXT[f].label.toLowerCase()).join(', ')}`)
 
   const stopped = new Promise<void>((resolve) => {

@@ -3,16 +3,18 @@
 // echo, UDP and TCP echo, an HTTP server and periodic telemetry, its output
 // paced at the chosen baud. A bridge cannot tell it from QEMU.
 import { formatMacBytes, parseMac } from '../engine/addresses.js'
+import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../engine/decode/dhcp.js'
 import { serveEcho } from './apps/echo.js'
 import { serveHttp } from './apps/httpServer.js'
 import { Telemetry } from './apps/telemetry.js'
 import { statusPage } from './statusPage.js'
 import type { DemoFault } from '../shared/demoFaults.js'
 import { junkBytes, oversizeRecord, zeroLengthRecord } from './faults.js'
-import { systemClock, type Clock } from './stack/clock.js'
+import { systemClock, type Clock, type Timer } from './stack/clock.js'
+import { DhcpClient, type DhcpClientCounters } from './stack/dhcpClient.js'
 import { DeviceStack, type UdpPeer } from './stack/deviceStack.js'
-import { ipv4FromText } from './stack/ipv4Address.js'
-import { UartReceiver } from './uart/uartReceiver.js'
+import { ipv4FromText, ipv4ToText } from './stack/ipv4Address.js'
+import { STARTUP_QUIET_MS, UartReceiver } from './uart/uartReceiver.js'
 import { UartSocketServer } from './uart/uartSocketServer.js'
 import { UartTransmitter } from './uart/uartTransmitter.js'
 
@@ -31,13 +33,16 @@ export interface DemoDeviceOptions {
   socketPath: string
   /** 0: unpaced. */
   baud: number
-  ip: string
+  /** The device's static address, or null: it takes one by DHCP once a bridge connects. */
+  ip: string | null
   gateway: string
   clock?: Clock
   /** Called with a sentence if serving the socket fails after start() resolved. */
   onFatal(error: Error): void
   /** A client connected or left. */
   onLink?(connected: boolean): void
+  /** With ip null: a DHCP lease was taken (its address) or lost (null). */
+  onLease?(ip: string | null): void
 }
 
 export interface DemoDeviceStats {
@@ -50,6 +55,8 @@ export interface DemoDeviceStats {
   httpRequests: number
   telemetrySent: number
   faultsInjected: number
+  /** The DHCP client's counters and leased address, or null with a static address. */
+  dhcp: (DhcpClientCounters & { ip: string | null }) | null
 }
 
 export class DemoDevice {
@@ -62,6 +69,8 @@ export class DemoDevice {
   private readonly stack: DeviceStack
   private readonly telemetry: Telemetry
   private readonly gatewayDiscard: UdpPeer
+  private readonly dhcp: DhcpClient | null = null
+  private dhcpStart: Timer | null = null
   private readonly startedAt: number
   private httpRequests = 0
   private faultsInjected = 0
@@ -79,7 +88,7 @@ export class DemoDevice {
     })
     this.stack = new DeviceStack({
       mac: this.mac,
-      ip: ipv4FromText(options.ip),
+      ip: options.ip === null ? 0 : ipv4FromText(options.ip),
       gatewayMac: this.gatewayMac,
       maxFrame: DEMO_MAX_FRAME,
       clock,
@@ -94,9 +103,38 @@ export class DemoDevice {
       onFatal: options.onFatal
     })
     serveEcho(this.stack)
-    serveHttp(this.stack, statusPage(() => this.stats(), options.ip), () => this.httpRequests++)
+    serveHttp(this.stack, statusPage(() => this.stats(), () => this.ipText ?? 'no address yet'), () => this.httpRequests++)
     this.gatewayDiscard = { ip: ipv4FromText(options.gateway), port: DISCARD_PORT }
     this.telemetry = new Telemetry(this.stack, this.gatewayDiscard.ip, clock, () => this.reading())
+    if (options.ip === null) this.dhcp = this.dhcpClient()
+  }
+
+  /** The device's address now: the static one, or the DHCP lease's (null while it has none). */
+  get ipText(): string | null {
+    return this.stack.ip === 0 ? null : ipv4ToText(this.stack.ip)
+  }
+
+  private dhcpClient(): DhcpClient {
+    const client = new DhcpClient({
+      mac: this.mac,
+      clock: this.clock,
+      send: (to, message) => this.stack.sendUdp({ ip: to, port: DHCP_SERVER_PORT }, DHCP_CLIENT_PORT, message),
+      onBound: (lease) => {
+        const changed = lease.ip !== this.stack.ip
+        this.stack.setIp(lease.ip)
+        if (!changed) return
+        this.telemetry.stop()
+        this.telemetry.start()
+        this.options.onLease?.(ipv4ToText(lease.ip))
+      },
+      onLost: () => {
+        this.stack.setIp(0)
+        this.telemetry.stop()
+        this.options.onLease?.(null)
+      }
+    })
+    this.stack.bindUdp(DHCP_CLIENT_PORT, (datagram) => client.receive(datagram.payload))
+    return client
   }
 
   get socketPath(): string {
@@ -106,10 +144,12 @@ export class DemoDevice {
   /** Resolves once the socket is served; rejects with one sentence if it cannot be. */
   async start(): Promise<void> {
     await this.server.start()
-    this.telemetry.start()
+    if (!this.dhcp) this.telemetry.start() // with DHCP: once it has an address
   }
 
   async stop(): Promise<void> {
+    this.dhcpStart?.cancel()
+    this.dhcp?.stop()
     this.telemetry.stop()
     this.stack.close()
     this.transmitter.stop()
@@ -137,7 +177,8 @@ export class DemoDevice {
       tcp: { ...this.stack.tcp.stats },
       httpRequests: this.httpRequests,
       telemetrySent: this.telemetry.sent,
-      faultsInjected: this.faultsInjected
+      faultsInjected: this.faultsInjected,
+      dhcp: this.dhcp && { ...this.dhcp.counters, ip: this.ipText }
     }
   }
 
@@ -147,6 +188,13 @@ export class DemoDevice {
 
   private link(connected: boolean): void {
     this.transmitter.setConnected(connected)
+    // A bridge is there to answer: discover now, not at the next retry (a held lease is kept),
+    // but not before the firmware's quiet first second is over: it would not hear the offer.
+    const dhcp = this.dhcp
+    if (connected && dhcp) {
+      this.dhcpStart?.cancel()
+      this.dhcpStart = this.clock.after(Math.max(0, this.startedAt + STARTUP_QUIET_MS - this.clock.now()), () => dhcp.start())
+    }
     this.options.onLink?.(connected)
   }
 

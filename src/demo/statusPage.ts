@@ -3,11 +3,13 @@
 import type { StatusPage } from './apps/httpServer.js'
 import type { DemoDeviceStats } from './demoDevice.js'
 
-export function statusPage(stats: () => DemoDeviceStats, ip: string): StatusPage {
+/** @param ip the device's address now (it may come by DHCP). */
+export function statusPage(stats: () => DemoDeviceStats, ipNow: () => string): StatusPage {
   return {
     json: () => `${JSON.stringify(stats())}\n`,
     html() {
       const s = stats()
+      const ip = ipNow()
       const rows: [string, string | number][] = [
         ['Uptime', `${s.uptimeSeconds} s`],
         ['UART frames in / out', `${s.uart.framesIn} / ${s.uart.framesOut}`],

@@ -2,6 +2,7 @@
 // the UART, ARP answered, IPv4 checked and handed to ICMP, UDP and TCP.
 // Everything it sends goes to the gateway's MAC, which the firmware knows
 // by a static ARP entry.
+import { DHCP_CLIENT_PORT } from '../../engine/decode/dhcp.js'
 import { ETHERNET_HEADER_LEN as ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../engine/decode/ethernet.js'
 import { arpReplyFor } from './arp.js'
 import type { Clock } from './clock.js'
@@ -17,8 +18,12 @@ export interface DeviceLink {
   canSend(): boolean
 }
 
+/** The limited broadcast address, 255.255.255.255. */
+export const IPV4_BROADCAST = 0xffffffff
+
 export interface DeviceStackOptions {
   mac: Uint8Array
+  /** 0 until a DHCP client sets one (setIp). */
   ip: number
   gatewayMac: Uint8Array
   /** Largest frame the device sends or takes, Ethernet header included. */
@@ -63,6 +68,12 @@ export class DeviceStack {
     return this.o.ip
   }
 
+  /** The device's address from now on (a DHCP lease taken, or 0: lost). */
+  setIp(ip: number): void {
+    this.o.ip = ip
+    this.tcp.setLocalIp(ip)
+  }
+
   /**
    * One Ethernet frame from the UART (valid only during the call). The
    * destination MAC is not checked: a UART has no MAC filter, and lwIP leaves
@@ -72,7 +83,7 @@ export class DeviceStack {
     if (frame.length < ETHERNET_HEADER) return this.ignore()
     const etherType = (frame[12]! << 8) | frame[13]!
     if (etherType === ETHERTYPE_ARP) {
-      const reply = arpReplyFor(frame, this.o.mac, this.o.ip)
+      const reply = this.o.ip === 0 ? null : arpReplyFor(frame, this.o.mac, this.o.ip)
       if (!reply) return this.ignore()
       this.counters.arpReplies++
       this.o.link.sendFrame(reply)
@@ -80,8 +91,13 @@ export class DeviceStack {
     }
     if (etherType !== ETHERTYPE_IPV4) return this.ignore()
     const ip = readIpv4Packet(frame, ETHERNET_HEADER)
-    if (typeof ip === 'string' || ip.dst !== this.o.ip) return this.ignore()
+    if (typeof ip === 'string') return this.ignore()
     const payload = frame.subarray(ip.payloadStart, ip.payloadEnd)
+    // Broadcast UDP is taken, and so is anything to the DHCP client's port: its
+    // offer comes to the address it does not have yet (lwIP's LWIP_IP_ACCEPT_UDP_PORT).
+    const broadcast = ip.dst === IPV4_BROADCAST
+    const toUs = ip.dst === this.o.ip && this.o.ip !== 0
+    if (!toUs && !(ip.protocol === IPPROTO_UDP && (broadcast || dhcpClientPort(payload)))) return this.ignore()
     if (ip.protocol === IPPROTO_TCP) {
       this.tcp.receive(ip.src, payload)
       return
@@ -98,7 +114,8 @@ export class DeviceStack {
     this.counters.udpIn++
     const handler = this.udpPorts.get(datagram.dstPort)
     if (handler) handler(datagram, { ip: ip.src, port: datagram.srcPort })
-    else if (this.sendIpv4(ip.src, IPPROTO_ICMP, portUnreachable(frame, ip.headerStart, ip.payloadStart, ip.payloadEnd))) this.counters.portUnreachables++
+    // no ICMP error about a broadcast (RFC 1122 §3.2.2)
+    else if (toUs && this.sendIpv4(ip.src, IPPROTO_ICMP, portUnreachable(frame, ip.headerStart, ip.payloadStart, ip.payloadEnd))) this.counters.portUnreachables++
   }
 
   bindUdp(port: number, handler: (datagram: UdpView, from: UdpPeer) => void): void {
@@ -128,7 +145,7 @@ export class DeviceStack {
       return false
     }
     const frame = new Uint8Array(length)
-    frame.set(this.o.gatewayMac, 0)
+    frame.set(dst === IPV4_BROADCAST ? BROADCAST_MAC : this.o.gatewayMac, 0)
     frame.set(this.o.mac, 6)
     frame[12] = ETHERTYPE_IPV4 >> 8
     frame[13] = ETHERTYPE_IPV4 & 0xff
@@ -141,4 +158,10 @@ export class DeviceStack {
   private ignore(): void {
     this.counters.ignored++
   }
+}
+
+const BROADCAST_MAC = new Uint8Array(6).fill(0xff)
+
+function dhcpClientPort(udp: Uint8Array): boolean {
+  return udp.length >= 4 && ((udp[2]! << 8) | udp[3]!) === DHCP_CLIENT_PORT
 }

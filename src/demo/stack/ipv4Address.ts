@@ -11,3 +11,7 @@ export function writeIpv4(bytes: Uint8Array, offset: number, ip: number): void {
   bytes[offset + 2] = (ip >>> 8) & 0xff
   bytes[offset + 3] = ip & 0xff
 }
+
+export function ipv4ToText(ip: number): string {
+  return [ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff].join('.')
+}

@@ -78,6 +78,8 @@ export const DHCP_REQUEST_MAX_FRAME = 1518
 /** How long an OFFER reserves the address for its client. */
 export const OFFER_HOLD_MS = 60_000
 export const MAX_DNS_SERVERS = 8
+/** An hour: long enough that renewals are rare on a slow line, short enough that a changed setting reaches the device. */
+export const DEFAULT_DHCP_LEASE = 3600
 
 const UDP = 8
 const BOOTREQUEST = 1

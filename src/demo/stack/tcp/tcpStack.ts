@@ -45,9 +45,15 @@ export class TcpStack {
   private readonly listeners = new Map<number, (conn: TcpConnection) => TcpApp>()
   private readonly host: ConnectionHost
   private readonly output: TcpOutput
-  private readonly localIp: number
+  /** Changes when the device takes an address by DHCP (setLocalIp). */
+  private localIp: number
   private readonly maxConnections: number
   private readonly random: () => number
+
+  /** The device's address changed (a new DHCP lease): segments are read and sent with it from now on. */
+  setLocalIp(ip: number): void {
+    this.localIp = ip
+  }
 
   constructor(options: TcpStackOptions) {
     const { output, clock } = options
