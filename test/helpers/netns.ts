@@ -367,6 +367,8 @@ export interface UartDeviceOptions {
   mtu?: number // default 1486
   maxFrame?: number // default 1500
   prefixBytes?: 2 | 4 // default 2 (4: QEMU's stream framing)
+  /** esp32 (2-byte length, the default), qemu (4-byte length) or slip (RFC 1055, Ethernet payload); do not combine with prefixBytes. */
+  framing?: 'esp32' | 'qemu' | 'slip'
   junkOnUsr1?: boolean // default true
   junkSeed?: number
   ipv6?: boolean // default false (IPv6 disabled on the TAP)
@@ -394,6 +396,19 @@ export interface UartDeviceCounters {
   junk_bytes: number
   junk_skipped_no_client: number
   clients_accepted: number
+  /** The frames alone: no length prefix, no SLIP escapes or ENDs. */
+  frame_bytes_to_host: number
+  frame_bytes_to_device: number
+  /** --framing slip: bytes escaping added (one per END or ESC inside a frame). */
+  slip_escapes_to_host: number
+  slip_escapes_to_device: number
+  /** --framing slip: ENDs that closed an empty slot and went to no frame. */
+  slip_separator_bytes: number
+  slip_bad_escapes: number
+  slip_too_long: number
+  slip_runts: number
+  /** --framing slip: wire bytes of the slots dropped for the three reasons above. */
+  slip_bad_bytes: number
 }
 
 export interface UartDevice {
@@ -449,6 +464,7 @@ class UartDeviceImpl implements UartDevice {
     if (o.mtu !== undefined) a.push('--mtu', String(o.mtu))
     if (o.maxFrame !== undefined) a.push('--max-frame', String(o.maxFrame))
     if (o.prefixBytes !== undefined) a.push('--prefix-bytes', String(o.prefixBytes))
+    if (o.framing !== undefined) a.push('--framing', o.framing)
     if (o.junkOnUsr1 ?? true) a.push('--junk-on-usr1')
     if (o.junkSeed !== undefined) a.push('--junk-seed', String(o.junkSeed))
     if (o.ipv6) a.push('--ipv6')
