@@ -185,3 +185,28 @@ export async function settled(page: Page): Promise<void> {
     raf(() => raf(done))
   }))
 }
+
+/** Words (runs of non-space) of the element's text drawn across more than one line. */
+export function splitWords(page: Page, selector: string): Promise<string[]> {
+  return page.locator(selector).first().evaluate((element) => {
+    type TextNode = { textContent: string }
+    const doc = (globalThis as unknown as {
+      document: {
+        createTreeWalker(root: unknown, what: number): { nextNode(): TextNode | null }
+        createRange(): { setStart(n: TextNode, o: number): void; setEnd(n: TextNode, o: number): void; getClientRects(): ArrayLike<{ top: number; width: number }> }
+      }
+    }).document
+    const split: string[] = []
+    const walker = doc.createTreeWalker(element, 4 /* NodeFilter.SHOW_TEXT */)
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.textContent.matchAll(/\S+/g)) {
+        const range = doc.createRange()
+        range.setStart(node, word.index)
+        range.setEnd(node, word.index + word[0].length)
+        const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+        if (lines.size > 1) split.push(word[0])
+      }
+    }
+    return split
+  })
+}

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 import { inspectorForSuite, SCREENSHOTS, skipInspector, WINDOW_SIZES } from '../helpers/inspectorPage.js'
-import { boxOf, coveredPoints, cutOffBoxes, insideWindow, lowContrastText, overlappingText, scrollsSideways, settled } from '../helpers/layoutFacts.js'
+import { boxOf, coveredPoints, cutOffBoxes, insideWindow, lowContrastText, overlappingText, scrollsSideways, settled, splitWords } from '../helpers/layoutFacts.js'
 
 const SCHEMES = ['light', 'dark'] as const
 const LOOKS = WINDOW_SIZES.flatMap((size) => SCHEMES.map((scheme) => ({ size, scheme, name: `${size.width}x${size.height}-${scheme}` })))
@@ -132,28 +132,3 @@ describe.skipIf(skipInspector)('the inspector at 1024×640 and 1600×1000, light
     expect(ui.consoleErrors).toEqual([])
   })
 })
-
-/** Words (runs of non-space) of the element's text drawn across more than one line. */
-function splitWords(page: Page, selector: string): Promise<string[]> {
-  return page.locator(selector).first().evaluate((element) => {
-    type TextNode = { textContent: string }
-    const doc = (globalThis as unknown as {
-      document: {
-        createTreeWalker(root: unknown, what: number): { nextNode(): TextNode | null }
-        createRange(): { setStart(n: TextNode, o: number): void; setEnd(n: TextNode, o: number): void; getClientRects(): ArrayLike<{ top: number; width: number }> }
-      }
-    }).document
-    const split: string[] = []
-    const walker = doc.createTreeWalker(element, 4 /* NodeFilter.SHOW_TEXT */)
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const word of node.textContent.matchAll(/\S+/g)) {
-        const range = doc.createRange()
-        range.setStart(node, word.index)
-        range.setEnd(node, word.index + word[0].length)
-        const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)))
-        if (lines.size > 1) split.push(word[0])
-      }
-    }
-    return split
-  })
-}

@@ -1,10 +1,10 @@
-// The first window of a first run: bridge QEMU (with the command line to start
-// it) or run the built-in demo device, which shows the inspector working in
-// seconds without QEMU. Either choice starts the bridge; Skip just closes.
-import { useId, useState } from 'react'
+// The first window of a first run: bridge QEMU (with the QEMU options to copy
+// for the settings' framing and transport), or run the built-in demo device, which shows the inspector
+// working in seconds without QEMU. Either choice starts the bridge; Skip just closes.
+import { Fragment, useId, useState } from 'react'
 
 import type { BridgeSettings } from '../../../shared/protocol'
-import { absoluteSocketPath, qemuCommandLine } from '../lib/qemuCommand'
+import { absoluteSocketPath, startCommands } from '../lib/qemuCommand'
 import { CopyButton } from './CopyButton'
 import { SocketPathInput } from './SocketPathInput'
 
@@ -18,11 +18,16 @@ interface Props {
 }
 
 export function StartScreen({ settings, baseDir, onStart, onSkip, chooseSocketPath }: Props): React.JSX.Element {
+  const nic = settings.framing === 'qemu'
   return (
     <main className="start-screen" aria-labelledby="start-title">
-      <h1 id="start-title">Where is your ESP32?</h1>
-      <p className="muted">Tunscope bridges the device's UART Ethernet tunnel to a TUN on this machine and shows every frame.</p>
-      <div className="start-choices">
+      <h1 id="start-title">{nic ? 'Where is your QEMU machine?' : 'Where is your ESP32?'}</h1>
+      <p className="muted">
+        {nic
+          ? "Tunscope bridges the machine's network card to a TUN on this machine and shows every frame."
+          : "Tunscope bridges the device's UART Ethernet tunnel to a TUN on this machine and shows every frame."}
+      </p>
+      <div className={nic ? 'start-choices wide-first' : 'start-choices'}>
         <QemuChoice settings={settings} baseDir={baseDir} onStart={onStart} chooseSocketPath={chooseSocketPath} />
         <DemoChoice settings={settings} onStart={onStart} />
       </div>
@@ -31,27 +36,48 @@ export function StartScreen({ settings, baseDir, onStart, onSkip, chooseSocketPa
   )
 }
 
+/** The transports the QEMU card offers: a unix socket either way, or TCP either way; any other starts as the usual socket. */
+const QEMU_TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen']
+
+/** What the QEMU card says Tunscope does, by transport. */
+const QEMU_WAYS: Partial<Record<BridgeSettings['transport'], string>> = {
+  unix: 'QEMU serves a unix socket and Tunscope connects to it.',
+  listen: 'Tunscope listens on a unix socket and QEMU connects to it.',
+  tcp: 'QEMU listens on TCP and Tunscope connects to it.',
+  'tcp-listen': 'Tunscope listens on TCP and QEMU connects to it.'
+}
+
 function QemuChoice({ settings, baseDir, onStart, chooseSocketPath }: Omit<Props, 'onSkip'>): React.JSX.Element {
-  const [socket, setSocket] = useState(settings.socket)
-  const socketId = useId()
-  const command = qemuCommandLine(socket ? absoluteSocketPath(baseDir, socket) : 'PATH')
+  const transport = QEMU_TRANSPORTS.includes(settings.transport) ? settings.transport : 'unix'
+  const overTcp = transport === 'tcp' || transport === 'tcp-listen'
+  const [endpoint, setEndpoint] = useState(overTcp ? settings.tcp : settings.socket)
+  const endpointId = useId()
+  const shown = endpoint.trim() === '' ? (overTcp ? 'HOST:PORT' : 'PATH') : overTcp ? endpoint : absoluteSocketPath(baseDir, endpoint)
+  const commands = startCommands({ ...settings, transport }, shown)
+  const firmware = settings.framing === 'qemu' ? 'machine running in QEMU, its network card' : 'firmware running in QEMU, its UART1'
   return (
     <form
       className="start-card"
       aria-labelledby="start-qemu"
-      onSubmit={(e) => { e.preventDefault(); onStart({ ...settings, transport: 'unix', socket }) }}
+      onSubmit={(e) => { e.preventDefault(); onStart({ ...settings, transport, ...(overTcp ? { tcp: endpoint } : { socket: endpoint }) }) }}
     >
       <h2 id="start-qemu">Connect to QEMU</h2>
-      <p>Bridge your firmware running in QEMU, with its UART1 served on a unix socket.</p>
-      <label htmlFor={socketId}>Socket path</label>
-      <SocketPathInput id={socketId} value={socket} onChange={setSocket} chooseSocketPath={chooseSocketPath} />
-      <div className="start-command-head">
-        <span>Start QEMU like this</span>
-        <CopyButton text={command} />
-      </div>
-      <pre className="start-command" data-testid="qemu-command">{command}</pre>
+      <p>Bridge your {firmware} on {overTcp ? 'TCP' : 'a unix socket'}: {QEMU_WAYS[transport]}</p>
+      <label htmlFor={endpointId}>{overTcp ? 'TCP address' : 'Socket path'}</label>
+      {overTcp
+        ? <input id={endpointId} value={endpoint} placeholder="localhost:5555" spellCheck={false} onChange={(e) => setEndpoint(e.target.value)} />
+        : <SocketPathInput id={endpointId} value={endpoint} onChange={setEndpoint} chooseSocketPath={chooseSocketPath} />}
+      {commands.map((command, i) => (
+        <Fragment key={command.key}>
+          <div className="start-command-head">
+            <span>{command.title}</span>
+            <CopyButton text={command.text} />
+          </div>
+          <pre className="start-command" data-testid={i === 0 ? 'qemu-command' : `qemu-command-${command.key}`}>{command.text}</pre>
+        </Fragment>
+      ))}
       <div className="start-action">
-        <button type="submit" className="primary" disabled={socket.trim() === ''}>Connect</button>
+        <button type="submit" className="primary" disabled={endpoint.trim() === ''}>Connect</button>
       </div>
     </form>
   )
