@@ -2,10 +2,10 @@
 // engine's bridgeSettings validates what they hold.
 import type { Command } from 'commander'
 
-import { DEFAULT_SOCKET } from '../engine/bridgeSettings.js'
+import { DEFAULT_DHCP_LEASE, DEFAULT_SOCKET } from '../engine/bridgeSettings.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor } from '../engine/framing/index.js'
 
-const framingChoices = FRAMING_NAMES.map((name) => `${name} (${framingFor(name).title})`).join(', ')
+const framingChoices = FRAMING_NAMES.map((name) => `${name} (${framingFor(name).title.replace(/ \(.*\)$/, '')})`).join(', ')
 const maxFrameDefaults = FRAMING_NAMES.map((name) => `${framingFor(name).limits.defaultMaxFrame} for ${name}`).join(', ')
 const deviceMacDefaults = FRAMING_NAMES.map((name) => `${framingFor(name).defaultDeviceMac} for ${name}`).join(', ')
 
@@ -16,13 +16,17 @@ export function addBridgeOptions(command: Command): Command {
     .option('--listen', 'listen on --socket, or on --tcp HOST:PORT, and let QEMU connect (QEMU without ",server", or server=off)')
     .option('--serial <path>', 'a serial port instead of a socket, e.g. /dev/ttyUSB0 (8N1, raw, at --baud)')
     .option('--framing <name>', `how the device's stream carries frames: ${framingChoices}`, DEFAULT_FRAMING)
+    .option('--payload <kind>', 'what slip frames carry: ethernet (Zephyr with SLIP_TAP, the default) or ip (slattach, Zephyr without TAP, tunslip6)')
     .option('--tun <name>', 'host TUN device', 'tun0')
     .option('--tap', 'use a TAP device and pass Ethernet frames unchanged')
     .option('--host-ip <cidr>', "the host's address on the TUN", '192.168.100.1/24')
     .option('--device-ip <address>', "the device's address", '192.168.100.2')
     .option('--max-frame <bytes>', `largest frame the device takes, Ethernet header included (default: ${maxFrameDefaults})`)
-    .option('--mtu <bytes>', 'TUN MTU (default: max-frame − 14)')
+    .option('--mtu <bytes>', 'TUN MTU (default: max-frame − 14; max-frame with --tap or --payload ip)')
     .option('--gw-mac <mac>', 'MAC the device knows the gateway by (source of frames to it)', '02:00:00:00:00:01')
     .option('--device-mac <mac>', `the device's MAC until it is learned from its frames (default: ${deviceMacDefaults})`)
     .option('--baud <rate>', "UART baud rate: the --serial port's speed, and for utilization (8N1: baud/10 bytes/s)", '115200')
+    .option('--dhcp', "answer the device's DHCP requests with --device-ip, the host as its router")
+    .option('--dhcp-lease <seconds>', `lease time the DHCP server gives (default: ${DEFAULT_DHCP_LEASE})`)
+    .option('--dns <address>', 'a resolver the DHCP server offers (give it again for more)', (value: string, previous: string[] = []) => [...previous, value])
 }

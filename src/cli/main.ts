@@ -2,7 +2,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 
 import { DEMO_FAULTS } from '../shared/demoFaults.js'
-import { DEFAULT_DHCP_LEASE } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
 import { runBridge } from './bridgeCommand.js'
 import { addBridgeOptions } from './bridgeOptions.js'
@@ -45,9 +44,6 @@ const program = new Command()
   ], 'Run "tunscope COMMAND --help" for its options and examples.\nWith no command, this help is printed and the exit code is 2.'))
 
 addBridgeOptions(program.command('bridge').description('bridge the UART socket to the TUN device until stopped (Ctrl-C)'))
-  .option('--dhcp', "answer the device's DHCP requests with --device-ip, the host as its router")
-  .option('--dhcp-lease <seconds>', `lease time the DHCP server gives (default: ${DEFAULT_DHCP_LEASE})`)
-  .option('--dns <address>', 'a resolver the DHCP server offers (give it again for more)', (value: string, previous: string[] = []) => [...previous, value])
   .option('--pcap <file>', 'capture every frame to a pcapng file, or - for standard output (| wireshark -k -i -)')
   .option('--json', 'print one JSON stats object per second on standard output')
   .option('--quiet', 'print only errors and the final counters')
@@ -79,6 +75,8 @@ addBridgeOptions(program.command('serve').description('run the bridge with the i
   .addHelpText('after', examples([
     '# the demo device, traffic at once:',
     'tunscope serve --demo --start',
+    '# the demo device takes its address by DHCP; the exchange is in the frame list:',
+    'tunscope serve --demo --dhcp --start',
     '# QEMU\'s temp/esp32-uart1.sock; press Start in the page:',
     'tunscope serve',
     '# QEMU over TCP (-serial tcp::5555,server,nowait), any free HTTP port:',
@@ -93,12 +91,16 @@ program
   .option('--baud <rate>', 'pace the output like a real UART at this rate (0: unpaced)', '115200')
   .option('--ip <address>', "the device's IPv4 address", '192.168.100.2')
   .option('--gateway <address>', 'the gateway (the host) it sends telemetry to; needed with an --ip outside 192.168.100.0/24', '192.168.100.1')
+  .option('--dhcp', 'take the address by DHCP instead of --ip (from tunscope bridge --dhcp; renewed at half the lease)')
   .option('--fault <kinds>', `put these faults on the wire in turn while a bridge is connected, comma-separated: ${DEMO_FAULTS.join(', ')}`)
   .option('--fault-every <seconds>', 'seconds between two faults', '10')
   .addHelpText('after', examples([
     '# the device on temp/esp32-uart1.sock, like QEMU, and the bridge to it:',
     'mkdir -p temp && tunscope demo &',
     'tunscope bridge      # then: ping 192.168.100.2, curl http://192.168.100.2/',
+    '# the device asks the bridge for its address:',
+    'tunscope demo --dhcp &',
+    'tunscope bridge --dhcp',
     '# unpaced, with junk and a burst on the wire in turn every 5 s:',
     'tunscope demo --baud 0 --fault junk,burst --fault-every 5'
   ]))
