@@ -139,7 +139,8 @@ describe('argument errors come before the environment', () => {
     ['bridge: --json with --pcap -', ['bridge', '--json', '--pcap', '-'], /--json and --pcap - both want standard output/],
     ['demo: --baud fast', ['demo', '--baud', 'fast'], /--baud "fast" is not a number/],
     ['demo: --ip 1.2.3', ['demo', '--ip', '1.2.3'], /--ip "1\.2\.3" is not an IPv4 address/],
-    ['demo: an unknown --fault', ['demo', '--fault', 'meltdown'], /--fault "meltdown" is not a fault/]
+    ['demo: an unknown --fault', ['demo', '--fault', 'meltdown'], /--fault "meltdown" is not a fault/],
+    ['demo: --ip with --dhcp', ['demo', '--ip', '192.168.100.5', '--dhcp'], /^tunscope: --ip and --dhcp both say where the address comes from; give one /]
   ]
   it.each(cases)('%s (no temp/ folder here)', async (_what, args, wrong) => {
     expectRefused(await run(args), wrong)
@@ -211,8 +212,9 @@ describe('tunscope --help and --version', () => {
 
   const helps: Array<[string[], string, string[]]> = [
     [[], 'Usage: tunscope [options] [command]', ['--version', '--help', 'bridge', 'demo', 'serve', 'tun']],
-    [['demo'], 'Usage: tunscope demo [options]', ['--socket <path>', '--baud <rate>', '--ip <address>', '--gateway <address>', '--fault <kinds>', '--fault-every <seconds>', '--help']],
-    [['bridge'], 'Usage: tunscope bridge [options]', ['--socket <path>', '--tcp <host:port>', '--listen', '--tun <name>', '--tap', '--host-ip <cidr>', '--device-ip <address>', '--max-frame <bytes>', '--mtu <bytes>', '--gw-mac <mac>', '--device-mac <mac>', '--baud <rate>', '--pcap <file>', '--json', '--quiet', '--help']],
+    [['demo'], 'Usage: tunscope demo [options]', ['--socket <path>', '--baud <rate>', '--ip <address>', '--gateway <address>', '--fault <kinds>', '--fault-every <seconds>', '--dhcp', '--help']],
+    [['bridge'], 'Usage: tunscope bridge [options]', ['--socket <path>', '--tcp <host:port>', '--listen', '--tun <name>', '--tap', '--host-ip <cidr>', '--device-ip <address>', '--max-frame <bytes>', '--mtu <bytes>', '--gw-mac <mac>', '--device-mac <mac>', '--baud <rate>', '--dhcp', '--dhcp-lease <seconds>', '--dns <address>', '--pcap <file>', '--json', '--quiet', '--help']],
+    [['serve'], 'Usage: tunscope serve [options]', ['--socket <path>', '--device-ip <address>', '--dhcp', '--dhcp-lease <seconds>', '--dns <address>', '--port <number>', '--start', '--demo', '--help']],
     [['tun'], 'Usage: tunscope tun [options] [command]', ['create', 'delete', '--help']],
     [['tun', 'create'], 'Usage: tunscope tun create [options]', ['--user <login>', '--name <name>', '--tap', '--host-ip <cidr>', '--mtu <bytes>', '--help']],
     [['tun', 'delete'], 'Usage: tunscope tun delete [options]', ['--name <name>', '--help']]
