@@ -4,6 +4,8 @@
 // pump. The machine is shared and noisy, so runs alternate closely and each
 // tunscope figure is divided by the C relay's measured just before and just
 // after it (their mean); the table shows the median of those ratios.
+// The qemu and slip rows run through framing-bench.sh, whose pump speaks that
+// framing; the C relay they are compared with is the same 2-byte one.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -33,13 +35,28 @@ const reference = { name: 'c_relay', command: '{BIN}/c_relay {SOCK} {TUN}' }
 const bridges = [
   { name: 'tunscope, capture off', command: cli },
   { name: 'tunscope, capture on (pcapng to /dev/null)', command: `${cli} --pcap /dev/null` },
-  { name: 'tunscope, capture on (pcapng to a file)', command: `${cli} --pcap ${join(work, 'bench.pcapng')}` }
+  { name: 'tunscope, capture on (pcapng to a file)', command: `${cli} --pcap ${join(work, 'bench.pcapng')}` },
+  ...['qemu', 'slip'].filter(framingAvailable).map((framing) => ({
+    name: `tunscope --framing ${framing}, capture on (pcapng to /dev/null)`,
+    framing,
+    command: `${cli} --framing ${framing} --pcap /dev/null`
+  }))
 ]
 
-/** One bench.sh run: { d2h: {pps, mbps}, h2d: {pps, mbps} } for one size. */
+/** Whether this build's bridge takes --framing `framing`. */
+function framingAvailable(framing) {
+  const help = spawnSync(process.execPath, [join(root, 'bin', 'tunscope.mjs'), 'bridge', '--help'], { encoding: 'utf8' }).stdout
+  const described = /--framing <name>([\s\S]*?)\n\s*-/.exec(help)?.[1] ?? ''
+  const available = new RegExp(`\\b${framing}\\b`).test(described)
+  if (!available) console.error(`${framing} framing not available in this build`)
+  return available
+}
+
+/** One bench.sh (framing-bench.sh for another framing) run: { d2h: {pps, mbps}, h2d: {pps, mbps} } for one size. */
 function measure(bridge, size) {
-  const run = spawnSync('bash', [join(benchDir, 'bench.sh'), bridge.name, bridge.command, size], { encoding: 'utf8', env: { ...process.env, BENCH_SECS: seconds } })
-  if (run.status !== 0) process.stderr.write(run.stderr)
+  const script = bridge.framing ? [join(root, 'bench', 'framing-bench.sh'), bridge.framing] : [join(benchDir, 'bench.sh')]
+  const run = spawnSync('bash', [...script, bridge.name, bridge.command, size], { encoding: 'utf8', env: { ...process.env, BENCH_SECS: seconds, TUNSCOPE_BENCH_DIR: benchDir } })
+  if (run.status !== 0 || bridge.framing) process.stderr.write(run.stderr)
   const result = {}
   for (const line of run.stdout.split('\n').filter(Boolean)) {
     const r = JSON.parse(line)
@@ -88,4 +105,10 @@ for (const dir of ['d2h', 'h2d']) {
       console.log(`| ${dir === 'd2h' ? 'device → host' : 'host → device'} | ${size} B | ${name} | ${Math.round(median(s.map((x) => x.pps)))} | ${median(s.map((x) => x.mbps)).toFixed(1)} | ${median(ratios).toFixed(2)}${spread} |`)
     }
   }
+}
+if (bridges.some((b) => b.framing)) {
+  console.log(`\nThe --framing rows: bench/framing-bench.sh, whose pump (bench/framing_pump.c) plays the device in that framing;`)
+  console.log(`the C relay they are divided by is the same 2-byte one. About 1 % of each UDP payload's bytes are 0xC0 or 0xDB`)
+  console.log(`(SLIP's END and ESC), and the IPv4 addresses hold two 0xC0, so SLIP escapes in every frame. Host → device`)
+  console.log(`Mbit/s counts the bytes on the socket: length prefixes, SLIP's ENDs and escapes included.`)
 }
