@@ -11,7 +11,7 @@ import { Counters, type CountersSnapshot } from './counters.js'
 import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
 import { FromDevicePath } from './fromDevice.js'
-import type { FrameDecoder, Framing, FramingName } from './framing/framing.js'
+import type { FrameDecoder, FramePayload, Framing, FramingName } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
@@ -43,8 +43,10 @@ export interface DeviceInfo {
 }
 
 export interface BridgeStats {
-  /** The framing's name (esp32, qemu). */
+  /** The framing's name (esp32, qemu, slip). */
   framing: FramingName
+  /** What its records carry: Ethernet frames, or bare IP packets (SLIP without TAP). */
+  payload: FramePayload
   /** What the DHCP server answered and ignored (--dhcp), or null when it is off. */
   dhcp: DhcpServerCounters | null
   link: LinkState
@@ -95,7 +97,6 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   start(): void {
     const o = this.options
     const tap = o.tun.kind === 'tap'
-    const header = o.framing.header
     if (o.capture) o.capture.framing = o.framing
     const firstTun = openHostTun(o.tun)
     // The transport needs the decoder and the decoder's sink needs the writer,
@@ -126,7 +127,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const fromDevice = new FromDevicePath({
       counters: this.counters,
       capture: o.capture,
-      header,
+      framing: o.framing,
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
@@ -141,7 +142,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         counters: this.counters,
         capture: o.capture,
         writer,
-        header,
+        framing: o.framing,
         tap,
         maxFrame: o.maxFrame,
         gatewayMac: o.gatewayMac,
@@ -173,6 +174,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const baud = this.options.baud
     return {
       framing: this.options.framing.name,
+      payload: this.options.framing.payload,
       dhcp: this.dhcp && structuredClone(this.dhcp.counters),
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun?.state ?? null,

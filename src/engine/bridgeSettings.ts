@@ -10,7 +10,7 @@ import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import { MAX_DNS_SERVERS } from './services/dhcpServer.js'
 import type { Framing } from './framing/framing.js'
-import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramingName } from './framing/index.js'
+import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramePayload, isFramingName, payloadsOf } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
 import { notASerialDevice, STANDARD_BAUD_RATES } from './transport/serialPort.js'
 
@@ -26,8 +26,10 @@ export interface BridgeFlags {
   listen?: boolean
   /** A serial device (instead of a socket), run at `baud`. */
   serial?: string
-  /** esp32 (the default) or qemu. */
+  /** esp32 (the default), qemu or slip. */
   framing?: string
+  /** What the framing's records carry, where it has a choice (slip): ethernet (the default) or ip. */
+  payload?: string
   tun: string
   tap?: boolean
   hostIp: string
@@ -47,7 +49,7 @@ export interface BridgeFlags {
   dns?: string[]
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--tun' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
 
 /** An hour: long enough that renewals are rare on a slow line, short enough that a changed setting reaches the device. */
 export const DEFAULT_DHCP_LEASE = 3600
@@ -67,11 +69,12 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   if (!sameSubnet(hostIp.address, deviceIp, hostIp.prefixLength)) {
     throw new UserError(`${name('--device-ip')} ${deviceIp} is outside ${hostIp.address}/${hostIp.prefixLength}, so the host would not route to it; pick an address in that subnet.`)
   }
-  const framing = parseFraming(flags.framing, name('--framing'))
+  const framing = parseFraming(flags, name)
   const maxFrame = flags.maxFrame === undefined
     ? framing.limits.defaultMaxFrame
     : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
-  const largestMtu = maxFrame - (flags.tap ? 0 : ETHERNET_HEADER)
+  // A TUN's packets become frames behind an Ethernet header, unless the device takes bare IP.
+  const largestMtu = maxFrame - (flags.tap || framing.payload === 'ip' ? 0 : ETHERNET_HEADER)
   const mtu = flags.mtu === undefined ? largestMtu : parseIntegerInRange(flags.mtu, 68, 65535, name('--mtu'))
   if (mtu > largestMtu) {
     throw new UserError(`${name('--mtu')} ${mtu} would make frames longer than ${name('--max-frame')} ${maxFrame} allows; use at most ${largestMtu}.`)
@@ -102,10 +105,21 @@ function toDhcp(flags: BridgeFlags, name: (field: BridgeField) => string): Bridg
   }
 }
 
-function parseFraming(text: string | undefined, what: string): Framing {
-  const name = text ?? DEFAULT_FRAMING
-  if (!isFramingName(name)) throw new UserError(`${what} "${name}" is not a framing this bridge speaks; choose ${FRAMING_NAMES.join(' or ')}.`)
-  return framingFor(name)
+function parseFraming(flags: BridgeFlags, name: (field: BridgeField) => string): Framing {
+  const framingName = flags.framing ?? DEFAULT_FRAMING
+  if (!isFramingName(framingName)) throw new UserError(`${name('--framing')} "${framingName}" is not a framing this bridge speaks; choose ${FRAMING_NAMES.slice(0, -1).join(', ')} or ${FRAMING_NAMES.at(-1)}.`)
+  const payloads = payloadsOf(framingName)
+  if (flags.payload === undefined) return framingFor(framingName)
+  if (payloads.length === 1) throw new UserError(`${name('--payload')} is for framings that can carry bare IP (slip); ${framingName} always carries Ethernet frames.`)
+  if (!isFramePayload(flags.payload) || !payloads.includes(flags.payload)) {
+    throw new UserError(`${name('--payload')} "${flags.payload}" is not what ${framingName} can carry; choose ${payloads.join(' or ')}.`)
+  }
+  const framing = framingFor(framingName, flags.payload)
+  if (framing.payload === 'ip') {
+    const clash = flags.tap ? `a TAP (${name('--tap')})` : flags.dhcp ? `DHCP (${name('--dhcp')})` : null
+    if (clash) throw new UserError(`${clash} needs Ethernet frames, and ${name('--payload')} ip carries bare IP packets; use a TUN, or ${name('--payload')} ethernet.`)
+  }
+  return framing
 }
 
 function toSerialTransport(flags: BridgeFlags, baud: number, name: (field: BridgeField) => string): TransportOptions {

@@ -24,6 +24,14 @@ export const FRAMING_ERROR_TEXT: Record<FramingErrorKind, string> = {
   slipEscape: 'SLIP escape error'
 }
 
+/**
+ * Codes the capture ring stores beside the framing errors for text a framing carries
+ * (tunslip6's control messages and debug lines): records, not errors.
+ */
+export const TextRecord = { control: 0x40, debug: 0x41 } as const
+
+export const isTextRecord = (code: number): boolean => code === TextRecord.control || code === TextRecord.debug
+
 export function framingErrorKind(code: number): FramingErrorKind | null {
   return FRAMING_ERROR_KINDS[code - 1] ?? null
 }
@@ -81,6 +89,8 @@ export class Counters {
   beforeDevice = 0
   proxyArpReplies = 0
   reconnects = 0
+  /** Text records from the device (tunslip6's control messages and debug lines): shown, never forwarded. */
+  textFromDevice = 0
 
   snapshot(): CountersSnapshot {
     return {
@@ -91,7 +101,8 @@ export class Counters {
       drops: { ...this.drops },
       beforeDevice: this.beforeDevice,
       proxyArpReplies: this.proxyArpReplies,
-      reconnects: this.reconnects
+      reconnects: this.reconnects,
+      textFromDevice: this.textFromDevice
     }
   }
 }
@@ -105,4 +116,5 @@ export type CountersSnapshot = {
   beforeDevice: number
   proxyArpReplies: number
   reconnects: number
+  textFromDevice: number
 }

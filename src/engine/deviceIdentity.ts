@@ -5,14 +5,14 @@
 // link; and when the device's MAC changes on a live link (new firmware, a
 // different board behind the same socket), the new one takes over once its
 // proven frames keep coming while the old one has gone quiet.
-import { ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.js'
+import { ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.js'
 
 /** Proven frames in a row from another MAC, none from the known one in between, before it takes over. */
 export const TAKEOVER_FRAMES = 3
 
 /** Offsets from the Ethernet frame's first byte. */
 const SOURCE_MAC = 6
-const IPV4_SOURCE = 14 + 12
+const IPV4_SOURCE = ETHERNET_HEADER + 12
 const ARP_SENDER_IP = 28
 const ARP_TARGET_IP = 38
 
@@ -36,6 +36,11 @@ export class DeviceIdentity {
     if (this.mac === null || !equalAt(b, frame + SOURCE_MAC, this.mac)) return
     if (etherType === ETHERTYPE_IPV4) this.learnIpv4(b, frame + IPV4_SOURCE)
     else if (etherType === ETHERTYPE_ARP) this.learnIpv4(b, frame + ARP_SENDER_IP)
+  }
+
+  /** A bare IP packet (a link without MACs, such as SLIP): one from the configured address names the device. */
+  observePacket(b: Uint8Array, packet: number): void {
+    if (b[packet]! >> 4 === 4 && equalAt(b, packet + IPV4_SOURCE - ETHERNET_HEADER, this.deviceIp)) this.learnIpv4(b, packet + IPV4_SOURCE - ETHERNET_HEADER)
   }
 
   /** A new connection may be a new device. */

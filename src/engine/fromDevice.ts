@@ -1,21 +1,22 @@
 // Device → host: every record the decoder accepts is counted, captured and,
-// for a TUN, stripped of its Ethernet header and queued as one span of a
-// batched write. ARP never reaches the TUN: the bridge answers it itself.
+// for a TUN, stripped of its Ethernet header (when it has one) and queued as
+// one span of a batched write. ARP never reaches the TUN: the bridge answers
+// it itself. Text a framing carries (tunslip6's) is counted and captured only.
 import type { TunDevice } from '../native/index.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
-import { framingErrorKind, type Counters } from './counters.js'
+import { framingErrorKind, TextRecord, type Counters } from './counters.js'
 import { DeviceIdentity } from './deviceIdentity.js'
 import type { DeviceWriter } from './deviceWriter.js'
 import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
-import type { FrameDecoder, FramingSink, RecordHeader } from './framing/framing.js'
+import type { FrameDecoder, Framing, FramingSink, TextKind } from './framing/framing.js'
 import { DHCP_ANSWER_MAX, isDhcpRequest, type DhcpServer } from './services/dhcpServer.js'
 
 export interface FromDeviceContext {
   counters: Counters
   capture: CaptureRing | null
-  /** The framing's record header: the capture keeps it with each frame, and the bridge's own answers carry it. */
-  header: RecordHeader
+  /** The capture keeps its record header with each frame, and the bridge's own answers are framed by it. */
+  framing: Framing
   tap: boolean
   gatewayMac: Uint8Array
   /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
@@ -38,8 +39,11 @@ export class FromDevicePath implements FramingSink {
   decoder: FrameDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)
   private spanCount = 0
+  /** Records are bare IP packets (no MAC, no ARP, no DHCP on such a link). */
+  private readonly ipPayload: boolean
 
   constructor(private readonly ctx: FromDeviceContext) {
+    this.ipPayload = ctx.framing.payload === 'ip'
     this.identity = new DeviceIdentity(ctx.deviceIp, () => {
       if (this.decoder) this.decoder.deviceMac = this.identity.mac
       ctx.onDeviceChanged(this.identity)
@@ -60,10 +64,14 @@ export class FromDevicePath implements FramingSink {
 
   onRecord(buffer: Uint8Array, frame: number, frameLength: number, wireLength: number): void {
     const ctx = this.ctx
-    const headerBytes = ctx.header.bytes
+    const headerBytes = ctx.framing.header.bytes
     ctx.counters.fromDevice.frames++
     ctx.counters.fromDevice.bytes += wireLength
     ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, frame - headerBytes, headerBytes + frameLength, wireLength)
+    if (this.ipPayload) {
+      this.onPacket(buffer, frame)
+      return
+    }
     const etherType = etherTypeAt(buffer, frame)
     this.identity.observe(buffer, frame, etherType)
     if (ctx.dhcp !== null && etherType === ETHERTYPE_IPV4 && isDhcpRequest(buffer, frame, frameLength)) {
@@ -74,11 +82,8 @@ export class FromDevicePath implements FramingSink {
       this.queue(buffer, frame, frameLength)
       return
     }
-    const ip = frame + ETHERNET_HEADER
-    if (etherType === ETHERTYPE_IPV4) {
-      this.queue(buffer, ip, (buffer[ip + 2]! << 8) | buffer[ip + 3]!) // total length: drops Ethernet padding
-    } else if (etherType === ETHERTYPE_IPV6) {
-      this.queue(buffer, ip, 40 + ((buffer[ip + 4]! << 8) | buffer[ip + 5]!))
+    if (etherType === ETHERTYPE_IPV4 || etherType === ETHERTYPE_IPV6) {
+      this.queueIp(buffer, frame + ETHERNET_HEADER)
     } else if (etherType === ETHERTYPE_ARP) {
       this.answerArp(buffer, frame)
     } else {
@@ -94,9 +99,26 @@ export class FromDevicePath implements FramingSink {
     this.ctx.capture?.append(this.batchTime, Direction.fromDevice, code, kept, 0, kept.length, skipped)
   }
 
+  onText(kind: TextKind, buffer: Uint8Array, start: number, length: number, wireLength: number): void {
+    this.ctx.counters.textFromDevice++
+    this.ctx.capture?.append(this.batchTime, Direction.fromDevice, TextRecord[kind], buffer, start, length, wireLength)
+  }
+
   onBatchEnd(buffer: Uint8Array): void {
     this.flush(buffer)
     this.ctx.capture?.publish()
+  }
+
+  /** A bare IP packet (the framing has checked it is IPv4 or IPv6 and whole). */
+  private onPacket(buffer: Uint8Array, packet: number): void {
+    this.identity.observePacket(buffer, packet)
+    this.queueIp(buffer, packet)
+  }
+
+  /** Queues the IP packet at `ip` by its own length, which drops any Ethernet padding after it. */
+  private queueIp(buffer: Uint8Array, ip: number): void {
+    if (buffer[ip]! >> 4 === 4) this.queue(buffer, ip, (buffer[ip + 2]! << 8) | buffer[ip + 3]!)
+    else this.queue(buffer, ip, 40 + ((buffer[ip + 4]! << 8) | buffer[ip + 5]!))
   }
 
   private queue(buffer: Uint8Array, start: number, length: number): void {
@@ -130,15 +152,20 @@ export class FromDevicePath implements FramingSink {
    * captured, and bounded like all traffic to it.
    */
   private sendAnswer(maxFrame: number, write: (record: Uint8Array, at: number) => number, delivered?: () => void): void {
-    const { header, writer } = this.ctx
+    const { framing: { header, encoder }, writer } = this.ctx
     if (!writer.admit(1)) return
     // Its own memory: the write may still be queued when the next answer is made.
     const record = new Uint8Array(header.bytes + maxFrame)
     const frameLength = write(record, header.bytes)
     if (frameLength === 0) return
     header.write(record, 0, frameLength)
-    const wire = record.subarray(0, header.bytes + frameLength)
-    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, wire, 0, wire.length)
+    const recordLength = header.bytes + frameLength
+    let wire = record.subarray(0, recordLength)
+    if (encoder) {
+      wire = new Uint8Array(encoder.maxBytes(frameLength))
+      wire = wire.subarray(0, encoder.encode(record, 0, frameLength, wire, 0))
+    }
+    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, recordLength, wire.length)
     writer.write(wire, 1, (ok) => {
       if (ok) delivered?.()
     })

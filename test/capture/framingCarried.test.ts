@@ -4,11 +4,15 @@
 import { describe, expect, it } from 'vitest'
 
 import { CaptureRing, Direction } from '../../src/engine/capture/ring.js'
-import { FramingError } from '../../src/engine/counters.js'
+import { FramingError, TextRecord } from '../../src/engine/counters.js'
 import { summarizeFrame } from '../../src/engine/decode/index.js'
 import { esp32Framing } from '../../src/engine/framing/esp32.js'
 import type { Framing } from '../../src/engine/framing/framing.js'
 import { qemuFraming } from '../../src/engine/framing/qemu.js'
+import { encodeSlip, slipEncodedMax, slipEthernetFraming, slipIpFraming } from '../../src/engine/framing/slip.js'
+import { parsePcapng } from './pcapngFile.js'
+import { PcapngWriter } from '../../src/engine/capture/pcapngWriter.js'
+import { PassThrough } from 'node:stream'
 import { FrameStore } from '../../src/renderer/src/store/frameStore.js'
 import { recordTree } from '../../src/renderer/src/ui/recordTree.js'
 import { summarizeRecord } from '../../src/renderer/src/ui/rowSummary.js'
@@ -51,7 +55,7 @@ describe('a record keeps its framing from the capture to the details tree', () =
 
   it('summarizes and classifies the frame after either header', () => {
     for (const index of [0, 2]) {
-      expect(summarizeRecord(store.bytes(index), 0, store.wireLength(index), store.framing(index).header.bytes)).toEqual(summarizeFrame(frame))
+      expect(summarizeRecord(store.bytes(index), 0, store.wireLength(index), store.framing(index))).toEqual(summarizeFrame(frame))
       expect(store.protocols(index)).toBe(store.protocols(2))
     }
     expect(store.protocols(0)).not.toBe(0)
@@ -65,5 +69,64 @@ describe('a record keeps its framing from the capture to the details tree', () =
     expect(tree(0)[2]).toMatchObject({ start: 4 }) // Ethernet, right after the 4-byte length
     expect(tree(2)[1]).toMatchObject({ label: `UART record, length ${frame.length}`, start: 0, length: 2 })
     expect(tree(2)[2]).toMatchObject({ start: 2 })
+  })
+})
+
+/** A frame's SLIP wire bytes (END, escaped frame, END). */
+function slipWire(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(slipEncodedMax(bytes.length))
+  return out.subarray(0, encodeSlip(bytes, 0, bytes.length, out, 0))
+}
+
+describe('SLIP records: the frame as it was, the wire bytes counted, bare IP decoded as IP', () => {
+  const packet = frame.subarray(14) // the IPv4/UDP packet inside the Ethernet frame
+  // Bytes SLIP must escape, so the wire is longer than the frame.
+  const escaped = deviceUdpFrame(Uint8Array.of(0xc0, 0xdb, 0xc0, 0x41))
+  const ring = new CaptureRing({ dataBytes: 64 * 1024, maxRecords: 64 })
+  ring.framing = slipEthernetFraming
+  ring.append(1, Direction.fromDevice, 0, escaped, 0, escaped.length, slipWire(escaped).length)
+  ring.framing = slipIpFraming
+  ring.append(2, Direction.toDevice, 0, packet, 0, packet.length, slipWire(packet).length)
+  const debug = new TextEncoder().encode('\rslip: up\n')
+  ring.append(3, Direction.fromDevice, TextRecord.debug, debug, 0, debug.length, debug.length + 2)
+  const store = new FrameStore(64, 64 * 1024)
+  new FrameFeed({ sendFrames: (batch) => void readFrameBatch(batch, (r) => store.append(r)), backlog: () => 0 }, ring).tick(ring)
+  const tree = (index: number) =>
+    recordTree({ seq: index, time: 0, direction: 0, error: store.error(index), wireLength: store.wireLength(index), framing: store.framing(index), bytes: store.bytes(index) }, 115_200, 0)
+
+  it('keeps the unescaped frame and the escaped wire length, and names the record and its escapes', () => {
+    expect(Array.from(store.bytes(0))).toEqual(Array.from(escaped))
+    const wire = escaped.length + 3 + 2 + 2 // three escapes in the payload, 192 (0xC0) in both addresses, two ENDs
+    expect(store.wireLength(0)).toBe(wire)
+    expect(tree(0)[1]).toMatchObject({ label: `SLIP record, ${escaped.length} bytes of Ethernet frame, ${wire} bytes on the wire` })
+    expect(tree(0)[2]).toMatchObject({ label: expect.stringMatching(/^Ethernet II/), start: 0 })
+  })
+
+  it('decodes a bare-IP record as IPv4 from its first byte, in the summary, the filter facts and the tree', () => {
+    expect(summarizeRecord(store.bytes(1), 0, store.wireLength(1), store.framing(1))).toEqual(summarizeFrame(frame))
+    expect(store.protocols(1)).toBe(store.protocols(0) & ~1) // the same protocols but Ethernet
+    expect(tree(1)[1]).toMatchObject({ label: `SLIP record, ${packet.length} bytes of IP packet, ${packet.length + 2 + 2} bytes on the wire` })
+    expect(tree(1)[2]).toMatchObject({ label: expect.stringMatching(/^Internet Protocol Version 4/), start: 0 })
+  })
+
+  it('shows tunslip6 text as text, never as a framing error', () => {
+    expect(summarizeRecord(store.bytes(2), store.error(2), store.wireLength(2))).toEqual({ protocol: 'SLIP', source: '', destination: '', info: 'Debug text: "\\rslip: up\\n"' })
+    expect(tree(2)[1]).toMatchObject({ label: 'SLIP debug text: "\\rslip: up\\n"' })
+  })
+
+  it('writes Ethernet records on interface 0 and bare IP on the raw-IP interface 1, with the frame as the original length', async () => {
+    const out = new PassThrough()
+    const chunks: Buffer[] = []
+    out.on('data', (c: Buffer) => chunks.push(c))
+    const writer = new PcapngWriter(ring, out, { application: 'test', interfaceName: 'tun0', interfaceDescription: 'SLIP', from: 0 })
+    writer.start()
+    await writer.close()
+    const { idbs, packets } = parsePcapng(Buffer.concat(chunks))
+    expect(idbs.map((d) => d.linkType)).toEqual([1, 101])
+    expect(packets.map((p) => [p.interfaceId, p.capturedLength, p.originalLength])).toEqual([
+      [0, escaped.length, escaped.length],
+      [1, packet.length, packet.length],
+      [0, 0, debug.length + 2] // the text, as a comment
+    ])
   })
 })

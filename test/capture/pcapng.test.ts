@@ -198,7 +198,7 @@ describe('pcapng file from the ring (own reader)', () => {
   it('is a sequence of whole blocks: total length equal front and back, 32-bit aligned, nothing left over', () => {
     const file = readFileSync(mainFile)
     const blocks = splitBlocks(file)
-    expect(blocks.map((b) => b.type)).toEqual([BLOCK_SHB, BLOCK_IDB, ...mainLog.map(() => BLOCK_EPB)])
+    expect(blocks.map((b) => b.type)).toEqual([BLOCK_SHB, BLOCK_IDB, BLOCK_IDB, ...mainLog.map(() => BLOCK_EPB)])
     let end = 0
     for (const b of blocks) {
       expect(b.offset).toBe(end)
@@ -222,8 +222,10 @@ describe('pcapng file from the ring (own reader)', () => {
     expect(optionText(shb.options, SHB_USERAPPL)).toBe(APPLICATION)
   })
 
-  it('has one Ethernet interface (link type 1) with microsecond timestamps and its name', () => {
-    const { idb } = mainParsed
+  it('has an Ethernet interface (link type 1) and a raw-IP one (101, for bare-IP links) with microsecond timestamps and its name', () => {
+    const { idb, idbs } = mainParsed
+    expect(idbs.map((d) => d.linkType)).toEqual([LINKTYPE_ETHERNET, 101])
+    expect(idbs[1]!.options).toEqual(idb.options)
     expect(idb.linkType).toBe(LINKTYPE_ETHERNET)
     expect(idb.reserved).toBe(0)
     expect(optionText(idb.options, IF_NAME)).toBe(INTERFACE_NAME)

@@ -53,6 +53,8 @@ export interface PcapngFile {
   blocks: PcapngBlock[]
   shb: SectionHeader
   idb: InterfaceDescription
+  /** Every interface description, idb first. */
+  idbs: InterfaceDescription[]
   packets: EnhancedPacket[]
 }
 
@@ -151,19 +153,23 @@ export function parseEnhancedPacket(block: PcapngBlock): EnhancedPacket {
   }
 }
 
-/** Parses a whole file: one SHB, one IDB, then EPBs only (what the writer promises). */
+/** Parses a whole file: one SHB, the IDBs, then EPBs only (what the writer promises). */
 export function parsePcapng(file: Uint8Array): PcapngFile {
   const blocks = splitBlocks(file)
   if (blocks.length < 2) throw new Error(`${blocks.length} blocks; a section header and an interface description are required`)
   if (blocks[0]!.type !== BLOCK_SHB) throw new Error(`first block type 0x${blocks[0]!.type.toString(16)}, not SHB`)
   if (blocks[1]!.type !== BLOCK_IDB) throw new Error(`second block type 0x${blocks[1]!.type.toString(16)}, not IDB`)
-  const rest = blocks.slice(2)
+  let idbCount = 1
+  while (blocks[1 + idbCount]?.type === BLOCK_IDB) idbCount++
+  const rest = blocks.slice(1 + idbCount)
   const other = rest.find((b) => b.type !== BLOCK_EPB)
-  if (other) throw new Error(`block at ${other.offset} has type 0x${other.type.toString(16)}, expected only EPBs after the IDB`)
+  if (other) throw new Error(`block at ${other.offset} has type 0x${other.type.toString(16)}, expected only EPBs after the IDBs`)
+  const idbs = blocks.slice(1, 1 + idbCount).map(parseInterfaceDescription)
   return {
     blocks,
     shb: parseSectionHeader(blocks[0]!),
-    idb: parseInterfaceDescription(blocks[1]!),
+    idb: idbs[0]!,
+    idbs,
     packets: rest.map(parseEnhancedPacket)
   }
 }

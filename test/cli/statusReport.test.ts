@@ -23,6 +23,7 @@ function stats(shape: 'busy' | 'worst'): BridgeStats {
   counters.drops.tunWriteError = 2
   return {
     framing: 'esp32',
+    payload: 'ethernet',
     dhcp: null,
     link: { status: shape === 'worst' ? 'reconnecting' : 'connected', endpoint: '/home/me/firmware/temp/esp32-uart1.sock', attempt: 12, connections: 3, detail: null },
     tun: null,

@@ -25,7 +25,7 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
     counters,
     capture: null,
     dhcp: null,
-    header: esp32Framing.header,
+    framing: esp32Framing,
     tap: false,
     gatewayMac: GATEWAY_MAC,
     deviceIp: DEVICE_IP,

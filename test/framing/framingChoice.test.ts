@@ -40,9 +40,25 @@ describe('the framing choice', () => {
   })
 
   it('refuses a framing it does not speak, naming the ones it does', () => {
-    expect(() => options({ framing: 'slip' })).toThrow(UserError)
-    expect(() => options({ framing: 'slip' })).toThrow('--framing "slip" is not a framing this bridge speaks; choose esp32 or qemu.')
-    expect(() => options({ framing: 'toString' })).toThrow(/choose esp32 or qemu/)
+    expect(() => options({ framing: 'ppp' })).toThrow(UserError)
+    expect(() => options({ framing: 'ppp' })).toThrow('--framing "ppp" is not a framing this bridge speaks; choose esp32, qemu or slip.')
+    expect(() => options({ framing: 'toString' })).toThrow(/choose esp32, qemu or slip/)
+  })
+
+  it('takes SLIP carrying Ethernet (the default) or bare IP; only IP frees the TUN of the Ethernet header', () => {
+    expect(options({ framing: 'slip' })).toMatchObject({ framing: { name: 'slip', payload: 'ethernet' }, maxFrame: 1514, tun: { mtu: 1500 } })
+    expect(options({ framing: 'slip', payload: 'ethernet' }).framing.payload).toBe('ethernet')
+    expect(options({ framing: 'slip', payload: 'ip' })).toMatchObject({ framing: { name: 'slip', payload: 'ip' }, maxFrame: 1500, tun: { mtu: 1500 } })
+    expect(options({ framing: 'slip', payload: 'ip', maxFrame: '296' }).tun.mtu).toBe(296) // Linux slattach's default MTU
+  })
+
+  it('refuses a payload the framing cannot carry, and bare IP with what needs Ethernet (TAP, DHCP), in one sentence each', () => {
+    expect(() => options({ framing: 'qemu', payload: 'ip' })).toThrow('--payload is for framings that can carry bare IP (slip); qemu always carries Ethernet frames.')
+    expect(() => options({ payload: 'ethernet' })).toThrow(/esp32 always carries Ethernet frames/)
+    expect(() => options({ framing: 'slip', payload: 'IP' })).toThrow('--payload "IP" is not what slip can carry; choose ethernet or ip.')
+    expect(() => options({ framing: 'slip', payload: '__proto__' })).toThrow(/choose ethernet or ip/)
+    expect(() => options({ framing: 'slip', payload: 'ip', tap: true })).toThrow('a TAP (--tap) needs Ethernet frames, and --payload ip carries bare IP packets; use a TUN, or --payload ethernet.')
+    expect(() => options({ framing: 'slip', payload: 'ip', dhcp: true })).toThrow(/DHCP \(--dhcp\) needs Ethernet frames/)
   })
 })
 
@@ -51,8 +67,9 @@ describe('the framing in the app\'s settings', () => {
     expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'qemu' })?.framing).toBe('qemu')
     const { framing: _absent, ...older } = DEFAULT_SETTINGS
     expect(parseSettings(older)?.framing).toBe('esp32')
-    expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'slip' })).toBeNull()
-    expect(settingsFields({ framing: 'slip' }).malformed).toEqual(['framing'])
+    expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'slip' })?.framing).toBe('slip')
+    expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'ppp' })).toBeNull()
+    expect(settingsFields({ framing: 'ppp' }).malformed).toEqual(['framing'])
   })
 
   describe('checked and remembered by the engine service', () => {

@@ -1,11 +1,14 @@
-// pcapng encoding (draft-ietf-opsawg-pcapng): one section header, one
-// Ethernet interface, and an Enhanced Packet Block per frame with the
+// pcapng encoding (draft-ietf-opsawg-pcapng): one section header, two
+// interfaces (Ethernet, and raw IP for links that carry bare packets, such
+// as SLIP without TAP), and an Enhanced Packet Block per frame with the
 // direction in epb_flags and framing errors as packet comments.
 const SHB = 0x0a0d0d0a
 const IDB = 0x00000001
 const EPB = 0x00000006
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d
 const LINKTYPE_ETHERNET = 1
+/** LINKTYPE_RAW: each packet is an IPv4 or IPv6 packet, told apart by its version. */
+const LINKTYPE_RAW = 101
 const OPT_END = 0
 const OPT_COMMENT = 1
 const SHB_USERAPPL = 4
@@ -24,6 +27,9 @@ const EPB_TRAILER_BYTES = 16
 const encoder = new TextEncoder()
 const pad4 = (n: number): number => (n + 3) & ~3
 
+/** The interface an Enhanced Packet Block names, by what its records carry. */
+export const PCAPNG_INTERFACE = { ethernet: 0, ip: 1 } as const
+
 /** performance.timeOrigin is a getter into the runtime: read it once. */
 const EPOCH_MS = performance.timeOrigin
 
@@ -34,11 +40,11 @@ export const epochMicroseconds = (time: number): number => Math.round((EPOCH_MS 
 export const epbLength = (capturedLength: number): number => EPB_HEADER_BYTES + pad4(capturedLength) + EPB_TRAILER_BYTES
 
 /** The first EPB_HEADER_BYTES of an Enhanced Packet Block. */
-function writeEpbHeader(view: DataView, at: number, totalLength: number, microseconds: number, capturedLength: number, originalLength: number): void {
+function writeEpbHeader(view: DataView, at: number, totalLength: number, microseconds: number, capturedLength: number, originalLength: number, interfaceId = 0): void {
   const high = Math.floor(microseconds / 0x100000000)
   view.setUint32(at, EPB, true)
   view.setUint32(at + 4, totalLength, true)
-  view.setUint32(at + 8, 0, true) // interface 0
+  view.setUint32(at + 8, interfaceId, true)
   view.setUint32(at + 12, high, true)
   view.setUint32(at + 16, microseconds - high * 0x100000000, true)
   view.setUint32(at + 20, capturedLength, true)
@@ -51,9 +57,9 @@ function writeEpbHeader(view: DataView, at: number, totalLength: number, microse
  * epb_flags and the trailing length. The capture ring lays out every frame
  * record this way, so the writer can write the ring's bytes as they are.
  */
-export function writeEpbAround(view: DataView, at: number, microseconds: number, epbFlags: number, capturedLength: number, originalLength: number): void {
+export function writeEpbAround(view: DataView, at: number, microseconds: number, epbFlags: number, capturedLength: number, originalLength: number, interfaceId = 0): void {
   const total = epbLength(capturedLength)
-  writeEpbHeader(view, at, total, microseconds, capturedLength, originalLength)
+  writeEpbHeader(view, at, total, microseconds, capturedLength, originalLength, interfaceId)
   let end = at + EPB_HEADER_BYTES + capturedLength
   while ((end - at) & 3) view.setUint8(end++, 0)
   view.setUint16(end, EPB_FLAGS, true)
@@ -114,10 +120,10 @@ export interface PcapngInterface {
   description: string
 }
 
-/** The section header and the interface description that start every file. */
+/** The section header and the interface descriptions (PCAPNG_INTERFACE's, in order) that start every file. */
 export function pcapngHeader(application: string, iface: PcapngInterface): Uint8Array {
   const texts = [application, iface.name, iface.description].map((text) => encoder.encode(text))
-  const b = new BlockBuffer(128 + texts.reduce((sum, text) => sum + pad4(text.length), 0))
+  const b = new BlockBuffer(192 + texts.reduce((sum, text) => sum + 2 * pad4(text.length), 0))
   let at = b.open(SHB)
   b.u32(BYTE_ORDER_MAGIC)
   b.u16(1)
@@ -127,15 +133,17 @@ export function pcapngHeader(application: string, iface: PcapngInterface): Uint8
   b.option(SHB_USERAPPL, texts[0]!)
   b.u32(OPT_END)
   b.close(at)
-  at = b.open(IDB)
-  b.u16(LINKTYPE_ETHERNET)
-  b.u16(0)
-  b.u32(0) // no snap length limit
-  b.option(IF_NAME, texts[1]!)
-  b.option(IF_DESCRIPTION, texts[2]!)
-  b.option(IF_TSRESOL, Uint8Array.of(6)) // microseconds
-  b.u32(OPT_END)
-  b.close(at)
+  for (const linkType of [LINKTYPE_ETHERNET, LINKTYPE_RAW]) {
+    at = b.open(IDB)
+    b.u16(linkType)
+    b.u16(0)
+    b.u32(0) // no snap length limit
+    b.option(IF_NAME, texts[1]!)
+    b.option(IF_DESCRIPTION, texts[2]!)
+    b.option(IF_TSRESOL, Uint8Array.of(6)) // microseconds
+    b.u32(OPT_END)
+    b.close(at)
+  }
   return b.take()
 }
 

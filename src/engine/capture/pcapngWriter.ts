@@ -6,7 +6,7 @@
 // counted rather than buffered without bound.
 import type { Writable } from 'node:stream'
 
-import { FRAMING_ERROR_TEXT, framingErrorKind } from '../counters.js'
+import { FRAMING_ERROR_TEXT, framingErrorKind, TextRecord } from '../counters.js'
 import { commentedEmptyPacket, epochMicroseconds, pcapngHeader } from './pcapng.js'
 import { FileOutput, StreamOutput, type PcapngOutput } from './pcapngOutput.js'
 import { epbDirection, type CaptureRecordView, type CaptureRing } from './ring.js'
@@ -116,9 +116,17 @@ export class PcapngWriter {
  * with the first junk bytes in its comment.
  */
 function junkPacket(r: CaptureRecordView): Uint8Array {
+  if (r.error === TextRecord.control || r.error === TextRecord.debug) return textPacket(r)
   const kind = framingErrorKind(r.error) ?? 'implausible'
   const shown = Array.from(r.data.subarray(r.offset, r.offset + Math.min(r.length, JUNK_SHOWN)), (b) => b.toString(16).padStart(2, '0')).join(' ')
   const more = r.length > JUNK_SHOWN || r.wireLength > r.length ? ' …' : ''
   return commentedEmptyPacket(epochMicroseconds(r.time), epbDirection(r.direction), r.wireLength,
     `UART framing error: ${FRAMING_ERROR_TEXT[kind]}; ${r.wireLength} bytes skipped: ${shown}${more}`)
+}
+
+/** Text the framing carried (tunslip6's): an empty packet (original length: its wire bytes) with the text as its comment. */
+function textPacket(r: CaptureRecordView): Uint8Array {
+  const what = r.error === TextRecord.control ? 'SLIP control message' : 'SLIP debug text'
+  const text = new TextDecoder().decode(r.data.subarray(r.offset, r.offset + r.length))
+  return commentedEmptyPacket(epochMicroseconds(r.time), epbDirection(r.direction), r.wireLength, `${what}: ${JSON.stringify(text)}`)
 }

@@ -13,7 +13,7 @@
 // (`dataBytes`); the area is larger by the blocks' overhead (see storeBytes).
 import type { Framing } from '../framing/framing.js'
 import { DEFAULT_FRAMING, framingCode, framingFor, framingOfCode } from '../framing/index.js'
-import { EPB_HEADER_BYTES, EPB_INBOUND, EPB_OUTBOUND, epbLength, epochMicroseconds, writeEpbAround } from './pcapng.js'
+import { EPB_HEADER_BYTES, EPB_INBOUND, EPB_OUTBOUND, epbLength, epochMicroseconds, PCAPNG_INTERFACE, writeEpbAround } from './pcapng.js'
 
 export const Direction = { fromDevice: 0, toDevice: 1 } as const
 export type DirectionCode = (typeof Direction)[keyof typeof Direction]
@@ -78,6 +78,8 @@ export class CaptureRing {
   private currentFraming = framingFor(DEFAULT_FRAMING)
   /** Its code, looked up once rather than for every record. */
   private currentFramingCode = framingCode(this.currentFraming)
+  /** The pcapng interface its frames belong to (by link type). */
+  private currentInterface: number = PCAPNG_INTERFACE[this.currentFraming.payload]
   private readonly data: Uint8Array
   private readonly dataView: DataView
   /** Wire bytes kept (the retention budget). */
@@ -134,6 +136,7 @@ export class CaptureRing {
   set framing(framing: Framing) {
     this.currentFraming = framing
     this.currentFramingCode = framingCode(framing)
+    this.currentInterface = PCAPNG_INTERFACE[framing.payload]
   }
 
   /** Sequence number the next record will get (also the count ever appended). */
@@ -158,7 +161,7 @@ export class CaptureRing {
   /**
    * Adds a record. With `error` 0 it is a wire record: the record header of
    * the ring's `framing`, then the frame; otherwise it is the junk of a
-   * framing error. A record longer than dataBytes is cut to it (`wireLength`
+   * framing error, or text the framing carries (counters.ts TextRecord). A record longer than dataBytes is cut to it (`wireLength`
    * still says how long it was).
    */
   append(time: number, direction: DirectionCode, error: number, source: Uint8Array, start: number, length: number, wireLength = length): number {
@@ -170,7 +173,9 @@ export class CaptureRing {
     const blockLength = epbLength(frameLength)
     const at = this.place(blockLength)
     this.data.set(source.subarray(start + headerBytes, start + headerBytes + frameLength), at + EPB_HEADER_BYTES)
-    writeEpbAround(this.dataView, at, epochMicroseconds(time), epbDirection(direction), frameLength, wireLength - headerBytes)
+    // The frame's own length: an encoded (escaped) record's wire bytes are more than the frame had.
+    const originalLength = this.currentFraming.encoder ? length - headerBytes : wireLength - headerBytes
+    writeEpbAround(this.dataView, at, epochMicroseconds(time), epbDirection(direction), frameLength, originalLength, this.currentInterface)
     const slot = this.nextSeq % this.capacity
     let header = 0
     for (let i = 0; i < headerBytes; i++) header = header * 256 + source[start + i]!

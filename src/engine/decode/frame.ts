@@ -1,4 +1,5 @@
 // One frame, layer by layer: decodeFrame parses without building a tree; the summary and the tree read its layers.
+import type { FramePayload } from '../framing/framing'
 import { arpInfo, checkArp, dissectArp, parseArp, type ArpPacket } from './arp'
 import { checkDhcp, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, dhcpInfo, dhcpProtocol, dissectDhcp, parseDhcp, type DhcpMessage } from './dhcp'
 import { checkDns, dissectDns, DNS_PORT, dnsInfo, parseDns, type DnsMessage } from './dns'
@@ -119,7 +120,12 @@ function decodeIp(frame: Uint8Array, etherType: number, offset: number, layers: 
   return end
 }
 
-export function decodeFrame(frame: Uint8Array): DecodedFrame {
+/**
+ * The layers of one record's frame: an Ethernet frame, or with `payload` 'ip' a bare IPv4
+ * or IPv6 packet (links without Ethernet, such as SLIP without TAP).
+ */
+export function decodeFrame(frame: Uint8Array, payload: FramePayload = 'ethernet'): DecodedFrame {
+  if (payload === 'ip') return decodePacket(frame)
   const eth = parseEthernet(frame, 0, frame.length)
   if (!eth) return { layers: [malformed('Ethernet', checkEthernet, frame, 0, frame.length)], networkEnd: frame.length }
   const layers: Layer[] = [{ kind: 'ethernet', header: eth }]
@@ -134,6 +140,17 @@ export function decodeFrame(frame: Uint8Array): DecodedFrame {
   } else {
     pushData(layers, at, frame.length - at)
   }
+  return { layers, networkEnd }
+}
+
+function decodePacket(packet: Uint8Array): DecodedFrame {
+  const layers: Layer[] = []
+  const version = packet.length > 0 ? packet[0]! >> 4 : 0
+  if (version !== 4 && version !== 6) {
+    const problem = packet.length === 0 ? 'Empty packet' : `IP version ${version}: neither IPv4 nor IPv6`
+    return { layers: [{ kind: 'malformed', protocol: 'IP', offset: 0, length: packet.length, problem }], networkEnd: packet.length }
+  }
+  const networkEnd = decodeIp(packet, version === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, 0, layers)
   return { layers, networkEnd }
 }
 
@@ -179,8 +196,8 @@ export interface FrameSummary {
   info: string
 }
 
-export function summarizeFrame(frame: Uint8Array): FrameSummary {
-  const { layers } = decodeFrame(frame)
+export function summarizeFrame(frame: Uint8Array, payload: FramePayload = 'ethernet'): FrameSummary {
+  const { layers } = decodeFrame(frame, payload)
   let source = ''
   let destination = ''
   let top: Layer = layers[0]
@@ -213,7 +230,7 @@ function dissectLayer(frame: Uint8Array, layer: Layer, networkEnd: number): Fiel
 }
 
 /** Details tree for the selected frame. Offsets are relative to frame[0] (the Ethernet header start). */
-export function dissectFrame(frame: Uint8Array): FieldNode[] {
-  const { layers, networkEnd } = decodeFrame(frame)
+export function dissectFrame(frame: Uint8Array, payload: FramePayload = 'ethernet'): FieldNode[] {
+  const { layers, networkEnd } = decodeFrame(frame, payload)
   return layers.map((layer) => dissectLayer(frame, layer, networkEnd))
 }

@@ -3,7 +3,13 @@
 // bridge, its two paths and the capture know framings only through it.
 import type { FramingErrorKind } from '../counters.js'
 
-export type FramingName = 'esp32' | 'qemu'
+export type FramingName = 'esp32' | 'qemu' | 'slip'
+
+/** What one record carries: an Ethernet frame, or a bare IPv4/IPv6 packet (SLIP without TAP, as Linux slattach). */
+export type FramePayload = 'ethernet' | 'ip'
+
+/** Text a framing carries beside frames (tunslip6's control messages and debug lines): shown, never forwarded. */
+export type TextKind = 'control' | 'debug'
 
 /** Where a decoder reports what it found; every byte it was given ends up in exactly one record or error. */
 export interface FramingSink {
@@ -21,6 +27,11 @@ export interface FramingSink {
    * the first of the `skipped` bytes, for the capture.
    */
   onFramingError(kind: number, kept: Uint8Array, skipped: number): void
+  /**
+   * A text record: buffer[start, start + length), which `wireLength` bytes of the stream
+   * carried; valid until the call returns. Only framings that carry text call it.
+   */
+  onText?(kind: TextKind, buffer: Uint8Array, start: number, length: number, wireLength: number): void
   /** Every frame passed to onRecord since the last call stays valid until this returns. */
   onBatchEnd(buffer: Uint8Array): void
 }
@@ -52,6 +63,17 @@ export interface RecordHeader {
   write(buffer: Uint8Array, at: number, frameLength: number): void
 }
 
+/**
+ * How a framing that transforms the frame itself (SLIP escapes it) puts it on the
+ * wire; such framings have a zero-byte RecordHeader.
+ */
+export interface FrameEncoder {
+  /** The most bytes encode() writes for a frame of `length` bytes. */
+  maxBytes(length: number): number
+  /** Writes frame[start, start + length) as it goes on the wire into out at `at`; returns the bytes written. */
+  encode(frame: Uint8Array, start: number, length: number, out: Uint8Array, at: number): number
+}
+
 export interface FramingLimits {
   /** --max-frame when none is given: the largest frame the usual peer takes, Ethernet header included. */
   defaultMaxFrame: number
@@ -61,6 +83,7 @@ export interface FramingLimits {
 
 export interface Framing {
   readonly name: FramingName
+  readonly payload: FramePayload
   /** What people call the link, in the status line, the final report and the capture's interface description. */
   readonly title: string
   /** The details tree's name for one record on this link. */
@@ -71,6 +94,8 @@ export interface Framing {
   /** --device-mac when none is given: the usual peer's MAC, where the host's frames go until the device's own frames show it. */
   readonly defaultDeviceMac: string
   readonly header: RecordHeader
+  /** null: a record is the header, then the frame as it is. */
+  readonly encoder: FrameEncoder | null
   createDecoder(sink: FramingSink, maxFrame: number, bufferSize?: number): FrameDecoder
 }
 

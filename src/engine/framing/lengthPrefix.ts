@@ -23,6 +23,8 @@ export function lengthPrefixFraming(spec: LengthPrefixSpec): Framing {
   const { prefixBytes, ...described } = spec
   return {
     ...described,
+    payload: 'ethernet',
+    encoder: null,
     errorKinds: ERROR_KINDS,
     header: { bytes: prefixBytes, write: (buffer, at, frameLength) => writeLengthPrefix(buffer, at, prefixBytes, frameLength) },
     createDecoder: (sink, maxFrame, bufferSize) => new LengthPrefixDecoder(sink, maxFrame, prefixBytes, bufferSize)

@@ -45,7 +45,7 @@
 // 0x3F or 0x0D is IP version 2, 3 or 0).
 import { FramingError, type FramingErrorKind } from '../counters.js'
 import { ETHERNET_HEADER } from '../ethernet.js'
-import { pushThroughSpace, type FrameDecoder, type FramingLimits, type FramingSink } from './framing.js'
+import { pushThroughSpace, type FrameDecoder, type FramePayload, type Framing, type FramingLimits, type FramingSink, type TextKind } from './framing.js'
 import { checkFrame, checkIpv4, checkIpv6, PLAUSIBLE } from './plausibility.js'
 
 export const SLIP_END = 0xc0
@@ -57,14 +57,13 @@ export const SLIP_ESC_ESC = 0xdd
 const JUNK_KEPT = 2048
 const IP_MIN = 20
 
-export type SlipPayload = 'ethernet' | 'ip'
-export type SlipTextKind = 'control' | 'debug'
+export type SlipPayload = FramePayload
 
 /**
  * A tunslip6 text frame: buffer[start, start + length) unescaped, which `wireLength`
  * bytes of the stream carried. Valid until the call returns.
  */
-export type SlipTextHandler = (kind: SlipTextKind, buffer: Uint8Array, start: number, length: number, wireLength: number) => void
+export type SlipTextHandler = (kind: TextKind, buffer: Uint8Array, start: number, length: number, wireLength: number) => void
 
 export interface SlipDecoderOptions {
   payload: SlipPayload
@@ -85,21 +84,37 @@ export function slipLimits(payload: SlipPayload): FramingLimits {
   return payload === 'ethernet' ? { defaultMaxFrame: 1514, largestFrame: 65_535 } : { defaultMaxFrame: 1500, largestFrame: 65_535 }
 }
 
-/** The one member a FramingSink needs to take tunslip6 text; optional, so any FramingSink is one. */
-export interface SlipTextSink {
-  onText?: SlipTextHandler
-}
-
 /**
  * Framing.createDecoder for SLIP carrying `payload`: tunslip6 text goes to the sink's
  * onText when it has one (and is only counted otherwise).
  */
-export function slipDecoderFactory(payload: SlipPayload): (sink: FramingSink & SlipTextSink, maxFrame: number, bufferSize?: number) => SlipDecoder {
+export function slipDecoderFactory(payload: SlipPayload): (sink: FramingSink, maxFrame: number, bufferSize?: number) => SlipDecoder {
   return (sink, maxFrame, bufferSize) => {
     const onText = sink.onText?.bind(sink)
     return new SlipDecoder(sink, maxFrame, { payload, ...(onText ? { onText } : {}), ...(bufferSize !== undefined ? { bufferSize } : {}) })
   }
 }
+
+function slipFraming(payload: SlipPayload): Framing {
+  return {
+    name: 'slip',
+    payload,
+    title: payload === 'ethernet' ? 'SLIP (Ethernet)' : 'SLIP (IP)',
+    recordName: 'SLIP record',
+    errorKinds: SLIP_ERROR_KINDS,
+    limits: slipLimits(payload),
+    // Zephyr's SLIP_TAP default (drivers/net/slip.c: 00:00:5E:00:53:xx, the documentation range).
+    defaultDeviceMac: '00:00:5e:00:53:01',
+    header: { bytes: 0, write: () => {} },
+    encoder: { maxBytes: slipEncodedMax, encode: encodeSlip },
+    createDecoder: slipDecoderFactory(payload)
+  }
+}
+
+/** Zephyr with CONFIG_SLIP_TAP (its default): Ethernet frames. */
+export const slipEthernetFraming = slipFraming('ethernet')
+/** Linux slattach, Zephyr without SLIP_TAP, tunslip6: bare IP packets. */
+export const slipIpFraming = slipFraming('ip')
 
 /** The most bytes encodeSlip writes for a frame of `length` bytes: every byte escaped, plus two ENDs. */
 export function slipEncodedMax(length: number): number {

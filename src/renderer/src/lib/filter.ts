@@ -1,6 +1,7 @@
 // The inspector's display filter: Wireshark-like expressions such as `tcp.port == 80 && !arp`,
 // compiled once into a predicate over FrameFacts. A tokenizer, a recursive-descent parser that
 // builds a small AST, and a compile step that turns the AST into closures.
+import { isTextRecord } from '../../../engine/counters'
 import { TcpFlag } from '../../../engine/decode/tcp'
 import { Proto, type FrameFacts } from './frameFacts'
 
@@ -61,7 +62,9 @@ const dstPort = (f: FrameFacts): number => f.dstPort
 // A Map, not an object: a word such as "constructor" must not find a field.
 const FIELDS = new Map<string, Field>([
   ...Object.entries(Proto).map(([name, bit]): [string, Field] => [name, field('protocol', has(bit))]),
-  ['errors', field('protocol', (f) => f.error !== 0)],
+  ['errors', field('protocol', (f) => f.error !== 0 && !isTextRecord(f.error))],
+  // Text a framing carried beside frames (tunslip6's control messages and debug lines).
+  ['text', field('protocol', (f) => isTextRecord(f.error))],
   ['frame', field('protocol', always)],
   ['frame.len', field('number', always, [(f) => f.wireLength])],
   ['dir', { ...field('direction', always, [(f) => f.direction]), bare: null }],

@@ -10,6 +10,7 @@ import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } fr
 import { HTTP_PORT } from '../../../engine/decode/http'
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../../engine/decode/ip'
 import { DEFAULT_FRAMING, framingFor } from '../../../engine/framing'
+import type { Framing } from '../../../engine/framing/framing'
 
 /** One bit per protocol; a higher bit is a higher layer, so the highest bit set is the frame's top protocol. */
 export const Proto = {
@@ -83,17 +84,25 @@ function clippedEnd(data: Uint8Array, offset: number, length: number): number {
 
 /**
  * Classifies one wire record: data[offset, offset + length) is the framing's record header
- * (`headerBytes` long) then the Ethernet frame. A framing-error record (`error !== 0`) is junk, not a frame: only direction,
- * error and wireLength are set.
+ * then the Ethernet frame (or the bare IP packet, for a framing that carries IP). A
+ * framing-error or text record (`error !== 0`) is not a frame: only direction, error and
+ * wireLength are set.
  */
 export function classifyRecord(
   data: Uint8Array, offset: number, length: number, direction: number, error: number, wireLength: number, out: FrameFacts,
-  headerBytes = framingFor(DEFAULT_FRAMING).header.bytes
+  framing: Framing = framingFor(DEFAULT_FRAMING)
 ): void {
   reset(out, direction, error, wireLength)
   if (error !== 0) return
   const end = clippedEnd(data, offset, length)
-  const frame = offset + headerBytes
+  const frame = offset + framing.header.bytes
+  if (framing.payload === 'ip') {
+    // As decodeFrame: the version nibble says which IP it is.
+    const version = frame < end ? data[frame]! >> 4 : 0
+    if (version === 4) classifyIpv4(data, frame, end, out)
+    else if (version === 6) classifyIpv6(data, frame, end, out)
+    return
+  }
   if (!(end - frame >= ETHERNET_HEADER_LEN)) return
   out.protocols = Proto.eth
   const etherType = u16(data, frame + 12)

@@ -4,6 +4,7 @@
 // reads faster, and a flood must not starve the page).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 
+import { isTextRecord } from '../../../engine/counters'
 import { readFrameBatch } from '../../../shared/frameBatch'
 import type { BridgeSettings, StatsMessage, StatusMessage, UiCommand } from '../../../shared/protocol'
 import { FrameStore } from '../store/frameStore'
@@ -109,7 +110,7 @@ export function useEngine(connection: EngineConnection): EngineState {
       const from = store.nextIndex
       readFrameBatch(batch, (record) => {
         const index = store.append(record)
-        if (record.error !== 0) lastErrors.current.set(record.error, { index, time: record.time })
+        if (record.error !== 0 && !isTextRecord(record.error)) lastErrors.current.set(record.error, { index, time: record.time })
       })
       if (store.size > 0) timeBase.current ??= store.time(store.firstIndex)
       view.added(from, store.nextIndex)

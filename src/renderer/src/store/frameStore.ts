@@ -135,7 +135,6 @@ export class FrameStore {
   factsOf(index: number, out: FrameFacts): void {
     const slot = index % this.capacity
     const at = this.positions[slot]! % this.arena.length
-    const headerBytes = framingOfCode(this.framings[slot]!).header.bytes
-    classifyRecord(this.arena, at, this.lengths[slot]!, this.directions[slot]!, this.errors[slot]!, this.wireLengths[slot]!, out, headerBytes)
+    classifyRecord(this.arena, at, this.lengths[slot]!, this.directions[slot]!, this.errors[slot]!, this.wireLengths[slot]!, out, framingOfCode(this.framings[slot]!))
   }
 }

@@ -164,7 +164,7 @@ export function FrameList(props: FrameListProps): React.JSX.Element {
   }
 
   const summaryOf = (index: number): FrameSummary =>
-    summaries.getOrAdd(index, (i) => summarizeRecord(store.bytes(i), store.error(i), store.wireLength(i), store.framing(i).header.bytes))
+    summaries.getOrAdd(index, (i) => summarizeRecord(store.bytes(i), store.error(i), store.wireLength(i), store.framing(i)))
 
   return (
     <div className="frame-list-wrap" ref={wrapRef} style={grid.style} data-hidden={grid.hidden}>

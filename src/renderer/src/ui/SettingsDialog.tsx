@@ -33,7 +33,8 @@ const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
 /** What each framing is for, after its name. */
 const FRAMING_USES: Record<FramingName, string> = {
   esp32: 'the firmware\'s UART tunnel, 2-byte length (-serial)',
-  qemu: 'a QEMU NIC, 4-byte length (-netdev stream, -nic socket)'
+  qemu: 'a QEMU NIC, 4-byte length (-netdev stream, -nic socket)',
+  slip: 'Zephyr, Linux slattach, tunslip6 (RFC 1055 over a UART)'
 }
 
 /** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind. */

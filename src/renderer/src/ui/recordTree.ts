@@ -4,7 +4,7 @@
 import { dissectFrame, type FieldNode } from '../../../engine/decode'
 import { field } from '../../../engine/decode/tree'
 import { hexBytes } from '../../../engine/decode/bytes'
-import { framingErrorKind } from '../../../engine/counters'
+import { framingErrorKind, isTextRecord, TextRecord } from '../../../engine/counters'
 import type { Framing } from '../../../engine/framing/framing'
 import { DEFAULT_FRAMING, framingFor } from '../../../engine/framing'
 import { directionText, formatSeconds, formatUartTime, framingErrorText, groupDigits, plural } from './format'
@@ -50,6 +50,7 @@ function frameNode(r: RecordInfo, baud: number, timeBase: number): FieldNode {
 
 function recordNode(r: RecordInfo, framing: Framing, baud: number): FieldNode {
   const { recordName } = framing
+  if (framing.encoder) return encodedRecordNode(r, framing, baud)
   const prefixBytes = framing.header.bytes
   if (r.bytes.length < prefixBytes) {
     return field(`${recordName} [Malformed]`, 0, r.bytes.length, undefined, `Too short for its ${prefixBytes}-byte length prefix`)
@@ -61,6 +62,27 @@ function recordNode(r: RecordInfo, framing: Framing, baud: number): FieldNode {
   return field(`${recordName}, length ${length}`, 0, prefixBytes, [
     field(`Length: ${length}`, 0, prefixBytes, undefined, problem),
     field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)
+  ])
+}
+
+/** A record whose frame was transformed on the wire (SLIP's escaping): what the line carried for it. */
+function encodedRecordNode(r: RecordInfo, framing: Framing, baud: number): FieldNode {
+  const length = r.bytes.length
+  const carries = framing.payload === 'ip' ? 'IP packet' : 'Ethernet frame'
+  return field(`${framing.recordName}, ${plural(length, 'byte')} of ${carries}, ${plural(r.wireLength, 'byte')} on the wire`, 0, 0, [
+    field(`Frame length: ${length}`, 0, 0),
+    field(`Escapes and delimiters: ${plural(r.wireLength - length, 'byte')}`, 0, 0),
+    field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)
+  ])
+}
+
+/** Text a framing carried beside frames (tunslip6's): shown whole, never forwarded. */
+function textNode(r: RecordInfo): FieldNode {
+  const what = r.error === TextRecord.control ? 'Control message' : 'Debug text'
+  const text = new TextDecoder().decode(r.bytes)
+  return field(`SLIP ${what.toLowerCase()}: ${JSON.stringify(text)}`, 0, r.bytes.length, [
+    field(`${what} (tunslip6): not forwarded to the host`, 0, 0),
+    field(`Bytes on wire: ${r.wireLength}`, 0, 0)
   ])
 }
 
@@ -79,12 +101,13 @@ function framingErrorNode(r: RecordInfo): FieldNode {
 
 /** The whole tree for one record; byte ranges index `r.bytes`. */
 export function recordTree(r: RecordInfo, baud: number, timeBase: number): FieldNode[] {
+  if (isTextRecord(r.error)) return [frameNode(r, baud, timeBase), textNode(r)]
   if (r.error !== 0) return [frameNode(r, baud, timeBase), framingErrorNode(r)]
   const framing = r.framing ?? framingFor(DEFAULT_FRAMING)
   const headerBytes = framing.header.bytes
   const nodes = [frameNode(r, baud, timeBase), recordNode(r, framing, baud)]
   if (r.bytes.length <= headerBytes) return nodes
-  return nodes.concat(shiftNodes(dissectFrame(r.bytes.subarray(headerBytes)), headerBytes))
+  return nodes.concat(shiftNodes(dissectFrame(r.bytes.subarray(headerBytes), framing.payload), headerBytes))
 }
 
 /** Paths name nodes by their child positions from the top: '2', '2.0', '2.0.3'. */
