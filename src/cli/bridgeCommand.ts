@@ -1,6 +1,6 @@
 // `tunscope bridge`: the headless bridge, with status output and optional
 // pcapng capture to a file or standard output.
-import { closeSync, createWriteStream, fstatSync, openSync, unlinkSync } from 'node:fs'
+import { closeSync, createWriteStream, fstatSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 
 import { Bridge, type BridgeStats } from '../engine/bridge.js'
@@ -47,6 +47,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     pcapOut?.discard()
     throw error
   }
+  pcapOut?.keep()
   const pcap = pcapOut && capture
     ? new PcapngWriter(capture, pcapOut.output, {
         application: `tunscope ${VERSION}`,
@@ -94,18 +95,29 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
 
 interface CaptureOutput {
   output: Writable | SyncFile
-  /** Removes a file that was created for a bridge that never started. */
+  /** The bridge started: an existing file is emptied for the new capture. */
+  keep(): void
+  /** The bridge never started: a file made for it is removed, and anything that was there is left as it was. */
   discard(): void
 }
 
 function openCaptureOutput(path: string): CaptureOutput {
   if (path === '-') {
     if (process.stdout.isTTY) throw new UserError('--pcap - writes binary pcapng to standard output; pipe it (| wireshark -k -i -) or give a file name.')
-    return { output: process.stdout, discard: () => {} }
+    return { output: process.stdout, keep: () => {}, discard: () => {} }
   }
+  // A file of the user's is emptied only once the bridge has started, and a device
+  // (/dev/null) or a named pipe is never removed: a bridge that fails loses nothing.
   let fd: number
+  let created = false
   try {
-    fd = openSync(path, 'w')
+    try {
+      fd = openSync(path, 'wx')
+      created = true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      fd = openSync(path, statSync(path).isFile() ? 'r+' : 'w')
+    }
   } catch (error) {
     throw new UserError(`Cannot write the capture to ${path} (${(error as NodeJS.ErrnoException).code}); check that its folder exists and is writable.`)
   }
@@ -114,9 +126,12 @@ function openCaptureOutput(path: string): CaptureOutput {
   const stat = fstatSync(fd)
   return {
     output: stat.isFile() || stat.isCharacterDevice() ? { fd } : createWriteStream('', { fd }),
+    keep: () => {
+      if (stat.isFile() && !created) ftruncateSync(fd, 0)
+    },
     discard: () => {
       closeSync(fd)
-      unlinkSync(path)
+      if (created) unlinkSync(path)
     }
   }
 }

@@ -3,7 +3,8 @@
 // Needs no root. When run as root, every command runs inside a throwaway
 // network namespace, so an input that were wrongly accepted could not create a
 // TUN in the root namespace (and the namespace shows that nothing was created).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -77,6 +78,24 @@ describe('tunscope bridge refuses bad input', () => {
   it.each(cases)('%s', async (_what, args, wrong, todo) => {
     const r = await run(['bridge', ...args()])
     expectRefused(r, wrong, todo)
+  })
+
+  it('a bridge that fails to start leaves what --pcap named as it was: no new file, an old capture whole, a device still a device', async () => {
+    const fail = (pcap: string) => run(['bridge', '--socket', socket, '--tun', 'lo', '--pcap', pcap])
+    expectRefused(await fail(join(work, 'new.pcapng')), /not a TUN\/TAP device/, /choose another name/)
+    expect(existsSync(join(work, 'new.pcapng'))).toBe(false)
+    const old = join(work, 'old.pcapng')
+    writeFileSync(old, 'yesterday\'s capture')
+    expectRefused(await fail(old), /not a TUN\/TAP device/, /choose another name/)
+    expect(readFileSync(old, 'utf8')).toBe('yesterday\'s capture')
+    rmSync(old)
+    if (!isRoot) return
+    // A private null device, so a regression cannot take the machine's /dev/null with it.
+    const device = join(work, 'null')
+    expect(spawnSync('mknod', ['-m', '666', device, 'c', '1', '3']).status).toBe(0)
+    expectRefused(await fail(device), /not a TUN\/TAP device/, /choose another name/)
+    expect(statSync(device).isCharacterDevice()).toBe(true)
+    rmSync(device)
   })
 
   it('the over-long socket path really is 108 bytes', () => {
