@@ -154,23 +154,6 @@ function escapeInto(src: Uint8Array, from: number, to: number, out: Uint8Array, 
 }
 
 
-/** The first END in b[from, to), or `to`. */
-function findEnd(b: Uint8Array, from: number, to: number): number {
-  let i = from
-  while (i < to && b[i] !== SLIP_END) i++
-  return i
-}
-
-/** The first END or ESC in b[from, to), or `to`. */
-function findSpecial(b: Uint8Array, from: number, to: number): number {
-  let i = from
-  for (; i < to; i++) {
-    const c = b[i]!
-    if (c === SLIP_END || c === SLIP_ESC) break
-  }
-  return i
-}
-
 const TEXT_NONE = 0
 const TEXT_CONTROL = 1
 const TEXT_DEBUG = 2
@@ -261,10 +244,13 @@ export class SlipDecoder implements FrameDecoder {
     let w = from
     let slotWire = this.slotWire
     let escaped = this.escaped
+    // The batch's bytes, for the engine's own search (indexOf) where a whole bad slot is skipped.
+    const batch = b.subarray(0, to)
     for (let r = from; r < to; ) {
       if (this.discardKind !== 0) {
         // A bad slot: skip to its END, keeping the first bytes for the capture.
-        const e = findEnd(b, r, to)
+        const end = batch.indexOf(SLIP_END, r)
+        const e = end < 0 ? to : end
         const keep = Math.min(e - r, JUNK_KEPT - this.junkKept)
         if (keep > 0) this.junk.set(b.subarray(r, r + keep), this.junkKept)
         this.junkKept += keep
@@ -312,23 +298,33 @@ export class SlipDecoder implements FrameDecoder {
         b[w++] = c
         continue
       }
-      // A run of ordinary bytes: moved down in one go (the write index trails by the escapes and ENDs so far).
-      const e = findSpecial(b, r + 1, to)
+      // A run of ordinary bytes, moved down as it is read (the write index trails by the
+      // escapes and ENDs so far): one pass, no call per run.
       const room = maxFrame - (w - frameStart)
-      if (e - r > room) {
-        if (w !== r) b.copyWithin(w, r, r + room)
-        w += room
-        r += room
-        slotWire += room + 1
-        this.startDiscard(FramingError.tooLong, frameStart, w, -1, b[r]!)
-        w = frameStart
-        r++
-        continue
+      const stop = Math.min(to, r + room)
+      let i = r
+      if (w === r) {
+        while (i < stop && b[i] !== SLIP_END && b[i] !== SLIP_ESC) i++
+        w = i
+      } else {
+        for (; i < stop; i++) {
+          const x = b[i]!
+          if (x === SLIP_END || x === SLIP_ESC) break
+          b[w++] = x
+        }
       }
-      if (w !== r) b.copyWithin(w, r, e)
-      w += e - r
-      slotWire += e - r
-      r = e
+      slotWire += i - r
+      r = i
+      if (i === stop && i < to && w - frameStart === maxFrame) {
+        const x = b[r]!
+        if (x !== SLIP_END && x !== SLIP_ESC) {
+          // One byte more than the frame may hold.
+          slotWire++
+          r++
+          this.startDiscard(FramingError.tooLong, frameStart, w, -1, x)
+          w = frameStart
+        }
+      }
     }
     this.slotWire = slotWire
     this.escaped = escaped
