@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 import { DEMO_FAULTS } from '../shared/demoFaults.js'
 import { UserError } from '../engine/errors.js'
+import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor } from '../engine/framing/index.js'
 import { runBridge } from './bridgeCommand.js'
 import { addBridgeOptions } from './bridgeOptions.js'
 import { runDemo } from './demoCommand.js'
@@ -94,6 +95,9 @@ program
   .option('--dhcp', 'take the address by DHCP instead of --ip (from tunscope bridge --dhcp; renewed at half the lease)')
   .option('--fault <kinds>', `put these faults on the wire in turn while a bridge is connected, comma-separated: ${DEMO_FAULTS.join(', ')}`)
   .option('--fault-every <seconds>', 'seconds between two faults', '10')
+  .option('--framing <name>', `how frames go on the wire, as tunscope bridge --framing: ${FRAMING_NAMES.join(', ')}`, DEFAULT_FRAMING)
+  .option('--payload <kind>', 'what slip frames carry: ethernet (the default) or ip (bare IPv4, no ARP; needs --ip)')
+  .option('--mac <address>', `the device's MAC (default: ${FRAMING_NAMES.map((name) => `${framingFor(name).defaultDeviceMac} for ${name}`).join(', ')})`)
   .addHelpText('after', examples([
     '# the device on temp/esp32-uart1.sock, like QEMU, and the bridge to it:',
     'mkdir -p temp && tunscope demo &',
@@ -102,7 +106,10 @@ program
     'tunscope demo --dhcp &',
     'tunscope bridge --dhcp',
     '# unpaced, with junk and a burst on the wire in turn every 5 s:',
-    'tunscope demo --baud 0 --fault junk,burst --fault-every 5'
+    'tunscope demo --baud 0 --fault junk,burst --fault-every 5',
+    '# as a Zephyr SLIP device (bare IP), and the bridge to it:',
+    'tunscope demo --framing slip --payload ip &',
+    'tunscope bridge --framing slip --payload ip'
   ]))
   .action((flags, command: Command) => runDemo(flags, command))
 

@@ -1,9 +1,14 @@
 // The demo device: a simulated ESP32 that serves its UART on a unix socket as
 // QEMU does and keeps the firmware's wire rules (PRODUCT.md), with ARP, ICMP
 // echo, UDP and TCP echo, an HTTP server and periodic telemetry, its output
-// paced at the chosen baud. A bridge cannot tell it from QEMU.
+// paced at the chosen baud. A bridge cannot tell it from QEMU. It speaks the
+// firmware's 2-byte length framing unless given another of the engine's
+// framings (QEMU's stream netdev, SLIP with Ethernet or bare IP), as a QEMU
+// NIC or a Zephyr SLIP driver would.
 import { formatMacBytes, parseMac } from '../engine/addresses.js'
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from '../engine/decode/dhcp.js'
+import { esp32Framing } from '../engine/framing/esp32.js'
+import type { Framing } from '../engine/framing/framing.js'
 import { serveEcho } from './apps/echo.js'
 import { serveHttp } from './apps/httpServer.js'
 import { Telemetry } from './apps/telemetry.js'
@@ -14,6 +19,7 @@ import { systemClock, type Clock, type Timer } from './stack/clock.js'
 import { DhcpClient, type DhcpClientCounters } from './stack/dhcpClient.js'
 import { DeviceStack, type UdpPeer } from './stack/deviceStack.js'
 import { ipv4FromText, ipv4ToText } from './stack/ipv4Address.js'
+import { FramingReceiver } from './uart/framingReceiver.js'
 import { STARTUP_QUIET_MS, UartReceiver } from './uart/uartReceiver.js'
 import { UartSocketServer } from './uart/uartSocketServer.js'
 import { UartTransmitter } from './uart/uartTransmitter.js'
@@ -43,13 +49,28 @@ export interface DemoDeviceOptions {
   onLink?(connected: boolean): void
   /** With ip null: a DHCP lease was taken (its address) or lost (null). */
   onLease?(ip: string | null): void
+  /**
+   * How frames go on the wire (the engine's framingFor(name, payload)); the ESP32
+   * firmware's 2-byte length when not given. With payload 'ip' the device sends and
+   * takes bare IPv4 packets (no Ethernet, no ARP) and needs a static ip (no DHCP).
+   */
+  framing?: Framing
+  /** The device's MAC (aa:bb:cc:dd:ee:ff); the framing's defaultDeviceMac when not given. */
+  mac?: string
 }
 
 export interface DemoDeviceStats {
   uptimeSeconds: number
   connected: boolean
   connections: number
-  uart: { framesIn: number; bytesIn: number; framesOut: number; bytesOut: number; badLengths: number; discardedBytes: number; txDropped: number }
+  /** The framing's name and payload, e.g. "esp32/ethernet", "slip/ip". */
+  framing: string
+  /**
+   * Bytes are wire bytes. badLengths: with the firmware's framing the bad lengths it
+   * flushed, with another the bad records its decoder skipped (discardedBytes: their bytes).
+   * textIn: tunslip6 text frames (SLIP), ignored.
+   */
+  uart: { framesIn: number; bytesIn: number; framesOut: number; bytesOut: number; badLengths: number; discardedBytes: number; textIn: number; txDropped: number }
   stack: DeviceStack['counters']
   tcp: DeviceStack['tcp']['stats']
   httpRequests: number
@@ -61,10 +82,12 @@ export interface DemoDeviceStats {
 
 export class DemoDevice {
   private readonly clock: Clock
-  private readonly mac = parseMac(DEMO_MAC)
+  private readonly framing: Framing
+  private readonly mac: Uint8Array
   private readonly gatewayMac = parseMac(DEMO_GATEWAY_MAC)
   private readonly server: UartSocketServer
-  private readonly receiver: UartReceiver
+  /** The firmware's receive rules with its own framing; the engine's decoder with any other. */
+  private readonly receiver: UartReceiver | FramingReceiver
   private readonly transmitter: UartTransmitter
   private readonly stack: DeviceStack
   private readonly telemetry: Telemetry
@@ -80,9 +103,15 @@ export class DemoDevice {
   constructor(private readonly options: DemoDeviceOptions) {
     const clock = (this.clock = options.clock ?? systemClock)
     this.startedAt = clock.now()
+    const framing = (this.framing = options.framing ?? esp32Framing)
+    if (framing.payload === 'ip' && options.ip === null) throw new Error(`The demo device takes its address by DHCP only over Ethernet; ${framing.title} carries bare IP, so give it a static address.`)
+    this.mac = parseMac(options.mac ?? framing.defaultDeviceMac)
+    // The firmware's own limit with its framing (DEMO_MAX_FRAME); with another, what its usual peer takes.
+    const maxFrame = framing === esp32Framing ? DEMO_MAX_FRAME : framing.limits.defaultMaxFrame
     this.transmitter = new UartTransmitter({
       baud: options.baud,
       clock,
+      framing,
       write: (bytes) => this.server.write(bytes),
       onReady: () => this.linkReady()
     })
@@ -90,11 +119,13 @@ export class DemoDevice {
       mac: this.mac,
       ip: options.ip === null ? 0 : ipv4FromText(options.ip),
       gatewayMac: this.gatewayMac,
-      maxFrame: DEMO_MAX_FRAME,
+      maxFrame,
+      linkLayer: framing.payload,
       clock,
       link: { sendFrame: (frame) => this.transmitter.sendFrame(frame), canSend: () => this.transmitter.canSend() }
     })
-    this.receiver = new UartReceiver(DEMO_MAX_FRAME, clock, (frame) => this.stack.receive(frame))
+    const toStack = (frame: Uint8Array): void => this.stack.receive(frame)
+    this.receiver = framing === esp32Framing ? new UartReceiver(maxFrame, clock, toStack) : new FramingReceiver(framing, maxFrame, toStack)
     this.server = new UartSocketServer(options.socketPath, {
       onConnected: () => this.link(true),
       onDisconnected: () => this.link(false),
@@ -159,20 +190,22 @@ export class DemoDevice {
   /** Puts one fault on the wire (nothing while no client listens, as on a real line nobody would see it). */
   inject(fault: DemoFault): void {
     this.faultsInjected++
-    if (fault === 'junk') this.transmitter.sendRaw(junkBytes())
-    else if (fault === 'badLength') this.transmitter.sendRaw(zeroLengthRecord())
-    else if (fault === 'oversize') this.transmitter.sendRaw(oversizeRecord(this.mac, this.gatewayMac))
+    if (fault === 'junk') this.transmitter.sendRaw(junkBytes(this.framing))
+    else if (fault === 'badLength') this.transmitter.sendRaw(zeroLengthRecord(this.framing))
+    else if (fault === 'oversize') this.transmitter.sendRaw(oversizeRecord(this.mac, this.gatewayMac, this.framing))
     else this.startBurst()
   }
 
   stats(): DemoDeviceStats {
     const rx = this.receiver.counters
     const tx = this.transmitter.counters
+    const bad = 'badLengths' in rx ? { badLengths: rx.badLengths, discardedBytes: rx.discardedBytes, textIn: 0 } : { badLengths: rx.framingErrors, discardedBytes: rx.skippedBytes, textIn: rx.textFrames }
     return {
       uptimeSeconds: Math.floor((this.clock.now() - this.startedAt) / 1000),
       connected: this.server.connected,
       connections: this.server.connections,
-      uart: { framesIn: rx.frames, bytesIn: rx.bytes, framesOut: tx.frames, bytesOut: tx.bytes, badLengths: rx.badLengths, discardedBytes: rx.discardedBytes, txDropped: tx.dropped },
+      framing: `${this.framing.name}/${this.framing.payload}`,
+      uart: { framesIn: rx.frames, bytesIn: rx.bytes, framesOut: tx.frames, bytesOut: tx.bytes, ...bad, txDropped: tx.dropped },
       stack: { ...this.stack.counters },
       tcp: { ...this.stack.tcp.stats },
       httpRequests: this.httpRequests,
@@ -186,8 +219,14 @@ export class DemoDevice {
     return formatMacBytes(this.mac)
   }
 
+  /** The framing the device speaks. */
+  get framingTitle(): string {
+    return this.framing.title
+  }
+
   private link(connected: boolean): void {
     this.transmitter.setConnected(connected)
+    if (!connected && this.receiver instanceof FramingReceiver) this.receiver.reset()
     // A bridge is there to answer: discover now, not at the next retry (a held lease is kept),
     // but not before the firmware's quiet first second is over: it would not hear the offer.
     const dhcp = this.dhcp

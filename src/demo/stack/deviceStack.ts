@@ -1,7 +1,8 @@
 // The demo device's network interface and IP stack: Ethernet in and out of
 // the UART, ARP answered, IPv4 checked and handed to ICMP, UDP and TCP.
 // Everything it sends goes to the gateway's MAC, which the firmware knows
-// by a static ARP entry.
+// by a static ARP entry. With the 'ip' link (SLIP without TAP) the UART
+// carries bare IPv4 packets instead: no Ethernet header and no ARP.
 import { DHCP_CLIENT_PORT } from '../../engine/decode/dhcp.js'
 import { ETHERNET_HEADER_LEN as ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../engine/decode/ethernet.js'
 import { arpReplyFor } from './arp.js'
@@ -26,8 +27,10 @@ export interface DeviceStackOptions {
   /** 0 until a DHCP client sets one (setIp). */
   ip: number
   gatewayMac: Uint8Array
-  /** Largest frame the device sends or takes, Ethernet header included. */
+  /** Largest frame the device sends or takes, Ethernet header included (with the 'ip' link: the largest packet). */
   maxFrame: number
+  /** What the link carries: Ethernet frames (the default) or bare IP packets, as SLIP without TAP does. */
+  linkLayer?: 'ethernet' | 'ip'
   clock: Clock
   link: DeviceLink
 }
@@ -54,12 +57,15 @@ export class DeviceStack {
   readonly tcp: TcpStack
   private readonly udpPorts = new Map<number, (datagram: UdpView, from: UdpPeer) => void>()
   private nextId = 1
+  /** Bytes before the IP header in what the link carries: an Ethernet header, or none. */
+  private readonly linkHeader: number
 
   constructor(private readonly o: DeviceStackOptions) {
+    this.linkHeader = o.linkLayer === 'ip' ? 0 : ETHERNET_HEADER
     this.tcp = new TcpStack({
       localIp: o.ip,
       clock: o.clock,
-      mss: o.maxFrame - ETHERNET_HEADER - IPV4_HEADER - 20,
+      mss: o.maxFrame - this.linkHeader - IPV4_HEADER - 20,
       output: { send: (remoteIp, segment) => this.sendIpv4(remoteIp, IPPROTO_TCP, segment), canSend: () => o.link.canSend() }
     })
   }
@@ -75,22 +81,25 @@ export class DeviceStack {
   }
 
   /**
-   * One Ethernet frame from the UART (valid only during the call). The
-   * destination MAC is not checked: a UART has no MAC filter, and lwIP leaves
-   * that to the hardware, so the firmware takes whatever the host addressed.
+   * One Ethernet frame from the UART, or one IP packet with the 'ip' link
+   * (valid only during the call). The destination MAC is not checked: a UART
+   * has no MAC filter, and lwIP leaves that to the hardware, so the firmware
+   * takes whatever the host addressed.
    */
   receive(frame: Uint8Array): void {
-    if (frame.length < ETHERNET_HEADER) return this.ignore()
-    const etherType = (frame[12]! << 8) | frame[13]!
-    if (etherType === ETHERTYPE_ARP) {
-      const reply = this.o.ip === 0 ? null : arpReplyFor(frame, this.o.mac, this.o.ip)
-      if (!reply) return this.ignore()
-      this.counters.arpReplies++
-      this.o.link.sendFrame(reply)
-      return
+    if (this.linkHeader > 0) {
+      if (frame.length < ETHERNET_HEADER) return this.ignore()
+      const etherType = (frame[12]! << 8) | frame[13]!
+      if (etherType === ETHERTYPE_ARP) {
+        const reply = this.o.ip === 0 ? null : arpReplyFor(frame, this.o.mac, this.o.ip)
+        if (!reply) return this.ignore()
+        this.counters.arpReplies++
+        this.o.link.sendFrame(reply)
+        return
+      }
+      if (etherType !== ETHERTYPE_IPV4) return this.ignore()
     }
-    if (etherType !== ETHERTYPE_IPV4) return this.ignore()
-    const ip = readIpv4Packet(frame, ETHERNET_HEADER)
+    const ip = readIpv4Packet(frame, this.linkHeader)
     if (typeof ip === 'string') return this.ignore()
     const payload = frame.subarray(ip.payloadStart, ip.payloadEnd)
     // Broadcast UDP is taken, and so is anything to the DHCP client's port: its
@@ -137,21 +146,24 @@ export class DeviceStack {
     this.tcp.close()
   }
 
-  /** Wraps `payload` in IPv4 and Ethernet towards the gateway; false if it was not sent. */
+  /** Wraps `payload` in IPv4 and (unless the link is 'ip') Ethernet towards the gateway; false if it was not sent. */
   sendIpv4(dst: number, protocol: number, payload: Uint8Array): boolean {
-    const length = ETHERNET_HEADER + IPV4_HEADER + payload.length
+    const at = this.linkHeader
+    const length = at + IPV4_HEADER + payload.length
     if (length > this.o.maxFrame) {
       this.counters.tooBig++
       return false
     }
     const frame = new Uint8Array(length)
-    frame.set(dst === IPV4_BROADCAST ? BROADCAST_MAC : this.o.gatewayMac, 0)
-    frame.set(this.o.mac, 6)
-    frame[12] = ETHERTYPE_IPV4 >> 8
-    frame[13] = ETHERTYPE_IPV4 & 0xff
-    writeIpv4Header(frame, ETHERNET_HEADER, this.o.ip, dst, protocol, this.nextId, payload.length)
+    if (at > 0) {
+      frame.set(dst === IPV4_BROADCAST ? BROADCAST_MAC : this.o.gatewayMac, 0)
+      frame.set(this.o.mac, 6)
+      frame[12] = ETHERTYPE_IPV4 >> 8
+      frame[13] = ETHERTYPE_IPV4 & 0xff
+    }
+    writeIpv4Header(frame, at, this.o.ip, dst, protocol, this.nextId, payload.length)
     this.nextId = (this.nextId + 1) & 0xffff
-    frame.set(payload, ETHERNET_HEADER + IPV4_HEADER)
+    frame.set(payload, at + IPV4_HEADER)
     return this.o.link.sendFrame(frame)
   }
 

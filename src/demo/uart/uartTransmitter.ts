@@ -1,11 +1,14 @@
 // The device's UART transmit side: a bounded transmit buffer drained at the
 // line rate (8N1: 10 bits per byte, so 115 200 baud carries 11 520 bytes/s),
 // or as fast as the socket takes it at baud 0. Frames that do not fit are
-// dropped and counted, as a full lwIP netif queue would.
+// dropped and counted, as a full lwIP netif queue would. Frames go on the wire
+// in the engine's framing (the firmware's 2-byte length unless told): its
+// record header before the frame, or the frame as its encoder writes it
+// (SLIP's escapes). The queue, the counters and the pacing are in wire bytes.
+import type { Framing } from '../../engine/framing/framing.js'
+import { esp32Framing } from '../../engine/framing/esp32.js'
 import type { Clock, Timer } from '../stack/clock.js'
 import { ByteRing } from '../byteRing.js'
-
-const LENGTH_PREFIX = 2
 /** Paced output is written in slices about this far apart. */
 const TICK_MS = 10
 /** Bytes of transmit buffer (about 1.4 s of line at 115 200 baud). */
@@ -15,6 +18,7 @@ const READY_BELOW = 4 * 1024
 
 export interface UartTransmitterCounters {
   frames: number
+  /** Wire bytes: record headers and escapes included. */
   bytes: number
   /** Frames dropped because the transmit buffer was full. */
   dropped: number
@@ -29,13 +33,17 @@ export interface UartTransmitterOptions {
   write(bytes: Uint8Array): boolean
   /** Room came back after canSend() said no. */
   onReady(): void
+  /** How frames go on the wire; the ESP32 firmware's 2-byte length when not given. */
+  framing?: Pick<Framing, 'header' | 'encoder'>
 }
 
 export class UartTransmitter {
   readonly counters: UartTransmitterCounters = { frames: 0, bytes: 0, dropped: 0, unheard: 0 }
   private readonly queue = new ByteRing(QUEUE_BYTES)
   private readonly bytesPerMs: number
-  private readonly prefix = new Uint8Array(LENGTH_PREFIX)
+  private readonly framing: Pick<Framing, 'header' | 'encoder'>
+  /** Where a record header, or a whole encoded frame, is written before it is queued. */
+  private scratch: Uint8Array
   private timer: Timer | null = null
   private lastTick = 0
   private credit = 0
@@ -45,6 +53,8 @@ export class UartTransmitter {
 
   constructor(private readonly options: UartTransmitterOptions) {
     this.bytesPerMs = options.baud / 10 / 1000
+    this.framing = options.framing ?? esp32Framing
+    this.scratch = new Uint8Array(this.framing.header.bytes)
   }
 
   /** A client connected (true) or went away (false: what is queued is lost, the next client starts on a record). */
@@ -65,20 +75,32 @@ export class UartTransmitter {
 
   /** Queues one frame as a record; false if it was dropped. */
   sendFrame(frame: Uint8Array): boolean {
+    const encoder = this.framing.encoder
+    let wire: number
+    if (encoder) {
+      const most = encoder.maxBytes(frame.length)
+      if (this.scratch.length < most) this.scratch = new Uint8Array(most)
+      wire = encoder.encode(frame, 0, frame.length, this.scratch, 0)
+    } else {
+      wire = this.framing.header.bytes + frame.length
+    }
     if (!this.connected) {
-      this.counters.unheard += LENGTH_PREFIX + frame.length
+      this.counters.unheard += wire
       return true // the firmware sent it; QEMU threw it away
     }
-    if (this.queue.free < LENGTH_PREFIX + frame.length) {
+    if (this.queue.free < wire) {
       this.counters.dropped++
       return false
     }
-    this.prefix[0] = frame.length >> 8
-    this.prefix[1] = frame.length & 0xff
-    this.queue.push(this.prefix)
-    this.queue.push(frame)
+    if (encoder) {
+      this.queue.push(this.scratch.subarray(0, wire))
+    } else {
+      this.framing.header.write(this.scratch, 0, frame.length)
+      this.queue.push(this.scratch)
+      this.queue.push(frame)
+    }
     this.counters.frames++
-    this.counters.bytes += LENGTH_PREFIX + frame.length
+    this.counters.bytes += wire
     this.schedule()
     return true
   }
