@@ -96,7 +96,7 @@ program
   .option('--fault <kinds>', `put these faults on the wire in turn while a bridge is connected, comma-separated: ${DEMO_FAULTS.join(', ')}`)
   .option('--fault-every <seconds>', 'seconds between two faults', '10')
   .option('--framing <name>', `how frames go on the wire, as tunscope bridge --framing: ${FRAMING_NAMES.join(', ')}`, DEFAULT_FRAMING)
-  .option('--payload <kind>', 'what slip frames carry: ethernet (the default) or ip (bare IPv4, no ARP; needs --ip)')
+  .option('--payload <kind>', 'what slip frames carry: ethernet (the default) or ip (bare IPv4: no ARP, no --dhcp)')
   .option('--mac <address>', `the device's MAC (default: ${FRAMING_NAMES.map((name) => `${framingFor(name).defaultDeviceMac} for ${name}`).join(', ')})`)
   .addHelpText('after', examples([
     '# the device on temp/esp32-uart1.sock, like QEMU, and the bridge to it:',
