@@ -90,7 +90,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   const counters = bridge.counters.snapshot()
   const framing = options.framing.name
   if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, framing, payload: options.framing.payload, counters })}\n`)
-  else clearableStatus.finish(finalReport(counters, framing, bridge.stats().dhcp))
+  else clearableStatus.finish(finalReport(counters, options.framing, bridge.stats().dhcp))
 }
 
 interface CaptureOutput {

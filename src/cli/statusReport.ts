@@ -4,7 +4,7 @@ import type { InterfaceState } from '../native/index.js'
 import type { BridgeStats, DeviceInfo } from '../engine/bridge.js'
 import type { DhcpServerCounters } from '../engine/services/dhcpServer.js'
 import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, type CountersSnapshot } from '../engine/counters.js'
-import type { FramingName } from '../engine/framing/framing.js'
+import type { Framing } from '../engine/framing/framing.js'
 import { DEFAULT_FRAMING, framingFor } from '../engine/framing/index.js'
 import type { DirectionRate } from '../engine/rates.js'
 import type { LinkState } from '../engine/transport/index.js'
@@ -132,14 +132,14 @@ export function dhcpReport(d: DhcpServerCounters): string {
  * The counters when the bridge stops, in the words the UI uses (a framing other
  * than today's wire is named first; the DHCP server's answers last, with --dhcp).
  */
-export function finalReport(c: CountersSnapshot, framing: FramingName = DEFAULT_FRAMING, dhcp: DhcpServerCounters | null = null): string {
+export function finalReport(c: CountersSnapshot, framing: Framing = framingFor(DEFAULT_FRAMING), dhcp: DhcpServerCounters | null = null): string {
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
   const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
-  const wire = framing === DEFAULT_FRAMING ? [] : [`framing:        ${framing} (${framingFor(framing).title})`]
+  const wire = framing.name === DEFAULT_FRAMING ? [] : [`framing:        ${framing.name} (${framing.title})`]
   return [
     ...wire,
-    `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies)`,
-    `from device:    ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes`,
+    `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies${c.arpProbes > 0 ? `, ${c.arpProbes} ARP probes for its MAC` : ''})`,
+    `from device:    ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes${c.textFromDevice > 0 ? `; ${c.textFromDevice} text lines (tunslip6's, not forwarded)` : ''}`,
     `framing errors: ${errors} (${nonZero(FRAMING_ERROR_KINDS.map((k) => [FRAMING_ERROR_TEXT[k], c.framingErrors[k]]))}); ${c.bytesSkipped} bytes skipped`,
     `drops:          ${drops} (${nonZero(DROP_CAUSES.map((cause) => [DROP_TEXT[cause], c.drops[cause]]))})${beforeDevice(c.beforeDevice)}`,
     `reconnects:     ${c.reconnects}`,

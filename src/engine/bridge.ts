@@ -131,6 +131,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
+      hostIp: ipv4ToBytes(o.tun.hostIp.address),
+      addsEthernet: !tap && o.framing.payload === 'ethernet',
       writer,
       dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null,
       onDeviceChanged: (identity) => this.deviceChanged(identity)
@@ -146,7 +148,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         tap,
         maxFrame: o.maxFrame,
         gatewayMac: o.gatewayMac,
-        deviceMac: () => fromDevice.identity.mac ?? o.defaultDeviceMac
+        deviceMac: () => fromDevice.identity.mac ?? o.defaultDeviceMac,
+        onHostTraffic: (now) => fromDevice.probeDevice(now)
       },
       new Uint8Array(TUN_READ_BUFFER)
     )

@@ -88,6 +88,8 @@ export class Counters {
    */
   beforeDevice = 0
   proxyArpReplies = 0
+  /** ARP requests the bridge sent for the device's address, to learn its MAC before it speaks. */
+  arpProbes = 0
   reconnects = 0
   /** Text records from the device (tunslip6's control messages and debug lines): shown, never forwarded. */
   textFromDevice = 0
@@ -101,6 +103,7 @@ export class Counters {
       drops: { ...this.drops },
       beforeDevice: this.beforeDevice,
       proxyArpReplies: this.proxyArpReplies,
+      arpProbes: this.arpProbes,
       reconnects: this.reconnects,
       textFromDevice: this.textFromDevice
     }
@@ -115,6 +118,7 @@ export type CountersSnapshot = {
   drops: Record<DropCause, number>
   beforeDevice: number
   proxyArpReplies: number
+  arpProbes: number
   reconnects: number
   textFromDevice: number
 }

@@ -51,3 +51,22 @@ export function writeProxyArpReply(request: Uint8Array, start: number, gatewayMa
   }
   return ARP_FRAME
 }
+
+const BROADCAST = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+
+/**
+ * Writes into `out` at `at` a broadcast ARP request "who has targetIp? tell senderIp at
+ * senderMac". Returns the frame length.
+ */
+export function writeArpRequest(senderMac: Uint8Array, senderIp: Uint8Array, targetIp: Uint8Array, out: Uint8Array, at: number): number {
+  out.set(BROADCAST, at)
+  out.set(senderMac, at + 6)
+  out[at + 12] = ETHERTYPE_ARP >> 8
+  out[at + 13] = ETHERTYPE_ARP & 0xff
+  out.set([0, 1, 0x08, 0x00, 6, 4, 0, ARP_REQUEST], at + ETHERNET_HEADER)
+  out.set(senderMac, at + ARP_SENDER_MAC)
+  out.set(senderIp, at + ARP_SENDER_IP)
+  out.fill(0, at + ARP_TARGET_MAC, at + ARP_TARGET_MAC + 6)
+  out.set(targetIp, at + ARP_TARGET_IP)
+  return ARP_FRAME
+}

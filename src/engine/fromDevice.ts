@@ -8,7 +8,7 @@ import { Direction } from './capture/ring.js'
 import { framingErrorKind, TextRecord, type Counters } from './counters.js'
 import { DeviceIdentity } from './deviceIdentity.js'
 import type { DeviceWriter } from './deviceWriter.js'
-import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeProxyArpReply } from './ethernet.js'
+import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeArpRequest, writeProxyArpReply } from './ethernet.js'
 import type { FrameDecoder, Framing, FramingSink, TextKind } from './framing/framing.js'
 import { DHCP_ANSWER_MAX, isDhcpRequest, type DhcpServer } from './services/dhcpServer.js'
 
@@ -21,6 +21,10 @@ export interface FromDeviceContext {
   gatewayMac: Uint8Array
   /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
   deviceIp: Uint8Array
+  /** The host's address on the TUN: the sender of the bridge's ARP probes. */
+  hostIp: Uint8Array
+  /** The bridge adds Ethernet headers to the host's packets, so it needs the device's MAC (a TUN carrying Ethernet). */
+  addsEthernet: boolean
   /** Where the bridge's own answers (proxy ARP, DHCP) go, bounded like all traffic to the device. */
   writer: DeviceWriter
   /** Answers the device's DHCP requests (--dhcp); null lets them through like any packet. */
@@ -29,6 +33,8 @@ export interface FromDeviceContext {
 }
 
 const MAX_SPANS = 16_384
+/** While the device's MAC is unknown, at most one ARP probe for its address this often. */
+const PROBE_EVERY_MS = 1000
 
 export class FromDevicePath implements FramingSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
@@ -41,6 +47,7 @@ export class FromDevicePath implements FramingSink {
   private spanCount = 0
   /** Records are bare IP packets (no MAC, no ARP, no DHCP on such a link). */
   private readonly ipPayload: boolean
+  private lastProbe = -Infinity
 
   constructor(private readonly ctx: FromDeviceContext) {
     this.ipPayload = ctx.framing.payload === 'ip'
@@ -53,8 +60,24 @@ export class FromDevicePath implements FramingSink {
   /** A new connection may be a new device: learn its MAC again. */
   forgetDevice(): void {
     this.identity.forget()
+    this.lastProbe = -Infinity
     // A new firmware may come with a new MAC: it must not wait out the old one's lease.
     this.ctx.dhcp?.forgetLease()
+  }
+
+  /**
+   * Until the device's MAC is known, the host's packets go to the configured default, which a
+   * device with another MAC (a QEMU NIC given macaddr=) drops. So while it is unknown and the
+   * host has something for the device, ask for the device's address now and then: its ARP
+   * reply proves its MAC.
+   */
+  probeDevice(now: number): void {
+    const ctx = this.ctx
+    if (!ctx.addsEthernet || this.identity.mac !== null || now - this.lastProbe < PROBE_EVERY_MS) return
+    this.lastProbe = now
+    this.batchTime = now
+    this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ctx.deviceIp, record, at), () => ctx.counters.arpProbes++)
+    ctx.capture?.publish()
   }
 
   onReceived(n: number): void {

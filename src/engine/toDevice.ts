@@ -24,6 +24,8 @@ export interface ToDeviceContext {
   gatewayMac: Uint8Array
   /** Destination MAC for synthetic headers: the learned device MAC or the configured default. */
   deviceMac(): Uint8Array
+  /** The host has packets for the device (called once per batch, before they go). */
+  onHostTraffic(now: number): void
 }
 
 export class ToDevicePath {
@@ -52,12 +54,13 @@ export class ToDevicePath {
   onTunBatch(count: number): void {
     const { writer, capture } = this.ctx
     if (!writer.admit(count)) return
+    const time = performance.now()
+    this.ctx.onHostTraffic(time)
     const b = this.buffer
     const headroom = this.headroom
     const { header, encoder } = this.ctx.framing
     // An encoder writes each frame straight into the write's chunk, sized for the worst case.
     const encoded = encoder ? this.pool.take(this.encodedWorstCase(count)) : null
-    const time = performance.now()
     let out = 0
     let frames = 0
     for (let pos = 0, i = 0; i < count; i++) {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { describeTun, finalReport, statusLine } from '../../src/cli/statusReport.js'
+import { framingFor } from '../../src/engine/framing/index.js'
 import type { BridgeStats } from '../../src/engine/bridge.js'
 import { Counters } from '../../src/engine/counters.js'
 import { newDhcpServerCounters } from '../../src/engine/services/dhcpServer.js'
@@ -106,21 +107,31 @@ describe('the final report', () => {
 
   it('names a framing other than the ESP32 tunnel first', () => {
     const c = stats('busy').counters
-    expect(finalReport(c, 'esp32')).toBe(finalReport(c))
-    const report = finalReport(c, 'qemu').split('\n')
+    expect(finalReport(c, framingFor('esp32'))).toBe(finalReport(c))
+    const report = finalReport(c, framingFor('qemu')).split('\n')
     expect(report[0]).toBe('framing:        qemu (QEMU stream)')
     expect(report.slice(1)).toEqual(finalReport(c).split('\n'))
+    expect(finalReport(c, framingFor('slip', 'ip')).split('\n')[0]).toBe('framing:        slip (SLIP (IP))')
+  })
+
+  it("says what the bridge sent on its own and the text it did not forward, only when there was some", () => {
+    const c = stats('busy').counters
+    const plain = finalReport(c).split('\n')
+    Object.assign(c, { arpProbes: 2, textFromDevice: 3 })
+    const report = finalReport(c).split('\n')
+    expect(report[0]).toBe(`${plain[0]!.slice(0, -1)}, 2 ARP probes for its MAC)`)
+    expect(report[1]).toBe(`${plain[1]}; 3 text lines (tunslip6's, not forwarded)`)
   })
 
   it("ends with the DHCP server's answers on one line when --dhcp is on", () => {
     const c = stats('busy').counters
     const dhcp = newDhcpServerCounters()
-    expect(finalReport(c, 'esp32', dhcp).split('\n')).toEqual([...finalReport(c).split('\n'), 'DHCP:           0 offers, 0 ACKs, 0 NAKs, 0 releases, 0 declines; 0 ignored'])
+    expect(finalReport(c, framingFor('esp32'), dhcp).split('\n')).toEqual([...finalReport(c).split('\n'), 'DHCP:           0 offers, 0 ACKs, 0 NAKs, 0 releases, 0 declines; 0 ignored'])
     Object.assign(dhcp, { offers: 2, acks: 3, naks: 1, releases: 1 })
     Object.assign(dhcp.ignored, { malformed: 4, otherClient: 1 })
-    const last = finalReport(c, 'qemu', dhcp).split('\n').at(-1)
+    const last = finalReport(c, framingFor('qemu'), dhcp).split('\n').at(-1)
     expect(last).toBe('DHCP:           2 offers, 3 ACKs, 1 NAKs, 1 releases, 0 declines; 5 ignored (malformed 4, other client 1)')
-    expect(finalReport(c, 'esp32', null)).toBe(finalReport(c))
+    expect(finalReport(c, framingFor('esp32'), null)).toBe(finalReport(c))
   })
 })
 

@@ -29,6 +29,8 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
     tap: false,
     gatewayMac: GATEWAY_MAC,
     deviceIp: DEVICE_IP,
+    hostIp: HOST_IP,
+    addsEthernet: true,
     writer: {} as DeviceWriter, // only proxy ARP writes, and no ARP is sent here
     onDeviceChanged: () => {}
   })

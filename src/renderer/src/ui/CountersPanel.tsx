@@ -47,6 +47,8 @@ export const CountersPanel = memo(function CountersPanel({ stats, lastErrors, ti
           <tr data-testid="total-toDevice"><th>→ device</th><td className="num">{count(c?.toDevice.frames ?? 0)} frames</td><td className="num">{count(c?.toDevice.bytes ?? 0)} B</td></tr>
           <tr data-testid="total-fromDevice"><th>← device</th><td className="num">{count(c?.fromDevice.frames ?? 0)} frames</td><td className="num">{count(c?.fromDevice.bytes ?? 0)} B</td></tr>
           <tr><th>reconnects</th><td className="num">{count(c?.reconnects ?? 0)}</td><td /></tr>
+          {(c?.textFromDevice ?? 0) > 0 && <tr title="tunslip6's control messages and debug lines: listed, never forwarded"><th>text from device</th><td className="num">{count(c!.textFromDevice)}</td><td /></tr>}
+          {(c?.arpProbes ?? 0) > 0 && <tr title="ARP requests the bridge sent for the device's address to learn its MAC before it spoke"><th>ARP probes</th><td className="num">{count(c!.arpProbes)}</td><td /></tr>}
           <tr data-testid="before-device" title="Packets for the device before it first connected, such as the kernel's IPv6 router solicitation on a new TUN: nobody to send them to yet, not a drop"><th>{BEFORE_DEVICE_TEXT}</th><td className="num">{count(c?.beforeDevice ?? 0)}</td><td /></tr>
           {stats && stats.notShown > 0 && <tr><th>not listed (display could not keep up)</th><td className="num">{count(stats.notShown)}</td><td /></tr>}
         </tbody>
