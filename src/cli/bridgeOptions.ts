@@ -17,6 +17,7 @@ export function addBridgeOptions(command: Command): Command {
     .option('--serial <path>', 'a serial port instead of a socket, e.g. /dev/ttyUSB0 (8N1, raw, at --baud)')
     .option('--framing <name>', `how the device's stream carries frames: ${framingChoices}`, DEFAULT_FRAMING)
     .option('--payload <kind>', 'what slip frames carry: ethernet (Zephyr with SLIP_TAP, the default) or ip (slattach, Zephyr without TAP, tunslip6)')
+    .option('--ipv6-prefix <prefix>', "with --framing slip: answer tunslip6's prefix request ('?P') with this /64, e.g. fd00:1::/64")
     .option('--tun <name>', 'host TUN device', 'tun0')
     .option('--tap', 'use a TAP device and pass Ethernet frames unchanged')
     .option('--host-ip <cidr>', "the host's address on the TUN", '192.168.100.1/24')

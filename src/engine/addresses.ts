@@ -72,3 +72,31 @@ export function sameSubnet(a: string, b: string, prefixLength: number): boolean 
   }
   return true
 }
+
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/
+
+/**
+ * The 64-bit network part of an IPv6 /64 prefix written like fd00:1::/64 (the /64 may be
+ * left out), as 8 bytes. Embedded IPv4 forms and other prefix lengths are refused.
+ */
+export function parseIpv6Prefix64(text: string, what: string): Uint8Array {
+  const refuse = (): never => {
+    throw new UserError(`${what} "${text}" is not an IPv6 /64 prefix; write it like fd00:1::/64.`)
+  }
+  const [address = '', length, extra] = text.split('/')
+  if (extra !== undefined || (length !== undefined && length !== '64')) refuse()
+  const halves = address.split('::')
+  if (halves.length > 2) refuse()
+  const groups = halves.map((half) => (half === '' ? [] : half.split(':')))
+  const given = groups.reduce((n, g) => n + g.length, 0)
+  if (given > 8 || (halves.length === 1 && given !== 8) || (halves.length === 2 && given > 7)) refuse()
+  const all = halves.length === 1 ? groups[0]! : [...groups[0]!, ...Array<string>(8 - given).fill('0'), ...groups[1]!]
+  if (!all.every((group) => HEX_GROUP.test(group))) refuse()
+  const bytes = new Uint8Array(8)
+  for (let i = 0; i < 4; i++) {
+    const value = parseInt(all[i]!, 16)
+    bytes[2 * i] = value >> 8
+    bytes[2 * i + 1] = value & 0xff
+  }
+  return bytes
+}

@@ -35,6 +35,8 @@ export interface BridgeOptions {
   capture: CaptureRing | null
   /** Answer the device's DHCP requests with deviceIp (the host as router), or null to let them through. */
   dhcp?: { leaseSeconds: number; dnsServers: string[] } | null
+  /** The IPv6 /64 prefix (8 bytes) a SLIP device's tunslip6 '?P' request is answered with; null: not answered. */
+  slipPrefix?: Uint8Array | null
 }
 
 export interface DeviceInfo {
@@ -133,6 +135,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       deviceIp: ipv4ToBytes(o.deviceIp),
       hostIp: ipv4ToBytes(o.tun.hostIp.address),
       addsEthernet: !tap && o.framing.payload === 'ethernet',
+      slipPrefix: o.slipPrefix ?? null,
       writer,
       dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null,
       onDeviceChanged: (identity) => this.deviceChanged(identity)

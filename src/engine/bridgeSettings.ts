@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 
-import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseMac, sameSubnet } from './addresses.js'
+import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseIpv6Prefix64, parseMac, sameSubnet } from './addresses.js'
 import type { BridgeOptions } from './bridge.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
@@ -30,6 +30,8 @@ export interface BridgeFlags {
   framing?: string
   /** What the framing's records carry, where it has a choice (slip): ethernet (the default) or ip. */
   payload?: string
+  /** The IPv6 /64 prefix a SLIP device's tunslip6 '?P' request is answered with. */
+  ipv6Prefix?: string
   tun: string
   tap?: boolean
   hostIp: string
@@ -49,7 +51,7 @@ export interface BridgeFlags {
   dns?: string[]
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--ipv6-prefix' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
 
 /** An hour: long enough that renewals are rare on a slow line, short enough that a changed setting reaches the device. */
 export const DEFAULT_DHCP_LEASE = 3600
@@ -70,6 +72,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
     throw new UserError(`${name('--device-ip')} ${deviceIp} is outside ${hostIp.address}/${hostIp.prefixLength}, so the host would not route to it; pick an address in that subnet.`)
   }
   const framing = parseFraming(flags, name)
+  const slipPrefix = toSlipPrefix(flags, framing, name)
   const maxFrame = flags.maxFrame === undefined
     ? framing.limits.defaultMaxFrame
     : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
@@ -86,9 +89,17 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const dhcp = toDhcp(flags, name)
   const transport = flags.serial === undefined ? toTransport(flags, name) : toSerialTransport(flags, baud, name)
   // Last: every flag is checked before anything about the machine.
-  if (checkSocketFolder && transport.kind === 'serial') checkSerialDevice(transport.path, name('--serial'))
-  else if (checkSocketFolder && (transport.kind === 'unix-client' || transport.kind === 'unix-server')) checkSocketFolderExists(transport.path, name('--socket'))
-  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp }
+  // A serial device may be plugged in later (at Start), but a path that is something else never is one.
+  if (transport.kind === 'serial') {
+    if (checkSocketFolder || existsSync(transport.path)) checkSerialDevice(transport.path, name('--serial'))
+  } else if (checkSocketFolder && (transport.kind === 'unix-client' || transport.kind === 'unix-server')) checkSocketFolderExists(transport.path, name('--socket'))
+  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp, slipPrefix }
+}
+
+function toSlipPrefix(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): Uint8Array | null {
+  if (flags.ipv6Prefix === undefined) return null
+  if (framing.name !== 'slip') throw new UserError(`${name('--ipv6-prefix')} answers tunslip6's prefix request, which only SLIP devices send; add ${name('--framing')} slip or drop it.`)
+  return parseIpv6Prefix64(flags.ipv6Prefix, name('--ipv6-prefix'))
 }
 
 function toDhcp(flags: BridgeFlags, name: (field: BridgeField) => string): BridgeOptions['dhcp'] {

@@ -25,6 +25,8 @@ export interface FromDeviceContext {
   hostIp: Uint8Array
   /** The bridge adds Ethernet headers to the host's packets, so it needs the device's MAC (a TUN carrying Ethernet). */
   addsEthernet: boolean
+  /** The IPv6 /64 prefix (8 bytes) tunslip6's '?P' request is answered with; null: not answered. */
+  slipPrefix: Uint8Array | null
   /** Where the bridge's own answers (proxy ARP, DHCP) go, bounded like all traffic to the device. */
   writer: DeviceWriter
   /** Answers the device's DHCP requests (--dhcp); null lets them through like any packet. */
@@ -33,6 +35,9 @@ export interface FromDeviceContext {
 }
 
 const MAX_SPANS = 16_384
+const QUESTION_MARK = 0x3f
+const EXCLAMATION_MARK = 0x21
+const LETTER_P = 0x50
 /** While the device's MAC is unknown, at most one ARP probe for its address this often. */
 const PROBE_EVERY_MS = 1000
 
@@ -125,6 +130,8 @@ export class FromDevicePath implements FramingSink {
   onText(kind: TextKind, buffer: Uint8Array, start: number, length: number, wireLength: number): void {
     this.ctx.counters.textFromDevice++
     this.ctx.capture?.append(this.batchTime, Direction.fromDevice, TextRecord[kind], buffer, start, length, wireLength)
+    const prefix = this.ctx.slipPrefix
+    if (prefix && kind === 'control' && length >= 2 && buffer[start] === QUESTION_MARK && buffer[start + 1] === LETTER_P) this.answerPrefixRequest(prefix)
   }
 
   onBatchEnd(buffer: Uint8Array): void {
@@ -164,6 +171,16 @@ export class FromDevicePath implements FramingSink {
     this.sendAnswer(ARP_FRAME, (record, at) => writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, at), () => counters.proxyArpReplies++)
   }
 
+  /** tunslip6's answer to '?P': '!P' and the prefix's 8 bytes, sent as a text record. */
+  private answerPrefixRequest(prefix: Uint8Array): void {
+    const { writer, capture } = this.ctx
+    if (!writer.admit(1)) return
+    const text = Uint8Array.of(EXCLAMATION_MARK, LETTER_P, ...prefix)
+    const wire = this.wireOf(text, text.length)
+    capture?.append(this.batchTime, Direction.toDevice, TextRecord.control, text, 0, text.length, wire.length)
+    writer.write(wire, 1)
+  }
+
   /** The DHCP server counts what it answers and ignores; a request it ignores is not forwarded either. */
   private answerDhcp(server: DhcpServer, buffer: Uint8Array, frame: number, frameLength: number): void {
     this.sendAnswer(DHCP_ANSWER_MAX, (record, at) => server.answer(buffer, frame, frameLength, record, at))
@@ -175,7 +192,7 @@ export class FromDevicePath implements FramingSink {
    * captured, and bounded like all traffic to it.
    */
   private sendAnswer(maxFrame: number, write: (record: Uint8Array, at: number) => number, delivered?: () => void): void {
-    const { framing: { header, encoder }, writer } = this.ctx
+    const { framing: { header }, writer } = this.ctx
     if (!writer.admit(1)) return
     // Its own memory: the write may still be queued when the next answer is made.
     const record = new Uint8Array(header.bytes + maxFrame)
@@ -183,14 +200,18 @@ export class FromDevicePath implements FramingSink {
     if (frameLength === 0) return
     header.write(record, 0, frameLength)
     const recordLength = header.bytes + frameLength
-    let wire = record.subarray(0, recordLength)
-    if (encoder) {
-      wire = new Uint8Array(encoder.maxBytes(frameLength))
-      wire = wire.subarray(0, encoder.encode(record, 0, frameLength, wire, 0))
-    }
+    const wire = this.wireOf(record, recordLength)
     this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, recordLength, wire.length)
     writer.write(wire, 1, (ok) => {
       if (ok) delivered?.()
     })
+  }
+
+  /** bytes[0, length) as they go on the wire: as they are, or encoded (SLIP) into memory of their own. */
+  private wireOf(bytes: Uint8Array, length: number): Uint8Array {
+    const encoder = this.ctx.framing.encoder
+    if (!encoder) return bytes.subarray(0, length)
+    const wire = new Uint8Array(encoder.maxBytes(length))
+    return wire.subarray(0, encoder.encode(bytes, 0, length, wire, 0))
   }
 }

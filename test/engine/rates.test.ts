@@ -31,6 +31,7 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
     deviceIp: DEVICE_IP,
     hostIp: HOST_IP,
     addsEthernet: true,
+    slipPrefix: null,
     writer: {} as DeviceWriter, // only proxy ARP writes, and no ARP is sent here
     onDeviceChanged: () => {}
   })

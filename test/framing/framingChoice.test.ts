@@ -52,6 +52,17 @@ describe('the framing choice', () => {
     expect(options({ framing: 'slip', payload: 'ip', maxFrame: '296' }).tun.mtu).toBe(296) // Linux slattach's default MTU
   })
 
+  it("takes --ipv6-prefix for tunslip6's '?P' as the /64's 8 bytes, with SLIP only, and refuses what is not a /64 in one sentence", () => {
+    expect(Array.from(options({ framing: 'slip', ipv6Prefix: 'fd00:1::/64' }).slipPrefix!)).toEqual([0xfd, 0, 0, 1, 0, 0, 0, 0])
+    expect(Array.from(options({ framing: 'slip', ipv6Prefix: '2001:db8:aa:bb::' }).slipPrefix!)).toEqual([0x20, 0x01, 0x0d, 0xb8, 0, 0xaa, 0, 0xbb])
+    expect(Array.from(options({ framing: 'slip', ipv6Prefix: '1:2:3:4:5:6:7:8' }).slipPrefix!)).toEqual([0, 1, 0, 2, 0, 3, 0, 4])
+    expect(options({ framing: 'slip' }).slipPrefix).toBeNull()
+    for (const bad of ['fd00::/48', 'fd00::1::', 'fd00:1', '::ffff:1.2.3.4', 'fd00::/64/1', 'fg00::', '1:2:3:4:5:6:7:8:9', '12345::', '']) {
+      expect(() => options({ framing: 'slip', ipv6Prefix: bad })).toThrow(`--ipv6-prefix "${bad}" is not an IPv6 /64 prefix; write it like fd00:1::/64.`)
+    }
+    expect(() => options({ framing: 'qemu', ipv6Prefix: 'fd00::/64' })).toThrow("--ipv6-prefix answers tunslip6's prefix request, which only SLIP devices send; add --framing slip or drop it.")
+  })
+
   it('refuses a payload the framing cannot carry, and bare IP with what needs Ethernet (TAP, DHCP), in one sentence each', () => {
     expect(() => options({ framing: 'qemu', payload: 'ip' })).toThrow('--payload is for framings that can carry bare IP (slip); qemu always carries Ethernet frames.')
     expect(() => options({ payload: 'ethernet' })).toThrow(/esp32 always carries Ethernet frames/)
