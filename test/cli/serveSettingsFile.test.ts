@@ -89,3 +89,23 @@ describe('tunscope serve --start and the settings file', () => {
   })
 })
 
+
+describe('tunscope serve --dhcp', () => {
+  it.each([
+    [['--dhcp', '--dhcp-lease', '0'], 'tunscope: --dhcp-lease "0" is out of range; give a whole number from 60 to 4294967295.'],
+    [['--dhcp', '--dns', 'x'], 'tunscope: --dns "x" is not an IPv4 address; write it like 192.168.100.2.'],
+    [['--dns', '9.9.9.9'], 'tunscope: --dns is for the DHCP server; add --dhcp to turn it on.']
+  ])('refuses %j in one sentence before serving anything', async (args, sentence) => {
+    const { stdout, stderr } = await serve(args, () => false)
+    expect(stderr.trim()).toBe(sentence)
+    expect(stdout).toBe('')
+    expect(readdirSync(settingsDir)).toEqual([])
+  })
+
+  it('runs --demo --dhcp --start for this run only: nothing is written to the settings file', async () => {
+    const { stdout, stderr } = await serve(['--demo', '--dhcp', '--dhcp-lease', '120', '--dns', '192.168.100.1', '--start'], () => false, 4_000)
+    expect(stdout).toMatch(URL_LINE)
+    expect(stderr).not.toMatch(/tunscope: /)
+    expect(readdirSync(settingsDir)).toEqual([])
+  })
+})
