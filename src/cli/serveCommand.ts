@@ -33,10 +33,14 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('tcp')) Object.assign(settings, { transport: flags.listen ? 'tcp-listen' : 'tcp', tcp: flags.tcp })
   if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
   else if (given('listen') && !given('tcp')) settings.transport = 'listen'
+  if (given('serial')) Object.assign(settings, { transport: 'serial', serial: flags.serial })
   if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
   if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing
   for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
+  if (given('dhcp')) settings.dhcp = true
+  if (given('dhcpLease')) settings.dhcpLease = String(flags.dhcpLease)
+  if (given('dns')) settings.dns = (flags.dns ?? []).join(', ')
   return settings
 }
 
@@ -46,9 +50,8 @@ function say(sentence: string | null | undefined): void {
 }
 
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
-  // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it).
+  // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it), the serial port when plugged in.
   toBridgeOptions(flags, {}, false)
-  if (flags.serial !== undefined) throw new UserError('--serial works with tunscope bridge only for now (the inspector\'s settings have no serial choice yet); run tunscope bridge --serial PATH --pcap - | wireshark -k -i - to watch its frames.')
   const port = parseIntegerInRange(flags.port, 0, 65535, '--port')
   const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))
   if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')

@@ -8,7 +8,7 @@ import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseIpv
 import type { BridgeOptions } from './bridge.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
-import { MAX_DNS_SERVERS } from './services/dhcpServer.js'
+import { DEFAULT_DHCP_LEASE, MAX_DNS_SERVERS } from './services/dhcpServer.js'
 import type { Framing } from './framing/framing.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramePayload, isFramingName, payloadsOf } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
@@ -43,7 +43,7 @@ export interface BridgeFlags {
   /** Default: the framing's. */
   deviceMac?: string
   baud: string
-  /** Answer the device's DHCP requests with --device-ip (the bridge command only, for now). */
+  /** Answer the device's DHCP requests with --device-ip. */
   dhcp?: boolean
   /** Seconds; default DEFAULT_DHCP_LEASE. */
   dhcpLease?: string
@@ -53,15 +53,15 @@ export interface BridgeFlags {
 
 export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--ipv6-prefix' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
 
-/** An hour: long enough that renewals are rare on a slow line, short enough that a changed setting reaches the device. */
-export const DEFAULT_DHCP_LEASE = 3600
+export { DEFAULT_DHCP_LEASE }
 
 /** How messages name each field: the command-line flag unless the caller says otherwise. */
 export type FieldNames = Partial<Record<BridgeField, string>>
 
 /**
- * @param checkSocketFolder false: do not require the socket's folder to exist
- *   yet (checking flags that are used later, e.g. when the UI's Start is pressed).
+ * @param checkSocketFolder false: do not require the socket's folder or the
+ *   serial device to exist yet (checking flags that are used later, e.g. when
+ *   the UI's Start is pressed).
  */
 export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, checkSocketFolder = true): Omit<BridgeOptions, 'capture'> {
   const name = (field: BridgeField): string => names[field] ?? field
@@ -109,7 +109,7 @@ function toDhcp(flags: BridgeFlags, name: (field: BridgeField) => string): Bridg
     if (stray) throw new UserError(`${stray} is for the DHCP server; add ${name('--dhcp')} to turn it on.`)
     return null
   }
-  if (dns.length > MAX_DNS_SERVERS) throw new UserError(`${name('--dns')} was given ${dns.length} times; DHCP offers at most ${MAX_DNS_SERVERS} resolvers.`)
+  if (dns.length > MAX_DNS_SERVERS) throw new UserError(`${name('--dns')}: ${dns.length} resolvers given; DHCP offers at most ${MAX_DNS_SERVERS}.`)
   return {
     leaseSeconds: flags.dhcpLease === undefined ? DEFAULT_DHCP_LEASE : parseIntegerInRange(flags.dhcpLease, 60, 0xffffffff, name('--dhcp-lease')),
     dnsServers: dns.map((server) => parseIpv4(server, name('--dns')))

@@ -30,7 +30,9 @@ import { TelemetryListener } from './telemetryListener.js'
 /** How the settings form names each field in messages. */
 const FORM_NAMES: FieldNames = {
   '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--framing': 'Framing', '--tun': 'TUN name', '--host-ip': 'Host address',
-  '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud'
+  '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud',
+  '--serial': 'Serial port',
+  '--dhcp': 'Serve DHCP to the device', '--dhcp-lease': 'Lease', '--dns': 'DNS servers'
 }
 const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 
@@ -234,7 +236,7 @@ export class EngineService {
     const device = new DemoDevice({
       socketPath: demoSocketPath(),
       baud,
-      ip: this.settings.deviceIp,
+      ip: this.settings.dhcp ? null : this.settings.deviceIp, // with DHCP: the bridge gives it deviceIp
       gateway,
       onFatal: (error) => this.failed(error)
     })
@@ -283,7 +285,9 @@ export class EngineService {
 
   private flags(s: BridgeSettings = this.settings): Parameters<typeof toBridgeOptions>[0] {
     return {
-      socket: overTcp(s) ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
+      socket: overTcp(s) || s.transport === 'serial' ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
+      // As typed (toBridgeOptions refuses an empty one), under baseDir when relative.
+      serial: s.transport !== 'serial' ? undefined : s.serial.trim() === '' ? s.serial : resolve(this.options.baseDir, s.serial),
       tcp: overTcp(s) ? s.tcp : undefined,
       listen: s.transport === 'listen' || s.transport === 'tcp-listen',
       framing: framingOf(s).name,
@@ -295,12 +299,17 @@ export class EngineService {
       mtu: s.mtu.trim() === '' ? undefined : s.mtu,
       gwMac: s.gwMac,
       deviceMac: s.deviceMac.trim() === '' ? undefined : s.deviceMac, // the framing's: the firmware's, or QEMU's
-      baud: s.baud
+      baud: s.baud,
+      // Lease and resolvers are kept in the form while DHCP is off, and unused.
+      dhcp: s.dhcp,
+      dhcpLease: s.dhcp && s.dhcpLease.trim() !== '' ? s.dhcpLease : undefined,
+      dns: s.dhcp ? s.dns.split(/[\s,]+/).filter((server) => server !== '') : []
     }
   }
 
   private endpoint(): string {
-    return this.bridge?.stats().link.endpoint ?? (overTcp(this.settings) ? this.settings.tcp : this.settings.socket)
+    const s = this.settings
+    return this.bridge?.stats().link.endpoint ?? (overTcp(s) ? s.tcp : s.transport === 'serial' ? s.serial : s.socket)
   }
 
   private status(): StatusMessage {

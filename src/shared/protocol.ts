@@ -11,13 +11,15 @@ export const PROTOCOL_VERSION = 1
 
 /** The bridge settings as the settings form holds them (strings, as typed). */
 export interface BridgeSettings {
-  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; tcp-listen: QEMU connects to us over TCP; demo: the built-in demo device. */
-  transport: 'unix' | 'listen' | 'tcp' | 'tcp-listen' | 'demo'
+  /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; tcp-listen: QEMU connects to us over TCP; serial: a serial port (`serial`); demo: the built-in demo device. */
+  transport: 'unix' | 'listen' | 'tcp' | 'tcp-listen' | 'serial' | 'demo'
   /** How the device's stream carries frames (`--framing`): esp32, the firmware's UART tunnel; qemu, QEMU's -netdev stream/socket. */
   framing: FramingName
   socket: string
   /** HOST:PORT for transports 'tcp' and 'tcp-listen'. */
   tcp: string
+  /** The serial device for transport 'serial' (`--serial`), run at `baud`. */
+  serial: string
   /** tun: IP packets, Ethernet headers added and stripped by the bridge; tap: Ethernet frames passed unchanged (`--tap`). */
   interfaceKind: 'tun' | 'tap'
   /** The host interface's name, TUN or TAP. */
@@ -31,6 +33,12 @@ export interface BridgeSettings {
   /** The device's MAC until it is learned from its frames (`--device-mac`); empty: FIRMWARE_DEVICE_MAC. */
   deviceMac: string
   baud: string
+  /** Answer the device's DHCP requests with deviceIp, the host as its router (`--dhcp`). */
+  dhcp: boolean
+  /** Lease seconds (`--dhcp-lease`); empty: DEFAULT_DHCP_LEASE. Kept, unused, while dhcp is off. */
+  dhcpLease: string
+  /** Resolvers offered over DHCP (`--dns`), separated by commas or spaces; empty: none. */
+  dns: string
 }
 
 export interface LinkSnapshot {
@@ -196,6 +204,7 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   framing: 'esp32',
   socket: 'temp/esp32-uart1.sock',
   tcp: 'localhost:5555',
+  serial: '/dev/ttyUSB0',
   interfaceKind: 'tun',
   tun: 'tun0',
   hostIp: '192.168.100.1/24',
@@ -204,7 +213,10 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   mtu: '',
   gwMac: '02:00:00:00:00:01',
   deviceMac: '',
-  baud: '115200'
+  baud: '115200',
+  dhcp: false,
+  dhcpLease: '',
+  dns: ''
 }
 
 /** Accepts only messages shaped like UiCommand (the sender is not trusted). */
@@ -220,17 +232,20 @@ export function parseUiCommand(value: unknown): UiCommand | null {
   return null
 }
 
-const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen', 'demo']
+const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen', 'serial', 'demo']
 const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap']
 /** The fields that hold one of a few fixed words. */
 type ChoiceField = 'transport' | 'interfaceKind' | 'framing'
 const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const
+/** Text fields that settings from before them lack: those start from the defaults. */
+const LATER_TEXT_FIELDS = ['dhcpLease', 'dns', 'serial'] as const
 /** Plenty for a path; a bound on what a sender can make the engine keep. */
 const MAX_FIELD_LENGTH = 4096
 
 /**
  * Settings with every field present and well-formed (not yet validated as bridge options), else null.
- * The framing may be absent: settings from before it could be chosen are the ESP32 tunnel's.
+ * The framing may be absent: settings from before it could be chosen are the ESP32 tunnel's;
+ * so may the DHCP fields: settings from before them have DHCP off.
  */
 export function parseSettings(value: unknown): BridgeSettings | null {
   const { fields, malformed } = settingsFields(value)
@@ -255,7 +270,9 @@ export function settingsFields(value: unknown): { fields: Partial<BridgeSettings
   choose('transport', TRANSPORTS)
   choose('interfaceKind', INTERFACE_KINDS)
   choose('framing', FRAMING_NAMES)
-  for (const key of TEXT_FIELDS) {
+  if (typeof v.dhcp === 'boolean') fields.dhcp = v.dhcp
+  else if (v.dhcp !== undefined) malformed.push('dhcp')
+  for (const key of [...TEXT_FIELDS, ...LATER_TEXT_FIELDS]) {
     const field = v[key]
     if (typeof field === 'string' && field.length <= MAX_FIELD_LENGTH) fields[key] = field
     else if (field !== undefined) malformed.push(key)

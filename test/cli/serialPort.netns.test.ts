@@ -90,8 +90,11 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     await refused(['--serial', tty, '--baud', 'fast'], /--baud "fast" is not a number/)
     await refused(['--serial', tty, '--baud', '12345'], /--baud "12345" is not a speed serial ports take/)
     expect(await interfaceNames(host)).not.toContain('tsser9')
-    // serve has no serial choice in the inspector's settings yet: refused, not ignored
-    expectRefused(await tunscope(['serve', '--serial', tty, '--port', '0'], { ns: host }), /--serial works with tunscope bridge only/)
+    // serve checks the port by the same rules before it serves anything (a port not plugged in yet it takes: Start says so)
+    expectRefused(await tunscope(['serve', '--serial', file, '--port', '0'], { ns: host }), /The --serial path \S+regular-file is a regular file, not a serial port/)
+    expectRefused(await tunscope(['serve', '--serial', join(work, 'folder'), '--port', '0'], { ns: host }), /folder is a folder, not a serial port/)
+    expectRefused(await tunscope(['serve', '--serial', '', '--port', '0'], { ns: host }), /--serial is empty; give the serial device's path/)
+    expectRefused(await tunscope(['serve', '--serial', tty, '--baud', '12345', '--port', '0'], { ns: host }), /--baud "12345" is not a speed serial ports take/)
   })
 
   it('opens the tty and a ping crosses it, 3 of 3', async () => {
@@ -187,6 +190,29 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     const { code, counters } = await bridge.stop('SIGINT')
     expect(code).toBe(0)
     expect(counters?.reconnects).toBe(1)
+  })
+
+  it('tunscope serve --serial --start bridges the same tty: a ping crosses it, 3 of 3', async () => {
+    const server = host.spawn(process.execPath, [TUNSCOPE_BIN, 'serve', '--serial', tty, '--baud', String(BAUD), '--tun', 'tun0', '--port', '0', '--start'], {
+      env: { ...process.env, XDG_CONFIG_HOME: join(work, 'serve-config') },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    const out = new LineLog(server.stdout!)
+    const err = new LineLog(server.stderr!)
+    try {
+      await out.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/, 'the inspector address', 0, 15_000)
+      // the link is up once a ping is answered; the TUN and the tty open as the bridge starts
+      let answered = ''
+      for (let tries = 0; tries < 10 && !/3 received/.test(answered); tries++) {
+        if (tries > 0) await sleep(500)
+        answered = (await ping(3)).stdout
+      }
+      expect(answered, err.text).toMatch(/3 packets transmitted, 3 received/)
+      expect(err.text).not.toMatch(/tunscope: /) // no problem was said
+    } finally {
+      server.kill('SIGTERM')
+      expect(await exitOf(server)).toMatchObject({ code: 0 })
+    }
   })
 })
 

@@ -1,7 +1,8 @@
 // The start screen as a person sees it when the settings are not the ESP32
 // UART tunnel's: `tunscope serve --framing qemu` (QEMU's NIC: the ESP32
-// open_eth and the e1000 options, each to copy), at 1024×640 and 1600×1000,
-// light and dark. Asserts each command is whole on screen (inside the window, nothing
+// open_eth and the e1000 options, each to copy) and `tunscope serve --serial`
+// (what to plug in, no QEMU command), at 1024×640 and 1600×1000, light and
+// dark. Asserts each command is whole on screen (inside the window, nothing
 // over it, no word broken across lines, nothing cut off) and leaves a
 // screenshot of each look in test-results/.
 import { mkdirSync } from 'node:fs'
@@ -81,6 +82,34 @@ describe.skipIf(skipInspector)('the start screen for a QEMU NIC (--framing qemu)
     await page.getByRole('button', { name: 'Copied' }).waitFor()
     const copied = await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())
     expect(copied).toBe(await page.getByTestId('qemu-command-e1000').textContent())
+  })
+
+  it('logged no console errors or warnings', () => {
+    expect(ui.consoleErrors).toEqual([])
+  })
+})
+
+describe.skipIf(skipInspector)('the start screen for a serial port (serve --serial), in Chromium', () => {
+  const ui = inspectorForSuite('tsstarts', ['--serial', '/dev/ttyUSB7', '--baud', '921600', '--tun', 'tun0', '--port', '0'])
+  let page: Page
+
+  beforeAll(async () => {
+    page = ui.page
+    await page.getByRole('heading', { name: 'Connect to the board' }).waitFor()
+  })
+
+  it('says what to plug in instead of a QEMU command, whole on screen at every size', async () => {
+    expect(await page.getByTestId('qemu-command').count()).toBe(0)
+    const steps = page.getByTestId('serial-steps')
+    expect(await steps.textContent()).toMatch(/UART1 to the adapter.*\/dev\/ttyUSB0 or \/dev\/ttyACM0.*dialout/)
+    expect(await page.locator('.start-card', { hasText: 'Connect to the board' }).textContent()).toContain('at 921600 baud')
+    expect(await page.getByLabel('Serial port').inputValue()).toBe('/dev/ttyUSB7')
+    for (const look of LOOKS) {
+      await lookAt(page, look)
+      await expectWholeInWindow(page, '[data-testid="serial-steps"]', look)
+      expect(await overlappingText(page, '.start-card > *'), `${look.name}: start card text overlaps`).toEqual([])
+      await page.screenshot({ path: join(SCREENSHOTS, `start-serial-${look.name}.png`) })
+    }
   })
 
   it('logged no console errors or warnings', () => {

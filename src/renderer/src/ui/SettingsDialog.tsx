@@ -5,6 +5,7 @@ import { useState } from 'react'
 
 import { FRAMING_NAMES, framingFor } from '../../../engine/framing'
 import type { FramingName } from '../../../engine/framing/framing'
+import { DEFAULT_DHCP_LEASE } from '../../../engine/services/dhcpServer'
 import { DEFAULT_SETTINGS, FIRMWARE_DEVICE_MAC, type BridgeSettings } from '../../../shared/protocol'
 import { SocketPathInput } from './SocketPathInput'
 
@@ -17,12 +18,13 @@ interface Props {
   chooseSocketPath?: (current: string) => Promise<string | null>
 }
 
-type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing'>
+type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing' | 'dhcp'>
 
 const TRANSPORTS: [BridgeSettings['transport'], string][] = [
   ['unix', "QEMU's unix socket (-serial unix:PATH,server)"],
   ['listen', 'listen; QEMU connects (-serial unix:PATH)'],
   ['tcp', "QEMU's TCP server (-serial tcp::PORT,server)"],
+  ['serial', 'Serial port: a board on a USB serial adapter (8N1, raw)'],
   ['demo', 'Built-in demo device (a simulated ESP32, no QEMU)']
 ]
 
@@ -40,8 +42,8 @@ const FRAMING_USES: Record<FramingName, string> = {
 /** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind. */
 const USUAL_NAMES: Record<BridgeSettings['interfaceKind'], string> = { tun: 'tun0', tap: 'tap0' }
 
-/** The fields after the interface's name; the MTU's default depends on the interface kind. */
-function fields(kind: BridgeSettings['interfaceKind']): { key: TextField; label: string; hint: string }[] {
+/** The fields after the interface's name; the MTU's default depends on the interface kind, what the baud means on the transport. */
+function fields(kind: BridgeSettings['interfaceKind'], transport: BridgeSettings['transport']): { key: TextField; label: string; hint: string }[] {
   return [
     { key: 'hostIp', label: 'Host address', hint: '192.168.100.1/24' },
     { key: 'deviceIp', label: 'Device address', hint: '192.168.100.2' },
@@ -49,7 +51,7 @@ function fields(kind: BridgeSettings['interfaceKind']): { key: TextField; label:
     { key: 'maxFrame', label: 'Max frame', hint: 'bytes, Ethernet header included (firmware: 1500)' },
     { key: 'mtu', label: 'MTU', hint: kind === 'tap' ? 'empty: max frame' : 'empty: max frame − 14' },
     { key: 'gwMac', label: 'Gateway MAC', hint: '02:00:00:00:00:01' },
-    { key: 'baud', label: 'Baud', hint: '115200 (for utilization)' }
+    { key: 'baud', label: 'Baud', hint: transport === 'serial' ? "the port's speed: 115200, 921600, …" : '115200 (for utilization)' }
   ]
 }
 
@@ -78,6 +80,7 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
         {refusal && <p className="refusal" role="alert" data-testid="settings-refused">{refusal}</p>}
         <Choices legend="Reach the device" name="transport" choices={TRANSPORTS} value={draft.transport} onChange={(value) => set('transport', value)} />
         {draft.transport === 'tcp' && input('tcp', 'TCP address', 'localhost:5555')}
+        {draft.transport === 'serial' && input('serial', 'Serial port', '/dev/ttyUSB0')}
         {(draft.transport === 'unix' || draft.transport === 'listen') && (
           <label>
             <span>Socket path</span>
@@ -95,7 +98,16 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
         {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the host interface below.</p>}
         <Choices legend="Host interface" name="interfaceKind" choices={INTERFACE_KINDS} value={draft.interfaceKind} onChange={chooseKind} />
         {input('tun', draft.interfaceKind === 'tap' ? 'TAP name' : 'TUN name', USUAL_NAMES[draft.interfaceKind])}
-        {fields(draft.interfaceKind).map((f) => input(f.key, f.label, f.hint))}
+        {fields(draft.interfaceKind, draft.transport).map((f) => input(f.key, f.label, f.hint))}
+        <fieldset className="dhcp">
+          <legend>DHCP</legend>
+          <label className="radio">
+            <input type="checkbox" name="dhcp" checked={draft.dhcp} onChange={(e) => setDraft((d) => ({ ...d, dhcp: e.target.checked }))} /> Serve DHCP to the device
+            (it is offered the device address, the host as its router)
+          </label>
+          {draft.dhcp && input('dhcpLease', 'Lease', `seconds (empty: ${DEFAULT_DHCP_LEASE})`)}
+          {draft.dhcp && input('dns', 'DNS servers', 'empty: none; e.g. 192.168.100.1, 9.9.9.9')}
+        </fieldset>
         <div className="buttons">
           <button type="button" onClick={() => setDraft(DEFAULT_SETTINGS)}>Defaults</button>
           <span className="spacer" />

@@ -1,5 +1,6 @@
 // The first window of a first run: bridge QEMU (with the QEMU options to copy
-// for the settings' framing and transport), or run the built-in demo device, which shows the inspector
+// for the settings' framing and transport), or a board on a serial port (what
+// to plug in), or run the built-in demo device, which shows the inspector
 // working in seconds without QEMU. Either choice starts the bridge; Skip just closes.
 import { Fragment, useId, useState } from 'react'
 
@@ -18,7 +19,7 @@ interface Props {
 }
 
 export function StartScreen({ settings, baseDir, onStart, onSkip, chooseSocketPath }: Props): React.JSX.Element {
-  const nic = settings.framing === 'qemu'
+  const nic = settings.transport !== 'serial' && settings.framing === 'qemu'
   return (
     <main className="start-screen" aria-labelledby="start-title">
       <h1 id="start-title">{nic ? 'Where is your QEMU machine?' : 'Where is your ESP32?'}</h1>
@@ -28,7 +29,9 @@ export function StartScreen({ settings, baseDir, onStart, onSkip, chooseSocketPa
           : "Tunscope bridges the device's UART Ethernet tunnel to a TUN on this machine and shows every frame."}
       </p>
       <div className={nic ? 'start-choices wide-first' : 'start-choices'}>
-        <QemuChoice settings={settings} baseDir={baseDir} onStart={onStart} chooseSocketPath={chooseSocketPath} />
+        {settings.transport === 'serial'
+          ? <SerialChoice settings={settings} onStart={onStart} />
+          : <QemuChoice settings={settings} baseDir={baseDir} onStart={onStart} chooseSocketPath={chooseSocketPath} />}
         <DemoChoice settings={settings} onStart={onStart} />
       </div>
       <button type="button" className="link start-skip" onClick={onSkip}>Skip</button>
@@ -78,6 +81,32 @@ function QemuChoice({ settings, baseDir, onStart, chooseSocketPath }: Omit<Props
       ))}
       <div className="start-action">
         <button type="submit" className="primary" disabled={endpoint.trim() === ''}>Connect</button>
+      </div>
+    </form>
+  )
+}
+
+/** A board on a serial adapter: what to plug in, and the port to open. */
+function SerialChoice({ settings, onStart }: Pick<Props, 'settings' | 'onStart'>): React.JSX.Element {
+  const [path, setPath] = useState(settings.serial)
+  const pathId = useId()
+  return (
+    <form
+      className="start-card"
+      aria-labelledby="start-serial"
+      onSubmit={(e) => { e.preventDefault(); onStart({ ...settings, transport: 'serial', serial: path }) }}
+    >
+      <h2 id="start-serial">Connect to the board</h2>
+      <p>Bridge the board itself, over a USB serial adapter at {settings.baud} baud.</p>
+      <ul data-testid="serial-steps">
+        <li>Wire the board's UART1 to the adapter: its TX to the adapter's RX, its RX to TX, and GND to GND.</li>
+        <li>Plug the adapter into this machine; it shows up as /dev/ttyUSB0 or /dev/ttyACM0 (ls /dev/ttyUSB* /dev/ttyACM*).</li>
+        <li>Not in the dialout group? sudo usermod -aG dialout $USER, then log in again.</li>
+      </ul>
+      <label htmlFor={pathId}>Serial port</label>
+      <input id={pathId} value={path} placeholder="/dev/ttyUSB0" spellCheck={false} onChange={(e) => setPath(e.target.value)} />
+      <div className="start-action">
+        <button type="submit" className="primary" disabled={path.trim() === ''}>Connect</button>
       </div>
     </form>
   )

@@ -12,12 +12,15 @@ interface Props {
   onSettings(): void
 }
 
+/** What a link that is not up yet waits for, by transport; QEMU for the others. */
+const WAITING_FOR: Partial<Record<StatusMessage['settings']['transport'], string>> = { demo: 'the demo device', serial: 'the serial port' }
+
 function linkText(status: StatusMessage): { text: string; tone: 'ok' | 'wait' | 'bad' | 'off' } {
   const link = status.link
   if (!status.running || !link) return { text: 'stopped', tone: 'off' }
   if (link.status === 'connected') return { text: 'connected', tone: 'ok' }
   if (link.status === 'reconnecting') return { text: `reconnecting ${link.attempt}${link.detail ? ` (${link.detail})` : ''}`, tone: 'bad' }
-  return { text: `waiting for ${status.settings.transport === 'demo' ? 'the demo device' : 'QEMU'}${link.detail ? ` (${link.detail})` : ''}`, tone: 'wait' }
+  return { text: `waiting for ${WAITING_FOR[status.settings.transport] ?? 'QEMU'}${link.detail ? ` (${link.detail})` : ''}`, tone: 'wait' }
 }
 
 /** The demo's UART is a private socket nobody needs to see; how its host traffic fares is worth a glance. */
@@ -39,7 +42,7 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
   const link = linkText(status)
   const s = status.settings
   const demo = s.transport === 'demo'
-  const endpoint = status.link?.endpoint || (s.transport === 'tcp' ? s.tcp : s.socket)
+  const endpoint = status.link?.endpoint || (s.transport === 'tcp' || s.transport === 'tcp-listen' ? s.tcp : s.transport === 'serial' ? s.serial : s.socket)
   // A stopped bridge holds no TUN: what it last saw of one is no longer news.
   const tun = status.running ? status.tun : null
   const tunLabel = (tun?.kind ?? s.interfaceKind) === 'tap' ? 'TAP' : 'TUN'
