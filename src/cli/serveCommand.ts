@@ -8,7 +8,7 @@ import type { Command } from 'commander'
 import { parseIntegerInRange } from '../engine/addresses.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
-import { isFramingName } from '../engine/framing/index.js'
+import { isFramePayload, isFramingName } from '../engine/framing/index.js'
 import { findPackageFile } from '../engine/packageFile.js'
 import { EngineService } from '../service/engineService.js'
 import { startWebServer } from '../service/webServer.js'
@@ -37,6 +37,8 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
   if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing
+  if (given('payload') && flags.payload !== undefined && isFramePayload(flags.payload)) settings.payload = flags.payload
+  if (given('ipv6Prefix')) settings.ipv6Prefix = String(flags.ipv6Prefix)
   for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
   if (given('dhcp')) settings.dhcp = true
   if (given('dhcpLease')) settings.dhcpLease = String(flags.dhcpLease)

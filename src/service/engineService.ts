@@ -13,7 +13,7 @@ import { Bridge, type BridgeStats, type DeviceInfo } from '../engine/bridge.js'
 import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import type { Framing } from '../engine/framing/framing.js'
-import { DEFAULT_FRAMING, framingFor } from '../engine/framing/index.js'
+import { framingFor, payloadsOf } from '../engine/framing/index.js'
 import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
 import { Counters, type CountersSnapshot } from '../engine/counters.js'
 import { UserError } from '../engine/errors.js'
@@ -29,17 +29,17 @@ import { TelemetryListener } from './telemetryListener.js'
 
 /** How the settings form names each field in messages. */
 const FORM_NAMES: FieldNames = {
-  '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--framing': 'Framing', '--tun': 'TUN name', '--host-ip': 'Host address',
+  '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--framing': 'Framing', '--payload': 'SLIP carries', '--ipv6-prefix': 'IPv6 prefix', '--tap': 'TAP', '--tun': 'TUN name', '--host-ip': 'Host address',
   '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud',
   '--serial': 'Serial port',
   '--dhcp': 'Serve DHCP to the device', '--dhcp-lease': 'Lease', '--dns': 'DNS servers'
 }
 const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 
-/** The demo device speaks the firmware's wire, whatever framing is chosen for QEMU. */
 /** The device is reached over TCP (the bridge connects, or listens), not a unix socket. */
 const overTcp = (s: BridgeSettings): boolean => s.transport === 'tcp' || s.transport === 'tcp-listen'
-const framingOf = (s: BridgeSettings): Framing => framingFor(s.transport === 'demo' ? DEFAULT_FRAMING : s.framing)
+/** The framing chosen; the demo device speaks it too. */
+const framingOf = (s: BridgeSettings): Framing => framingFor(s.framing, s.payload)
 const FEED_EVERY_MS = 33
 const STATS_EVERY_MS = 1000
 
@@ -236,6 +236,7 @@ export class EngineService {
     const device = new DemoDevice({
       socketPath: demoSocketPath(),
       baud,
+      framing: framingOf(this.settings),
       ip: this.settings.dhcp ? null : this.settings.deviceIp, // with DHCP: the bridge gives it deviceIp
       gateway,
       onFatal: (error) => this.failed(error)
@@ -290,7 +291,10 @@ export class EngineService {
       serial: s.transport !== 'serial' ? undefined : s.serial.trim() === '' ? s.serial : resolve(this.options.baseDir, s.serial),
       tcp: overTcp(s) ? s.tcp : undefined,
       listen: s.transport === 'listen' || s.transport === 'tcp-listen',
-      framing: framingOf(s).name,
+      framing: s.framing,
+      // Only a framing with a choice of payload takes the flag; the form keeps it for the others, unused.
+      payload: payloadsOf(s.framing).length > 1 ? s.payload : undefined,
+      ipv6Prefix: s.framing === 'slip' && s.ipv6Prefix.trim() !== '' ? s.ipv6Prefix.trim() : undefined,
       tun: s.tun,
       tap: s.interfaceKind === 'tap',
       hostIp: s.hostIp,

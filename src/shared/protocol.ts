@@ -4,7 +4,7 @@
 // both sides import this file.
 import type { CountersSnapshot } from '../engine/counters'
 import { FRAMING_NAMES } from '../engine/framing'
-import type { FramingName } from '../engine/framing/framing'
+import type { FramePayload, FramingName } from '../engine/framing/framing'
 import { isDemoFault, type DemoFault } from './demoFaults'
 
 export const PROTOCOL_VERSION = 1
@@ -13,8 +13,12 @@ export const PROTOCOL_VERSION = 1
 export interface BridgeSettings {
   /** unix: connect to QEMU's socket; listen: QEMU connects to us; tcp: QEMU's TCP server; tcp-listen: QEMU connects to us over TCP; serial: a serial port (`serial`); demo: the built-in demo device. */
   transport: 'unix' | 'listen' | 'tcp' | 'tcp-listen' | 'serial' | 'demo'
-  /** How the device's stream carries frames (`--framing`): esp32, the firmware's UART tunnel; qemu, QEMU's -netdev stream/socket. */
+  /** How the device's stream carries frames (`--framing`): esp32, the firmware's UART tunnel; qemu, QEMU's -netdev stream/socket; slip, RFC 1055. */
   framing: FramingName
+  /** What the framing's records carry where it has a choice (`--payload`, slip): Ethernet frames, or bare IP packets. */
+  payload: FramePayload
+  /** The /64 a SLIP device's tunslip6 '?P' request is answered with (`--ipv6-prefix`); empty: not answered. */
+  ipv6Prefix: string
   socket: string
   /** HOST:PORT for transports 'tcp' and 'tcp-listen'. */
   tcp: string
@@ -202,6 +206,8 @@ export const FIRMWARE_DEVICE_MAC = '02:00:00:00:00:02'
 export const DEFAULT_SETTINGS: BridgeSettings = {
   transport: 'unix',
   framing: 'esp32',
+  payload: 'ethernet',
+  ipv6Prefix: '',
   socket: 'temp/esp32-uart1.sock',
   tcp: 'localhost:5555',
   serial: '/dev/ttyUSB0',
@@ -234,18 +240,19 @@ export function parseUiCommand(value: unknown): UiCommand | null {
 
 const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen', 'serial', 'demo']
 const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap']
+const FRAME_PAYLOADS: readonly FramePayload[] = ['ethernet', 'ip']
 /** The fields that hold one of a few fixed words. */
-type ChoiceField = 'transport' | 'interfaceKind' | 'framing'
+type ChoiceField = 'transport' | 'interfaceKind' | 'framing' | 'payload'
 const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const
 /** Text fields that settings from before them lack: those start from the defaults. */
-const LATER_TEXT_FIELDS = ['dhcpLease', 'dns', 'serial'] as const
+const LATER_TEXT_FIELDS = ['dhcpLease', 'dns', 'serial', 'ipv6Prefix'] as const
 /** Plenty for a path; a bound on what a sender can make the engine keep. */
 const MAX_FIELD_LENGTH = 4096
 
 /**
  * Settings with every field present and well-formed (not yet validated as bridge options), else null.
  * The framing may be absent: settings from before it could be chosen are the ESP32 tunnel's;
- * so may the DHCP fields: settings from before them have DHCP off.
+ * so may the payload (Ethernet), the DHCP fields (DHCP off) and the serial port.
  */
 export function parseSettings(value: unknown): BridgeSettings | null {
   const { fields, malformed } = settingsFields(value)
@@ -270,6 +277,7 @@ export function settingsFields(value: unknown): { fields: Partial<BridgeSettings
   choose('transport', TRANSPORTS)
   choose('interfaceKind', INTERFACE_KINDS)
   choose('framing', FRAMING_NAMES)
+  choose('payload', FRAME_PAYLOADS)
   if (typeof v.dhcp === 'boolean') fields.dhcp = v.dhcp
   else if (v.dhcp !== undefined) malformed.push('dhcp')
   for (const key of [...TEXT_FIELDS, ...LATER_TEXT_FIELDS]) {

@@ -80,6 +80,10 @@ describe('the framing in the app\'s settings', () => {
     expect(parseSettings(older)?.framing).toBe('esp32')
     expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'slip' })?.framing).toBe('slip')
     expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'ppp' })).toBeNull()
+    const { payload: _payload, ipv6Prefix: _prefix, ...beforeSlip } = DEFAULT_SETTINGS
+    expect(parseSettings(beforeSlip)).toMatchObject({ payload: 'ethernet', ipv6Prefix: '' })
+    expect(parseSettings({ ...DEFAULT_SETTINGS, framing: 'slip', payload: 'ip' })?.payload).toBe('ip')
+    expect(settingsFields({ payload: 'IP', ipv6Prefix: 7 }).malformed).toEqual(['payload', 'ipv6Prefix'])
     expect(settingsFields({ framing: 'ppp' }).malformed).toEqual(['framing'])
   })
 

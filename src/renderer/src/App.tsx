@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { Group, Panel, Separator } from 'react-resizable-panels'
 
-import type { BridgeSettings } from '../../shared/protocol'
+import { framingFor } from '../../engine/framing'
+import { DEFAULT_SETTINGS, type BridgeSettings } from '../../shared/protocol'
 import { compileFilter } from './lib/filter'
 import { useEngine } from './state/useEngine'
 import type { EngineConnection } from './transport/engineConnection'
@@ -50,6 +51,8 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
 
   // The running bridge's baud, else the one in the settings (before the first stats).
   const baud = engine.stats?.baud ?? (Number(status?.settings.baud) || 0)
+  const { framing: framingName, payload } = status?.settings ?? DEFAULT_SETTINGS
+  const framing = framingFor(framingName, payload)
   const selectedIndex = selected !== null && store.has(selected) ? selected : null
   const selectFrame = useCallback((index: number): void => {
     if (view.rowOf(index) < 0) setFilterText('') // the frame is filtered out: show everything
@@ -138,7 +141,7 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
           <Panel id="side" defaultSize="22%" minSize={260} maxSize="50%">
             <aside className="side">
               <RatesPanel stats={engine.stats} history={engine.history} />
-              <CountersPanel stats={engine.stats} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
+              <CountersPanel stats={engine.stats} framing={framing} lastErrors={engine.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame} />
               <TelemetryPanel telemetry={status?.telemetry ?? null} />
             </aside>
           </Panel>

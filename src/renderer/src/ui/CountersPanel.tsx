@@ -3,12 +3,15 @@
 // are exact even when the list could not show every frame.
 import { memo } from 'react'
 
-import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_KINDS, FRAMING_ERROR_TEXT, FramingError } from '../../../engine/counters'
+import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_TEXT, FramingError } from '../../../engine/counters'
+import type { Framing } from '../../../engine/framing/framing'
 import type { StatsMessage } from '../../../shared/protocol'
 import type { ErrorOccurrence } from '../state/useEngine'
 
 interface Props {
   stats: StatsMessage | null
+  /** The running (or chosen) framing: its error kinds are listed. */
+  framing: Framing
   lastErrors: Map<number, ErrorOccurrence>
   timeBase: number
   onSelect(index: number): void
@@ -17,14 +20,14 @@ interface Props {
 const count = (n: number): string => n.toLocaleString('en-US')
 
 /** Re-renders with new stats (once a second), not with every frame batch. */
-export const CountersPanel = memo(function CountersPanel({ stats, lastErrors, timeBase, onSelect }: Props): React.JSX.Element {
+export const CountersPanel = memo(function CountersPanel({ stats, framing, lastErrors, timeBase, onSelect }: Props): React.JSX.Element {
   const c = stats?.counters
   return (
     <section className="panel counters" data-testid="counters">
       <h2>Framing errors</h2>
       <table>
         <tbody>
-          {FRAMING_ERROR_KINDS.filter((kind) => kind !== 'slipEscape').map((kind) => {
+          {framing.errorKinds.map((kind) => {
             const n = c?.framingErrors[kind] ?? 0
             // Counts are the running bridge's; an occurrence from before a restart is not one of them.
             const last = n > 0 ? lastErrors.get(FramingError[kind]) : undefined

@@ -3,10 +3,10 @@
 // settings it refuses come back here with its sentence.
 import { useState } from 'react'
 
-import { FRAMING_NAMES, framingFor } from '../../../engine/framing'
-import type { FramingName } from '../../../engine/framing/framing'
+import { FRAMING_NAMES, framingFor, payloadsOf } from '../../../engine/framing'
+import type { FramePayload, FramingName } from '../../../engine/framing/framing'
 import { DEFAULT_DHCP_LEASE } from '../../../engine/services/dhcpServer'
-import { DEFAULT_SETTINGS, FIRMWARE_DEVICE_MAC, type BridgeSettings } from '../../../shared/protocol'
+import { DEFAULT_SETTINGS, type BridgeSettings } from '../../../shared/protocol'
 import { SocketPathInput } from './SocketPathInput'
 
 interface Props {
@@ -18,20 +18,27 @@ interface Props {
   chooseSocketPath?: (current: string) => Promise<string | null>
 }
 
-type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing' | 'dhcp'>
+type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing' | 'payload' | 'dhcp'>
 
 const TRANSPORTS: [BridgeSettings['transport'], string][] = [
   ['unix', "QEMU's unix socket (-serial unix:PATH,server)"],
   ['listen', 'listen; QEMU connects (-serial unix:PATH)'],
   ['tcp', "QEMU's TCP server (-serial tcp::PORT,server)"],
+  ['tcp-listen', 'listen on TCP; QEMU connects (-netdev stream,server=off)'],
   ['serial', 'Serial port: a board on a USB serial adapter (8N1, raw)'],
-  ['demo', 'Built-in demo device (a simulated ESP32, no QEMU)']
+  ['demo', 'Built-in demo device (a simulated board speaking the framing below, no QEMU)']
 ]
 
 const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
   ['tun', 'TUN (IP packets; Tunscope adds and strips the Ethernet header)'],
   ['tap', 'TAP (Ethernet frames unchanged)']
 ]
+/** What SLIP's records carry, as the devices that send each call it. */
+const PAYLOAD_USES: Record<FramePayload, string> = {
+  ethernet: 'Ethernet frames (Zephyr with SLIP_TAP, its default)',
+  ip: 'IP packets (Linux slattach, tunslip6, Zephyr without SLIP_TAP)'
+}
+
 /** What each framing is for, after its name. */
 const FRAMING_USES: Record<FramingName, string> = {
   esp32: 'the firmware\'s UART tunnel, 2-byte length (-serial)',
@@ -42,14 +49,15 @@ const FRAMING_USES: Record<FramingName, string> = {
 /** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind. */
 const USUAL_NAMES: Record<BridgeSettings['interfaceKind'], string> = { tun: 'tun0', tap: 'tap0' }
 
-/** The fields after the interface's name; the MTU's default depends on the interface kind, what the baud means on the transport. */
-function fields(kind: BridgeSettings['interfaceKind'], transport: BridgeSettings['transport']): { key: TextField; label: string; hint: string }[] {
+/** The fields after the interface's name; their hints follow the interface kind, the transport and the framing. */
+function fields({ interfaceKind: kind, transport, framing, payload }: BridgeSettings): { key: TextField; label: string; hint: string }[] {
+  const bareIp = payloadsOf(framing).length > 1 && payload === 'ip'
   return [
     { key: 'hostIp', label: 'Host address', hint: '192.168.100.1/24' },
     { key: 'deviceIp', label: 'Device address', hint: '192.168.100.2' },
-    { key: 'deviceMac', label: 'Device MAC', hint: `empty: the firmware's ${FIRMWARE_DEVICE_MAC}` },
-    { key: 'maxFrame', label: 'Max frame', hint: 'bytes, Ethernet header included (firmware: 1500)' },
-    { key: 'mtu', label: 'MTU', hint: kind === 'tap' ? 'empty: max frame' : 'empty: max frame − 14' },
+    { key: 'deviceMac', label: 'Device MAC', hint: `empty: ${framingFor(framing, payload).defaultDeviceMac}, until learned` },
+    { key: 'maxFrame', label: 'Max frame', hint: bareIp ? 'bytes, the largest IP packet' : 'bytes, Ethernet header included (firmware: 1500)' },
+    { key: 'mtu', label: 'MTU', hint: kind === 'tap' || bareIp ? 'empty: max frame' : 'empty: max frame − 14' },
     { key: 'gwMac', label: 'Gateway MAC', hint: '02:00:00:00:00:01' },
     { key: 'baud', label: 'Baud', hint: transport === 'serial' ? "the port's speed: 115200, 921600, …" : '115200 (for utilization)' }
   ]
@@ -60,12 +68,13 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
   const set = (key: keyof BridgeSettings, value: string): void => setDraft((d) => ({ ...d, [key]: value }))
   const chooseKind = (kind: BridgeSettings['interfaceKind']): void =>
     setDraft((d) => ({ ...d, interfaceKind: kind, tun: d.tun === USUAL_NAMES[d.interfaceKind] ? USUAL_NAMES[kind] : d.tun }))
-  // A max frame left at one framing's default becomes the other's with the framing.
-  const chooseFraming = (framing: FramingName): void =>
+  // A max frame left at one framing's default becomes the other's with the framing (or its payload).
+  const chooseFraming = (framing: FramingName, payload: FramePayload): void =>
     setDraft((d) => ({
       ...d,
       framing,
-      maxFrame: d.maxFrame === String(framingFor(d.framing).limits.defaultMaxFrame) ? String(framingFor(framing).limits.defaultMaxFrame) : d.maxFrame
+      payload,
+      maxFrame: d.maxFrame === String(framingFor(d.framing, d.payload).limits.defaultMaxFrame) ? String(framingFor(framing, payload).limits.defaultMaxFrame) : d.maxFrame
     }))
   const input = (key: TextField, label: string, hint: string): React.JSX.Element => (
     <label key={key}>
@@ -80,6 +89,7 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
         {refusal && <p className="refusal" role="alert" data-testid="settings-refused">{refusal}</p>}
         <Choices legend="Reach the device" name="transport" choices={TRANSPORTS} value={draft.transport} onChange={(value) => set('transport', value)} />
         {draft.transport === 'tcp' && input('tcp', 'TCP address', 'localhost:5555')}
+        {draft.transport === 'tcp-listen' && input('tcp', 'Listen on', '127.0.0.1:5555')}
         {draft.transport === 'serial' && input('serial', 'Serial port', '/dev/ttyUSB0')}
         {(draft.transport === 'unix' || draft.transport === 'listen') && (
           <label>
@@ -87,18 +97,25 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
             <SocketPathInput value={draft.socket} onChange={(path) => set('socket', path)} chooseSocketPath={chooseSocketPath} />
           </label>
         )}
-        {draft.transport !== 'demo' && (
+        <label>
+          <span>Framing</span>
+          <select name="framing" value={draft.framing} onChange={(e) => chooseFraming(e.target.value as FramingName, draft.payload)}>
+            {FRAMING_NAMES.map((name) => <option key={name} value={name}>{`${framingFor(name).title.replace(/ \(.*\)$/, '')}: ${FRAMING_USES[name]}`}</option>)}
+          </select>
+        </label>
+        {payloadsOf(draft.framing).length > 1 && (
           <label>
-            <span>Framing</span>
-            <select name="framing" value={draft.framing} onChange={(e) => chooseFraming(e.target.value as FramingName)}>
-              {FRAMING_NAMES.map((name) => <option key={name} value={name}>{`${framingFor(name).title}: ${FRAMING_USES[name]}`}</option>)}
+            <span>SLIP carries</span>
+            <select name="payload" value={draft.payload} onChange={(e) => chooseFraming(draft.framing, e.target.value as FramePayload)}>
+              {payloadsOf(draft.framing).map((payload) => <option key={payload} value={payload}>{PAYLOAD_USES[payload]}</option>)}
             </select>
           </label>
         )}
+        {draft.framing === 'slip' && input('ipv6Prefix', 'IPv6 prefix', "empty: none; answers tunslip6's ?P, e.g. fd00:1::/64")}
         {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the host interface below.</p>}
         <Choices legend="Host interface" name="interfaceKind" choices={INTERFACE_KINDS} value={draft.interfaceKind} onChange={chooseKind} />
         {input('tun', draft.interfaceKind === 'tap' ? 'TAP name' : 'TUN name', USUAL_NAMES[draft.interfaceKind])}
-        {fields(draft.interfaceKind, draft.transport).map((f) => input(f.key, f.label, f.hint))}
+        {fields(draft).map((f) => input(f.key, f.label, f.hint))}
         <fieldset className="dhcp">
           <legend>DHCP</legend>
           <label className="radio">

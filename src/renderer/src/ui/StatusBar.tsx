@@ -1,6 +1,8 @@
 // The top bar: where the UART is, the TUN, the device, and Start/Stop. Short of room (a laptop's
 // window), each item narrows to an ellipsis with its full text in a tooltip, and the TUN's MTU
 // goes first (styles.css); nothing draws over anything else.
+import { framingFor } from '../../../engine/framing'
+import type { FramingName } from '../../../engine/framing/framing'
 import type { DemoStatus, StatusMessage } from '../../../shared/protocol'
 
 interface Props {
@@ -11,6 +13,9 @@ interface Props {
   onStop(): void
   onSettings(): void
 }
+
+/** The link's name in the bar, by framing; its tooltip names the framing in full. */
+const LINK_LABEL: Record<FramingName, string> = { esp32: 'UART', qemu: 'QEMU NIC', slip: 'SLIP' }
 
 /** What a link that is not up yet waits for, by transport; QEMU for the others. */
 const WAITING_FOR: Partial<Record<StatusMessage['settings']['transport'], string>> = { demo: 'the demo device', serial: 'the serial port' }
@@ -47,17 +52,21 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
   const tun = status.running ? status.tun : null
   const tunLabel = (tun?.kind ?? s.interfaceKind) === 'tap' ? 'TAP' : 'TUN'
   const tunAddress = tun && (tun.address ? `${tun.address}/${tun.prefixLength}` : 'no address')
-  // After Stop the device last seen stays named, marked as such, until the next Start.
-  const lastSeen = status.device.mac !== null && !status.device.live
-  const device = `${status.device.mac ?? 'not seen yet'}${status.device.ipv4 ? ` · ${status.device.ipv4}` : ''}${lastSeen ? ' · last seen' : ''}`
+  const framing = framingFor(s.framing, s.payload)
+  const linkTitle = `${framing.title}: ${demo ? demoTitle(status.demo) : endpoint}`
+  // After Stop the device last seen stays named, marked as such, until the next Start. A link
+  // carrying bare IP (SLIP without TAP) has no MAC: its address names the device.
+  const seen = [status.device.mac, status.device.ipv4].filter((part) => part !== null)
+  const lastSeen = seen.length > 0 && !status.device.live
+  const device = `${seen.length > 0 ? seen.join(' · ') : 'not seen yet'}${lastSeen ? ' · last seen' : ''}`
   return (
     <header className="status-bar">
       <span className="brand">Tunscope</span>
       {/* Each item's own title is its state (the tests read it); the full text is the inner text's title. */}
-      <span className="status-item uart" data-testid="uart-status" title={demo ? demoTitle(status.demo) : endpoint}>
+      <span className="status-item uart" data-testid="uart-status" title={linkTitle}>
         <span className={`dot ${link.tone}`} />
         <span className="text">
-          <span className="label">UART</span>{' '}
+          <span className="label">{LINK_LABEL[s.framing]}</span>{' '}
           {demo ? <span className="demo-name">Demo device</span> : <span className="value">{endpoint}</span>}{' '}
           <span className="muted">{link.text}</span>
         </span>
@@ -76,7 +85,7 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
             : <span className="text"><span className="label">{tunLabel}</span> <span className="value muted">{s.tun}</span></span>}
       </span>
       <span className="status-item" data-testid="device-status">
-        <span className={`dot ${status.device.mac && !lastSeen ? 'ok' : 'off'}`} />
+        <span className={`dot ${seen.length > 0 && !lastSeen ? 'ok' : 'off'}`} />
         <span className="text" title={device}><span className="label">Device</span> <span className={lastSeen ? 'value muted' : 'value'}>{device}</span></span>
       </span>
       <span className="spacer" />

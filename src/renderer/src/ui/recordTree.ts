@@ -44,7 +44,8 @@ function frameNode(r: RecordInfo, baud: number, timeBase: number): FieldNode {
     field(`Bytes on wire: ${r.wireLength}`, 0, 0),
     field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)
   ]
-  if (r.bytes.length < r.wireLength) children.push(field(`Bytes shown: ${r.bytes.length} of ${r.wireLength}`, 0, 0))
+  // An escaped record (SLIP) is whole with fewer bytes than the wire carried; a cut one is not.
+  if (r.bytes.length < r.wireLength && !(r.error === 0 && r.framing?.encoder)) children.push(field(`Bytes shown: ${r.bytes.length} of ${r.wireLength}`, 0, 0))
   return field(`Frame ${r.seq + 1}: ${plural(r.wireLength, 'byte')} on wire, ${seconds} s, ${direction}`, 0, r.bytes.length, children)
 }
 
