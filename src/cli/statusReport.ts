@@ -138,7 +138,7 @@ export function finalReport(c: CountersSnapshot, framing: Framing = framingFor(D
   const wire = framing.name === DEFAULT_FRAMING ? [] : [`framing:        ${framing.name} (${framing.title})`]
   return [
     ...wire,
-    `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies${c.arpProbes > 0 ? `, ${c.arpProbes} ARP probes for its MAC` : ''})`,
+    `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies${c.arpProbes > 0 ? `, ${c.arpProbes} ARP ${c.arpProbes === 1 ? 'probe' : 'probes'} for its MAC` : ''})`,
     `from device:    ${c.fromDevice.frames} frames, ${c.fromDevice.bytes} bytes${c.textFromDevice > 0 ? `; ${c.textFromDevice} text lines (tunslip6's, not forwarded)` : ''}`,
     `framing errors: ${errors} (${nonZero(FRAMING_ERROR_KINDS.map((k) => [FRAMING_ERROR_TEXT[k], c.framingErrors[k]]))}); ${c.bytesSkipped} bytes skipped`,
     `drops:          ${drops} (${nonZero(DROP_CAUSES.map((cause) => [DROP_TEXT[cause], c.drops[cause]]))})${beforeDevice(c.beforeDevice)}`,

@@ -120,6 +120,7 @@ describe('the final report', () => {
     Object.assign(c, { arpProbes: 2, textFromDevice: 3 })
     const report = finalReport(c).split('\n')
     expect(report[0]).toBe(`${plain[0]!.slice(0, -1)}, 2 ARP probes for its MAC)`)
+    expect(finalReport({ ...c, arpProbes: 1 }).split('\n')[0]).toBe(`${plain[0]!.slice(0, -1)}, 1 ARP probe for its MAC)`)
     expect(report[1]).toBe(`${plain[1]}; 3 text lines (tunslip6's, not forwarded)`)
   })
 

@@ -17,7 +17,7 @@ import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, 
 import { exitOf, LineLog, lines, RecordReader, sleep, TCP_PEER, TUNSCOPE_BIN, tunscope } from './cliHelpers.js'
 
 const DEVICE = '192.168.100.2'
-const FINAL_BLOCK = [/^to device: +\d+ frames, \d+ bytes \(\d+ proxy ARP replies\)$/, /^from device: +\d+ frames, \d+ bytes$/, /^framing errors: \d+ \(.*\); \d+ bytes skipped$/, /^drops: +\d+ \((none|.*no UART link \d+.*)\)(; \d+ packets? before the device connected \(not (a drop|drops)\))?$/, /^reconnects: +\d+$/]
+const FINAL_BLOCK = [/^to device: +\d+ frames, \d+ bytes \(\d+ proxy ARP replies(, 1 ARP probe for its MAC)?\)$/, /^from device: +\d+ frames, \d+ bytes$/, /^framing errors: \d+ \(.*\); \d+ bytes skipped$/, /^drops: +\d+ \((none|.*no UART link \d+.*)\)(; \d+ packets? before the device connected \(not (a drop|drops)\))?$/, /^reconnects: +\d+$/]
 
 const mac = (f: Buffer, at: number): Buffer => f.subarray(at, at + 6)
 const isArpReply = (f: Buffer): boolean => f.length >= 42 && f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 2

@@ -211,6 +211,11 @@ describe.skipIf(skipNetns)('DHCP server end to end: real clients get the device 
     const exited = new Promise((res) => daemon.once('close', res))
     // Bound on the client's side, not only answered on ours: a SIGTERM while the ACK is in flight releases nothing.
     await until(() => piped.server.counters.acks === 2 && stderr.includes('lease of 192.168.100.2 obtained'), () => stderr)
+    // The client's kernel must know the server's MAC (by proxy ARP) before the release: udhcpc runs its
+    // deconfig script right after sending it, and a release still waiting for an ARP answer when the
+    // script flushes the address is dropped with it.
+    await cli.exec('ping', ['-n', '-q', '-c', '1', '-W', '1', '192.168.100.1'])
+    expect((await cli.exec('ip', ['neigh', 'show', '192.168.100.1', 'dev', 'vc'])).stdout).toContain('lladdr 6a:8a:9e:9d:25:dd') // GATEWAY_MAC, from the proxy ARP answer
     daemon.kill('SIGTERM')
     await exited
     expect(stderr).toMatch(/unicasting a release of 192.168.100.2 to 192.168.100.1/)
