@@ -1,0 +1,45 @@
+/**
+ * A "device side" namespace with a way out: a veth to a second namespace playing the internet,
+ * addresses from 10.77.0.0/24 and a default route through the internet side. User-mode engines
+ * such as passt refuse to start without an interface holding a default route, and this is the
+ * smallest world in which one does. Both namespaces are created here (test/helpers/netns.ts),
+ * so nothing touches the root namespace; destroyAll() removes them with the veth.
+ *
+ *     const world = await createInternetNamespaces('tspasst')
+ *     world.device.spawn('passt', [...])            // passt sees uplink0 with a default route
+ *     world.internet.spawn(python, ['-m', 'http.server', '--bind', world.internetIp, '80'])
+ */
+import { createNamespace, type Netns } from './netns'
+
+export interface InternetNamespaces {
+  /** Where the bridge (and the user-mode engine) run: uplink0 with deviceSideIp, default route via internetIp. */
+  readonly device: Netns
+  /** The outside world: isp0 with internetIp; anything listening there is "on the internet". */
+  readonly internet: Netns
+  readonly deviceSideIp: string
+  readonly internetIp: string
+  readonly prefixLength: number
+  /** The interface names in each namespace. */
+  readonly deviceInterface: string
+  readonly internetInterface: string
+}
+
+export const DEVICE_SIDE_IP = '10.77.0.2'
+export const INTERNET_IP = '10.77.0.1'
+
+/** Creates the pair of namespaces (`<prefix>dev…`, `<prefix>net…`) joined by a veth. */
+export async function createInternetNamespaces(prefix = 'tsinet'): Promise<InternetNamespaces> {
+  const device = await createNamespace(`${prefix}dev`)
+  const internet = await createNamespace(`${prefix}net`)
+  const deviceInterface = 'uplink0'
+  const internetInterface = 'isp0'
+  const check = { check: true } as const
+  // Created inside the device namespace, the peer moved straight into the internet namespace.
+  await device.exec('ip', ['link', 'add', deviceInterface, 'type', 'veth', 'peer', 'name', internetInterface, 'netns', internet.name], check)
+  await device.exec('ip', ['addr', 'add', `${DEVICE_SIDE_IP}/24`, 'dev', deviceInterface], check)
+  await internet.exec('ip', ['addr', 'add', `${INTERNET_IP}/24`, 'dev', internetInterface], check)
+  await device.exec('ip', ['link', 'set', deviceInterface, 'up'], check)
+  await internet.exec('ip', ['link', 'set', internetInterface, 'up'], check)
+  await device.exec('ip', ['route', 'add', 'default', 'via', INTERNET_IP], check)
+  return { device, internet, deviceSideIp: DEVICE_SIDE_IP, internetIp: INTERNET_IP, prefixLength: 24, deviceInterface, internetInterface }
+}
