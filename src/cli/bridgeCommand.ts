@@ -40,6 +40,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   })
   bridge.on('device', (device) => log(describeDevice(device)))
   bridge.on('tun', (tun, created) => log(describeTun(tun, created)))
+  bridge.on('userNet', ({ forwards }) => log(`user-mode network (passt) up${forwards.length > 0 ? `: ${forwards.map((f) => `${f.protocol} ${f.bindAddress}:${f.hostPort} → device port ${f.devicePort}`).join(', ')}` : ', no forwards'}`))
   bridge.on('tunStatus', (status, problem) => log(problem ?? `${options.tun.name} is ${status} again`))
   try {
     bridge.start()

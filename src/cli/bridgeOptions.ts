@@ -19,6 +19,8 @@ export function addBridgeOptions(command: Command): Command {
     .option('--payload <kind>', 'what slip frames carry: ethernet (Zephyr with SLIP_TAP, the default) or ip (slattach, Zephyr without TAP, tunslip6)')
     .option('--ipv6-prefix <prefix>', "with --framing slip: answer tunslip6's prefix request ('?P') with this /64, e.g. fd00:1::/64")
     .option('--tun <name>', 'host TUN device', 'tun0')
+    .option('--user-net', "no TUN and no root: the host side is passt's user-mode network (NAT to the host and the internet, DHCP, DNS)")
+    .option('--forward <spec>', 'with --user-net: forward a host port to the device, tcp:8080:80, udp:5000:5000 or tcp:ADDR:8080:80 (default 127.0.0.1); repeat for more', (value: string, previous: string[] = []) => [...previous, value])
     .option('--tap', 'use a TAP device and pass Ethernet frames unchanged')
     .option('--host-ip <cidr>', "the host's address on the TUN", '192.168.100.1/24')
     .option('--device-ip <address>', "the device's address", '192.168.100.2')

@@ -3,6 +3,9 @@
 // main, browser server) create one, start it, read stats() and events, and
 // stop it.
 import { EventEmitter } from 'node:events'
+import { chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 import type { InterfaceState } from '../native/index.js'
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
@@ -10,7 +13,7 @@ import type { CaptureRing } from './capture/ring.js'
 import { Counters, type CountersSnapshot } from './counters.js'
 import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
-import { FromDevicePath } from './fromDevice.js'
+import { FromDevicePath, PROBE_EVERY_MS } from './fromDevice.js'
 import type { FrameDecoder, FramePayload, Framing, FramingName } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
@@ -18,6 +21,11 @@ import { RateMeter, type Rates } from './rates.js'
 import { DhcpServer, type DhcpServerCounters } from './services/dhcpServer.js'
 import { ToDevicePath } from './toDevice.js'
 import { createTransport, type LinkState, type Transport, type TransportOptions } from './transport/index.js'
+import { ETHERNET_HEADER } from './ethernet.js'
+import { UserError } from './errors.js'
+import type { Forward } from './uplink/forwards.js'
+import { startPasst, type PasstProcess } from './uplink/passtProcess.js'
+import { UserNetUplink } from './uplink/userNetUplink.js'
 
 export interface BridgeOptions {
   transport: TransportOptions
@@ -37,6 +45,12 @@ export interface BridgeOptions {
   dhcp?: { leaseSeconds: number; dnsServers: string[] } | null
   /** The IPv6 /64 prefix (8 bytes) a SLIP device's tunslip6 '?P' request is answered with; null: not answered. */
   slipPrefix?: Uint8Array | null
+  /** No TUN: the host side is passt's user-mode network, with these port forwards (tun's hostIp is the gateway). */
+  userNet?: UserNetOptions | null
+}
+
+export interface UserNetOptions {
+  forwards: Forward[]
 }
 
 export interface DeviceInfo {
@@ -76,9 +90,13 @@ export interface BridgeEvents {
   device: [DeviceInfo]
   /** Something fatal happened after start (e.g. the listen socket failed). */
   fatal: [Error]
+  /** The user-mode network (passt) is up, with its forwards. */
+  userNet: [{ socketPath: string; forwards: Forward[] }]
 }
 
 const TUN_READ_BUFFER = 1024 * 1024
+/** The uid and gid passt drops to when started by root (Debian's nobody and nogroup). */
+const NOBODY = 65_534
 const TUN_BATCH = 512
 
 export class Bridge extends EventEmitter<BridgeEvents> {
@@ -88,6 +106,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private transport: Transport | null = null
   private decoder: FrameDecoder | null = null
   private dhcp: DhcpServer | null = null
+  private userNet: { uplink: UserNetUplink; link: Transport; folder: string; passt: PasstProcess | null; stopping: boolean; prober: NodeJS.Timeout } | null = null
   private device: DeviceInfo = { mac: null, ipv4: null }
 
   constructor(readonly options: BridgeOptions) {
@@ -95,12 +114,17 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.rates = new RateMeter(this.counters, options.baud)
   }
 
-  /** Prepares the TUN (throws a UserError if it cannot) and starts reaching for the device. */
+  /**
+   * Prepares the host side (throws a UserError if the TUN cannot be had; passt, which starts
+   * in the background, reports its trouble as 'fatal') and starts reaching for the device.
+   */
   start(): void {
     const o = this.options
-    const tap = o.tun.kind === 'tap'
+    const userNet = o.userNet ?? null
+    // passt takes and gives whole Ethernet frames, as a TAP does.
+    const tap = o.tun.kind === 'tap' || userNet !== null
     if (o.capture) o.capture.framing = o.framing
-    const firstTun = openHostTun(o.tun)
+    const firstTun = userNet ? null : openHostTun(o.tun)
     // The transport needs the decoder and the decoder's sink needs the writer,
     // which needs the transport: the receiver reaches the decoder late.
     let decoder: FrameDecoder | null = null
@@ -134,7 +158,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
       hostIp: ipv4ToBytes(o.tun.hostIp.address),
-      addsEthernet: !tap && o.framing.payload === 'ethernet',
+      probesForMac: userNet !== null || (!tap && o.framing.payload === 'ethernet'),
       slipPrefix: o.slipPrefix ?? null,
       writer,
       dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null,
@@ -142,6 +166,15 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     })
     decoder = this.decoder = o.framing.createDecoder(fromDevice, o.maxFrame)
     fromDevice.decoder = decoder
+    this.rates.start()
+    if (userNet) this.startUserNet(userNet, fromDevice, writer)
+    else this.startTun(firstTun!, fromDevice, writer, tap)
+    transport.start()
+  }
+
+  /** The host side is a TUN (or TAP): the host's packets are read in batches and framed for the device. */
+  private startTun(firstTun: ReturnType<typeof openHostTun>, fromDevice: FromDevicePath, writer: DeviceWriter, tap: boolean): void {
+    const o = this.options
     const toDevice = new ToDevicePath(
       {
         counters: this.counters,
@@ -158,22 +191,87 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     )
     this.tun = new TunKeeper(o.tun, firstTun, {
       attached: (device, state, created) => {
-        fromDevice.tun = device
+        fromDevice.hostSide = device
         device.startReading(toDevice.buffer, toDevice.headroom, TUN_BATCH, (count) => toDevice.onTunBatch(count), (code) => this.tun?.readFailed(code))
         this.emit('tun', state, created)
       },
-      detached: () => (fromDevice.tun = null),
+      detached: () => (fromDevice.hostSide = null),
       status: (status, problem) => this.emit('tunStatus', status, problem)
     })
-    this.rates.start()
-    transport.start()
+  }
+
+  /**
+   * The host side is passt's user-mode network, started here with the link's addresses and
+   * forwards; the bridge connects to its socket (retrying until passt has made it).
+   */
+  private startUserNet(userNet: UserNetOptions, fromDevice: FromDevicePath, writer: DeviceWriter): void {
+    const o = this.options
+    const uplink = new UserNetUplink({
+      counters: this.counters,
+      capture: o.capture,
+      deviceFraming: o.framing,
+      writer,
+      maxFrame: o.maxFrame,
+      onFrameForDevice: (now) => fromDevice.probeDevice(now)
+    })
+    const folder = mkdtempSync(join(tmpdir(), 'tunscope-passt-'))
+    // Started by root, passt runs as nobody (Debian's uid 65534), who must be able to make its socket here.
+    if (process.getuid?.() === 0) chownSync(folder, NOBODY, NOBODY)
+    const socketPath = join(folder, 'passt.sock')
+    const passtLink = createTransport({ kind: 'unix-client', path: socketPath }, {
+      space: () => uplink.decoder.space(),
+      commit: (n) => {
+        uplink.batchTime = performance.now()
+        uplink.decoder.commit(n)
+      },
+      push: (chunk) => {
+        uplink.batchTime = performance.now()
+        uplink.decoder.push(chunk)
+      },
+      reset: () => uplink.decoder.reset()
+    }, {
+      onState: (state) => this.emit('tunStatus', state.status === 'connected' ? 'up' : 'down', state.status === 'connected' ? null : 'the user-mode network (passt) is not connected'),
+      onFatal: (error) => this.emit('fatal', error)
+    })
+    uplink.transport = passtLink
+    fromDevice.hostSide = uplink
+    // passt answers a forwarded connection only once it has heard the device, and gives up on it
+    // within seconds: so until the device's MAC is known, ask for its address every second.
+    const prober = setInterval(() => {
+      if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now())
+    }, PROBE_EVERY_MS)
+    this.userNet = { uplink, link: passtLink, folder, passt: null, stopping: false, prober }
+    const state = this.userNet
+    const { address, prefixLength } = o.tun.hostIp
+    startPasst({ socketPath, deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), forwards: userNet.forwards, mtu: o.maxFrame - ETHERNET_HEADER })
+      .then((passt) => {
+        state.passt = passt
+        if (state.stopping) return void passt.stop()
+        passtLink.start()
+        this.emit('userNet', { socketPath, forwards: userNet.forwards })
+        void passt.exited.then((code) => {
+          if (!state.stopping) this.emit('fatal', new UserError(`The user-mode network (passt) stopped (exit code ${code}); the device is cut off from the host.`))
+        })
+      })
+      .catch((error: Error) => this.emit('fatal', error))
   }
 
   async stop(): Promise<void> {
     this.rates.stop()
     await this.transport?.stop()
+    await this.stopUserNet()
     this.tun?.close()
     this.tun = null
+  }
+
+  private async stopUserNet(): Promise<void> {
+    const userNet = this.userNet
+    if (!userNet) return
+    userNet.stopping = true
+    clearInterval(userNet.prober)
+    await userNet.link.stop()
+    await userNet.passt?.stop()
+    rmSync(userNet.folder, { recursive: true, force: true })
   }
 
   stats(): BridgeStats {
@@ -184,7 +282,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       dhcp: this.dhcp && structuredClone(this.dhcp.counters),
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun?.state ?? null,
-      tunStatus: this.tun?.status ?? 'missing',
+      tunStatus: this.tun?.status ?? (this.userNet?.link.state.status === 'connected' ? 'up' : 'missing'),
       tunProblem: this.tun?.problem ?? null,
       tunWriteError: this.tun?.device?.lastWriteError ?? null,
       device: this.device,

@@ -9,6 +9,7 @@ import type { BridgeOptions } from './bridge.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import { DEFAULT_DHCP_LEASE, MAX_DNS_SERVERS } from './services/dhcpServer.js'
+import { checkForwards, parseForward } from './uplink/forwards.js'
 import type { Framing } from './framing/framing.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramePayload, isFramingName, payloadsOf } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
@@ -49,9 +50,13 @@ export interface BridgeFlags {
   dhcpLease?: string
   /** Resolvers offered to the device over DHCP. */
   dns?: string[]
+  /** No TUN and no root: the host side is passt's user-mode network. */
+  userNet?: boolean
+  /** Port forwards into the device through the user-mode network, like tcp:8080:80. */
+  forward?: string[]
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--ipv6-prefix' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--ipv6-prefix' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns' | '--user-net' | '--forward'
 
 export { DEFAULT_DHCP_LEASE }
 
@@ -93,7 +98,20 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   if (transport.kind === 'serial') {
     if (checkSocketFolder || existsSync(transport.path)) checkSerialDevice(transport.path, name('--serial'))
   } else if (checkSocketFolder && (transport.kind === 'unix-client' || transport.kind === 'unix-server')) checkSocketFolderExists(transport.path, name('--socket'))
-  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp, slipPrefix }
+  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp, slipPrefix, userNet: toUserNet(flags, framing, name) }
+}
+
+function toUserNet(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): BridgeOptions['userNet'] {
+  const forwards = flags.forward ?? []
+  if (!flags.userNet) {
+    if (forwards.length > 0) throw new UserError(`${name('--forward')} forwards a port through the user-mode network; add ${name('--user-net')}, or reach the device at its address on the TUN.`)
+    return null
+  }
+  if (flags.tap) throw new UserError(`${name('--user-net')} needs no TUN or TAP; drop ${name('--tap')}.`)
+  if (framing.payload === 'ip') throw new UserError(`${name('--user-net')} carries Ethernet frames, and ${name('--payload')} ip carries bare IP packets; use ${name('--payload')} ethernet, or a TUN.`)
+  const parsed = forwards.map((text) => parseForward(text, name('--forward')))
+  checkForwards(parsed, name('--forward'))
+  return { forwards: parsed }
 }
 
 function toSlipPrefix(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): Uint8Array | null {

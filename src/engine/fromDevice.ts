@@ -2,7 +2,6 @@
 // for a TUN, stripped of its Ethernet header (when it has one) and queued as
 // one span of a batched write. ARP never reaches the TUN: the bridge answers
 // it itself. Text a framing carries (tunslip6's) is counted and captured only.
-import type { TunDevice } from '../native/index.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import { framingErrorKind, TextRecord, type Counters } from './counters.js'
@@ -23,8 +22,11 @@ export interface FromDeviceContext {
   deviceIp: Uint8Array
   /** The host's address on the TUN: the sender of the bridge's ARP probes. */
   hostIp: Uint8Array
-  /** The bridge adds Ethernet headers to the host's packets, so it needs the device's MAC (a TUN carrying Ethernet). */
-  addsEthernet: boolean
+  /**
+   * Frames to the device need its MAC before it has spoken: the bridge addresses the host's
+   * packets itself (a TUN carrying Ethernet), or passt sends nothing to a guest it has not heard.
+   */
+  probesForMac: boolean
   /** The IPv6 /64 prefix (8 bytes) tunslip6's '?P' request is answered with; null: not answered. */
   slipPrefix: Uint8Array | null
   /** Where the bridge's own answers (proxy ARP, DHCP) go, bounded like all traffic to the device. */
@@ -34,19 +36,24 @@ export interface FromDeviceContext {
   onDeviceChanged(identity: DeviceIdentity): void
 }
 
+/** Where the device's packets (or, for a TAP and passt, frames) go: `count` spans of `buffer`; returns how many it took. */
+export interface HostSide {
+  writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number
+}
+
 const MAX_SPANS = 16_384
 const QUESTION_MARK = 0x3f
 const EXCLAMATION_MARK = 0x21
 const LETTER_P = 0x50
 /** While the device's MAC is unknown, at most one ARP probe for its address this often. */
-const PROBE_EVERY_MS = 1000
+export const PROBE_EVERY_MS = 1000
 
 export class FromDevicePath implements FramingSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
   batchTime = 0
   readonly identity: DeviceIdentity
-  /** Where packets go; null while the host's TUN is gone (they are then dropped as TUN write errors). */
-  tun: TunDevice | null = null
+  /** Where packets go (the TUN, or passt's user-mode network); null while it is gone (they are then dropped as TUN write errors). */
+  hostSide: HostSide | null = null
   decoder: FrameDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)
   private spanCount = 0
@@ -72,13 +79,14 @@ export class FromDevicePath implements FramingSink {
 
   /**
    * Until the device's MAC is known, the host's packets go to the configured default, which a
-   * device with another MAC (a QEMU NIC given macaddr=) drops. So while it is unknown and the
-   * host has something for the device, ask for the device's address now and then: its ARP
-   * reply proves its MAC.
+   * device with another MAC (a QEMU NIC given macaddr=) drops, and passt (which learns a guest
+   * only from its frames) addresses them to nobody. So while it is unknown and the host has
+   * something for the device, ask for the device's address now and then: its ARP reply proves
+   * its MAC, to the bridge and to passt alike.
    */
   probeDevice(now: number): void {
     const ctx = this.ctx
-    if (!ctx.addsEthernet || this.identity.mac !== null || now - this.lastProbe < PROBE_EVERY_MS) return
+    if (!ctx.probesForMac || this.identity.mac !== null || now - this.lastProbe < PROBE_EVERY_MS) return
     this.lastProbe = now
     this.batchTime = now
     this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ctx.deviceIp, record, at), () => ctx.counters.arpProbes++)
@@ -160,7 +168,7 @@ export class FromDevicePath implements FramingSink {
 
   private flush(buffer: Uint8Array): void {
     if (this.spanCount === 0) return
-    const written = this.tun ? this.tun.writePackets(buffer, this.spans, this.spanCount) : 0
+    const written = this.hostSide ? this.hostSide.writePackets(buffer, this.spans, this.spanCount) : 0
     this.ctx.counters.drops.tunWriteError += this.spanCount - written
     this.spanCount = 0
   }

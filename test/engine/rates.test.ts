@@ -30,7 +30,7 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
     gatewayMac: GATEWAY_MAC,
     deviceIp: DEVICE_IP,
     hostIp: HOST_IP,
-    addsEthernet: true,
+    probesForMac: true,
     slipPrefix: null,
     writer: {} as DeviceWriter, // only proxy ARP writes, and no ARP is sent here
     onDeviceChanged: () => {}

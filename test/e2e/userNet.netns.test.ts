@@ -1,0 +1,83 @@
+// `tunscope bridge --user-net`: no TUN; the host side is Debian's passt, which the bridge starts
+// with the link's addresses, --gw-mac and the forwards. The firmware-like fixture (ESP32 framing,
+// a Linux TAP behind it, 1500-byte frames both ways) is reached through forwarded host ports,
+// and reaches the host (its gateway address maps to the host's loopback) and an "internet"
+// namespace through passt's NAT. passt needs an interface with a default route: the bridge's
+// namespace has a veth to the internet one (test/helpers/internetNamespace.ts).
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import { deviceTraffic, type DeviceTraffic } from '../helpers/bridgedDevice.js'
+import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace.js'
+import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+
+const DEVICE_IP = '192.168.100.2'
+const GATEWAY_IP = '192.168.100.1'
+const HAS_PASST = spawnSync('passt', ['--version']).error === undefined
+
+describe.skipIf(skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !== '1'))('tunscope bridge --user-net: passt instead of a TUN', () => {
+  let world: InternetNamespaces
+  let dev: Netns
+  let device: UartDevice
+  let bridge: BridgeProcess
+  let traffic: DeviceTraffic
+  let work: string
+
+  beforeAll(async () => {
+    requireNetns()
+    expect(HAS_PASST, 'passt is not installed (Debian package passt)').toBe(true)
+    work = mkdtempSync(join(tmpdir(), 'tunscope-usernet-'))
+    chmodSync(work, 0o755)
+    world = await createInternetNamespaces('tsun')
+    dev = await createNamespace('tsundev')
+    const socket = join(work, 'uart.sock')
+    device = await startUartDevice(dev, socket)
+    // The device's way out is its gateway, the bridge's host address.
+    await dev.exec('ip', ['route', 'add', 'default', 'via', GATEWAY_IP], { check: true })
+    bridge = startBridge(world.device, ['--user-net', '--forward', 'tcp:8080:80', '--forward', 'tcp:8007:7', '--socket', socket, '--pcap', join(work, 'capture.pcapng')])
+    await bridge.waitFor((s) => s.link.status === 'connected' && s.tunStatus === 'up', 20_000, 'the device and passt')
+    await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
+    traffic = deviceTraffic(world.device, DEVICE_IP)
+    await traffic.startServer(dev, ['http-server', '80'])
+    await traffic.startServer(dev, ['tcp-echo-server', '7'])
+  }, 60_000)
+
+  afterAll(async () => {
+    await bridge?.stop()
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('makes no TUN or TAP: the bridge namespace has only its loopback and the veth', async () => {
+    const links = (await world.device.exec('ip', ['-o', 'link'], { check: true })).stdout
+    expect(links).not.toMatch(/tun|tap/)
+  })
+
+  it("serves the device's HTTP on a forwarded host port", async () => {
+    const r = await world.device.exec('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', 'http://127.0.0.1:8080/bytes/200000'])
+    expect(r.stdout, r.stderr).toBe('200 200000')
+  })
+
+  it('echoes 256 KiB of TCP intact through a forward: the MSS of both SYNs is clamped to what 1500-byte frames carry', async () => {
+    const r = await traffic.netTool(world.device, ['tcp-echo-client', '127.0.0.1', '8007', String(256 * 1024)], 120_000)
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, received: 256 * 1024 })
+    const { counters } = await bridge.waitFor(() => true)
+    expect(counters.drops.tooBigForDevice).toBe(0)
+  }, 150_000)
+
+
+
+  it('lets the device reach the internet namespace and the host (its gateway maps to the host loopback)', async () => {
+    await traffic.startServer(world.internet, ['http-server', '80'])
+    const out = await dev.exec('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `http://${world.internetIp}/bytes/50000`])
+    expect(out.stdout, out.stderr).toBe('200 50000')
+    await traffic.startServer(world.device, ['http-server', '9090']) // on the host's loopback and every address
+    const home = await dev.exec('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `http://${GATEWAY_IP}:9090/bytes/1000`])
+    expect(home.stdout, home.stderr).toBe('200 1000')
+  }, 60_000)
+})
