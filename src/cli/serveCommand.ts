@@ -54,6 +54,7 @@ function say(sentence: string | null | undefined): void {
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
   // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it), the serial port when plugged in.
   toBridgeOptions(flags, {}, false)
+  if (flags.userNet) throw new UserError('tunscope serve does not run the user-mode network yet; use tunscope bridge --user-net (with --pcap to keep the capture) for now.')
   const port = parseIntegerInRange(flags.port, 0, 65535, '--port')
   const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))
   if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')
