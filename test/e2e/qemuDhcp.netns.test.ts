@@ -13,27 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic } from '../helpers/bridgedDevice.js'
 import { createNamespace, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
-import { bootGuest, GUEST_NIC, requireGuest, skipGuest, type Guest } from '../helpers/qemuGuest.js'
+import { bootGuest, GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
 
 /** Not the bridge's default: only DHCP can have given the guest this one. */
 const LEASED_IP = '192.168.100.9'
 const HOST_IP = '192.168.100.1'
 const GUEST_MAC = '52:54:00:12:34:56' // QEMU's default, the qemu framing's default --device-mac
 const BOOT_MS = 180_000
-/**
- * udhcpc's script, written into the guest's /tmp: busybox udhcpc only reports a lease;
- * applying it (address, default route) is the script's job, as in any distribution.
- */
-const SCRIPT = [
-  '#!/bin/sh',
-  '[ "$1" = bound ] || [ "$1" = renew ] || exit 0',
-  'echo "lease ip=$ip mask=$mask router=$router dns=$dns lease=$lease serverid=$serverid"',
-  'ip addr flush dev "$interface"',
-  'ip addr add "$ip/$mask" dev "$interface"',
-  '[ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"',
-  'exit 0'
-].join('\n')
-
 describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --dhcp: a real guest takes its address with udhcpc over -netdev stream', () => {
   let ns: Netns
   let work: string
@@ -63,9 +49,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --dhcp: 
     const g = guest!
     await g.runOk(`ip link set ${GUEST_NIC} up && for i in $(seq 100); do grep -q 1 /sys/class/net/${GUEST_NIC}/carrier && break; sleep 0.1; done`)
     expect(await g.runOk(`ip -4 addr show dev ${GUEST_NIC}`)).not.toContain('inet ')
-    const printf = SCRIPT.replace(/\\/g, '\\\\').replace(/'/g, `'\\''`).replace(/%/g, '%%').replace(/\n/g, '\\n')
-    await g.runOk(`printf '${printf}\\n' > /tmp/udhcpc.sh && chmod +x /tmp/udhcpc.sh`)
-    const said = await g.runOk(`udhcpc -i ${GUEST_NIC} -n -q -t 5 -T 2 -s /tmp/udhcpc.sh 2>&1`, { timeoutMs: 60_000 })
+    const said = await takeLease(g)
     expect(said).toContain(`lease of ${LEASED_IP} obtained from ${HOST_IP}, lease time 600`)
     expect(said).toContain(`lease ip=${LEASED_IP} mask=24 router=${HOST_IP} dns=${HOST_IP} 9.9.9.9 lease=600 serverid=${HOST_IP}`)
     expect(await g.runOk(`ip -4 addr show dev ${GUEST_NIC}`)).toContain(`inet ${LEASED_IP}/24`)

@@ -402,3 +402,27 @@ export async function configureGuestNic(guest: Guest, cidr: string): Promise<voi
   await guest.runOk(`ip addr add ${cidr} dev ${GUEST_NIC} && ip link set ${GUEST_NIC} up`)
   await guest.runOk(`for i in $(seq 100); do grep -q 1 /sys/class/net/${GUEST_NIC}/carrier && break; sleep 0.1; done; grep -q 1 /sys/class/net/${GUEST_NIC}/carrier`)
 }
+
+/**
+ * udhcpc's script, written into the guest's /tmp: busybox udhcpc only reports a lease;
+ * applying it (address, default route) is the script's job, as in any distribution.
+ */
+const UDHCPC_SCRIPT = [
+  '#!/bin/sh',
+  '[ "$1" = bound ] || [ "$1" = renew ] || exit 0',
+  'echo "lease ip=$ip mask=$mask router=$router dns=$dns lease=$lease serverid=$serverid"',
+  'ip addr flush dev "$interface"',
+  'ip addr add "$ip/$mask" dev "$interface"',
+  '[ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"',
+  'exit 0'
+].join('\n')
+
+/**
+ * busybox udhcpc on GUEST_NIC (up by then), with UDHCPC_SCRIPT applying the lease: resolves with
+ * what udhcpc and the script said (the script's line: "lease ip=… mask=… router=… dns=… lease=… serverid=…").
+ */
+export async function takeLease(guest: Guest): Promise<string> {
+  const printf = UDHCPC_SCRIPT.replace(/\\/g, '\\\\').replace(/'/g, `'\\''`).replace(/%/g, '%%').replace(/\n/g, '\\n')
+  await guest.runOk(`printf '${printf}\\n' > /tmp/udhcpc.sh && chmod +x /tmp/udhcpc.sh`)
+  return guest.runOk(`udhcpc -i ${GUEST_NIC} -n -q -t 5 -T 2 -s /tmp/udhcpc.sh 2>&1`, { timeoutMs: 60_000 })
+}

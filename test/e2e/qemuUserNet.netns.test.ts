@@ -1,0 +1,82 @@
+// A real QEMU guest (e1000 on -netdev stream) behind `tunscope bridge --framing qemu --user-net`:
+// no TUN. The guest takes its address from passt's DHCP server (the bridge's --device-ip), is
+// reached through a forwarded host port (busybox httpd in the guest), and fetches from the host's
+// loopback through its gateway and from a second namespace playing the internet. The bridge and
+// QEMU run in a namespace with a veth to that one (test/helpers/internetNamespace.ts), since passt
+// needs a default route. One guest for the file (a boot takes ~6 s on an idle machine).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import { deviceTraffic } from '../helpers/bridgedDevice.js'
+import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace.js'
+import { destroyAll, requireNetns, skipNetns } from '../helpers/netns.js'
+import { bootGuest, GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
+
+const DEVICE_IP = '192.168.100.2' // the bridge's default --device-ip, which passt's DHCP hands out
+const GATEWAY_IP = '192.168.100.1'
+const BOOT_MS = 180_000
+
+/** A shell line in the guest fetching http://HOST:PORT/PATH with busybox nc (its static wget crashes): prints the bytes received. */
+const fetchBytes = (host: string, port: number, path: string): string =>
+  `printf 'GET ${path} HTTP/1.0\\r\\nHost: ${host}\\r\\n\\r\\n' | nc -w 5 ${host} ${port} | wc -c`
+
+describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --user-net: a real guest behind passt', () => {
+  let world: InternetNamespaces
+  let work: string
+  let bridge: BridgeProcess
+  let guest: Guest | undefined
+
+  beforeAll(async () => {
+    requireNetns()
+    requireGuest()
+    work = mkdtempSync(join(tmpdir(), 'tunscope-qusernet-'))
+    world = await createInternetNamespaces('tsqun')
+    const socketPath = join(work, 'net.sock')
+    bridge = startBridge(world.device, ['--framing', 'qemu', '--user-net', '--forward', 'tcp:8082:80', '--socket', socketPath])
+    guest = await bootGuest({ name: 'tsqun', ns: world.device, nic: { kind: 'stream', socketPath, server: true }, bootTimeoutMs: BOOT_MS - 30_000 })
+    console.log(`[qemuUserNet] guest booted in ${guest.bootMs} ms`)
+    await bridge.waitFor((s) => s.link.status === 'connected' && s.tunStatus === 'up', 30_000, 'QEMU and passt')
+  }, BOOT_MS)
+
+  afterAll(async () => {
+    await guest?.kill()
+    await bridge?.stop()
+    await destroyAll()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it("takes --device-ip from passt's DHCP server, with the bridge's host address as its router", async () => {
+    const g = guest!
+    await g.runOk(`ip link set ${GUEST_NIC} up && for i in $(seq 100); do grep -q 1 /sys/class/net/${GUEST_NIC}/carrier && break; sleep 0.1; done`)
+    const said = await takeLease(g)
+    expect(said).toMatch(new RegExp(`lease ip=${DEVICE_IP.replace(/\./g, '\\.')} mask=24 router=${GATEWAY_IP.replace(/\./g, '\\.')} `))
+    expect(await g.runOk('ip route show default')).toContain(`default via ${GATEWAY_IP} dev ${GUEST_NIC}`)
+  }, 90_000)
+
+  it('serves its busybox httpd on the forwarded host port', async () => {
+    const g = guest!
+    await g.runOk('mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/blob bs=1k count=100 2>/dev/null && httpd -p 80 -h /tmp/www')
+    const r = await world.device.exec('curl', ['-sS', '--max-time', '30', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', 'http://127.0.0.1:8082/blob'], { timeoutMs: 40_000 })
+    expect(r.stdout, r.stderr).toBe('200 102400')
+  }, 60_000)
+
+  it('fetches from the host through its gateway and from the internet namespace', async () => {
+    const traffic = deviceTraffic(world.device, DEVICE_IP)
+    await traffic.startServer(world.device, ['http-server', '9091'])
+    await traffic.startServer(world.internet, ['http-server', '80'])
+    // The HTTP response headers come with the body: more than the body's bytes. Kept under the
+    // guest's first receive window (64 240 bytes): a download the guest starts stalls past it
+    // behind this passt (2023-03), while forwarded connections carry 256 KiB both ways
+    // (userNet.netns.test.ts); not understood yet, see issue 12.
+    const home = Number((await guest!.runOk(fetchBytes(GATEWAY_IP, 9091, '/bytes/20000'), { timeoutMs: 60_000 })).trim())
+    expect(home).toBeGreaterThan(20_000)
+    const far = Number((await guest!.runOk(fetchBytes(world.internetIp, 80, '/bytes/20000'), { timeoutMs: 60_000 })).trim())
+    expect(far).toBeGreaterThan(20_000)
+    const { counters } = await bridge.waitFor(() => true)
+    expect(counters.framingErrors).toMatchObject({ tooLong: 0, implausible: 0 })
+  }, 150_000)
+})
