@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { fillPattern } from '../../src/demo/apps/bytePattern.js'
-import { NET_TOOL, startBridge, TUNSCOPE_BIN, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import { NET_TOOL, startBridge, startDemoDevice, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
 
 const DEVICE_IP = '192.168.100.2'
@@ -30,15 +30,7 @@ describe.skipIf(skipNetns)('tunscope demo behind tunscope bridge', () => {
   /** Starts `tunscope demo` and waits until the bridge is connected to it and its quiet first second is over. */
   async function startDemo(args: string[]): Promise<void> {
     const before = bridge?.latest()?.counters.reconnects ?? -1
-    demo = host.spawn(process.execPath, [TUNSCOPE_BIN, 'demo', '--socket', socket, ...args])
-    await new Promise<void>((resolve, reject) => {
-      let err = ''
-      demo.stderr!.on('data', (d: Buffer) => {
-        err += d.toString()
-        if (err.includes('waiting for a bridge')) resolve()
-      })
-      demo.on('exit', (code) => reject(new Error(`tunscope demo exited with ${code}: ${err}`)))
-    })
+    demo = (await startDemoDevice(host, socket, args)).child
     if (bridge) await bridge.waitFor((s) => s.link.status === 'connected' && s.counters.reconnects > before, 15_000, 'the bridge to reconnect')
   }
 

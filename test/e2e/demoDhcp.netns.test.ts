@@ -1,14 +1,13 @@
 // `tunscope demo --dhcp` behind `tunscope bridge --dhcp`: the demo device has
 // no address until its DHCP client takes the bridge's --device-ip over the
 // UART link; the host then pings it and reads its status page there.
-import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startBridge, TUNSCOPE_BIN, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import { startBridge, startDemoDevice, type BridgeProcess, type DemoProcess } from '../helpers/bridgeProcess.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
 
 /** Not the demo's default --ip: only DHCP can have given it this one. */
@@ -18,30 +17,27 @@ describe.skipIf(skipNetns)('tunscope demo --dhcp behind tunscope bridge --dhcp',
   let host: Netns
   let bridge: BridgeProcess
   let work: string
-  let demo: ChildProcess
-  let demoSaid = ''
+  let demo: DemoProcess
 
   beforeAll(async () => {
     requireNetns()
     work = mkdtempSync(join(tmpdir(), 'tunscope-demo-dhcp-'))
     const socket = join(work, 'uart.sock')
     host = await createNamespace('tsdemodhcp')
-    demo = host.spawn(process.execPath, [TUNSCOPE_BIN, 'demo', '--socket', socket, '--dhcp'])
-    demo.stderr!.on('data', (d: Buffer) => (demoSaid += d.toString()))
-    await waitUntil(() => demoSaid.includes('waiting for a bridge'), 15_000, 'the demo device to serve its socket')
+    demo = await startDemoDevice(host, socket, ['--dhcp'])
     bridge = startBridge(host, ['--socket', socket, '--tun', 'tun0', '--device-ip', LEASED_IP, '--dhcp', '--dhcp-lease', '120', '--dns', '192.168.100.1'])
     await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 15_000, 'the UART link')
   }, 60_000)
 
   afterAll(async () => {
-    demo?.kill('SIGTERM')
+    demo?.child.kill('SIGTERM')
     await destroyAll()
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
   it('takes the bridge\'s --device-ip by DHCP, and the host then pings it there', async () => {
-    await waitUntil(() => demoSaid.includes(`DHCP lease taken: ${LEASED_IP}`), 30_000, 'the demo device\'s lease')
-    expect(demoSaid).toContain('demo device without an address until DHCP gives one')
+    await waitUntil(() => demo.said().includes(`DHCP lease taken: ${LEASED_IP}`), 30_000, 'the demo device\'s lease')
+    expect(demo.said()).toContain('demo device without an address until DHCP gives one')
     const stats = await bridge.waitFor((s) => (s.dhcp?.acks ?? 0) >= 1, 5000, 'the DHCP ACK in the stats')
     expect(stats.dhcp).toMatchObject({ offers: 1, acks: 1, naks: 0 })
     expect(Object.values(stats.dhcp!.ignored).every((n) => n === 0)).toBe(true)

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { FRAMING_ERROR_KINDS } from '../../src/engine/counters.js'
 import { framingFor } from '../../src/engine/framing/index.js'
-import { startBridge, TUNSCOPE_BIN, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import { startBridge, startDemoDevice, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic, type DeviceTraffic } from '../helpers/bridgedDevice.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
 
@@ -37,16 +37,9 @@ describe.skipIf(skipNetns).each(CASES)('tunscope demo --framing $framing --paylo
     const socket = join(work, 'uart.sock')
     host = await createNamespace(prefix)
     traffic = deviceTraffic(host, DEVICE_IP)
-    demo = host.spawn(process.execPath, [TUNSCOPE_BIN, 'demo', '--socket', socket, '--baud', '0', ...wire])
-    let said = ''
-    await new Promise<void>((resolve, reject) => {
-      demo.stderr!.on('data', (d: Buffer) => {
-        said += d.toString()
-        if (said.includes('waiting for a bridge')) resolve()
-      })
-      demo.on('exit', (code) => reject(new Error(`tunscope demo exited with ${code}: ${said}`)))
-    })
-    expect(said).toContain(`in ${framingFor(framing, payload).title} framing`)
+    const started = await startDemoDevice(host, socket, ['--baud', '0', ...wire])
+    demo = started.child
+    expect(started.said()).toContain(`in ${framingFor(framing, payload).title} framing`)
     bridge = startBridge(host, [...wire, '--socket', socket, '--tun', 'tun0'])
     await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 15_000, 'the link to the demo device')
   }, 60_000)

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startBridge, TUNSCOPE_BIN, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import { startBridge, startDemoDevice, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic, type DeviceTraffic } from '../helpers/bridgedDevice.js'
 import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
@@ -114,15 +114,7 @@ describe.skipIf(skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !
     work = mkdtempSync(join(tmpdir(), 'tunscope-usernet-demo-'))
     const socket = join(work, 'uart.sock')
     world = await createInternetNamespaces('tsund')
-    demo = world.device.spawn(process.execPath, [TUNSCOPE_BIN, 'demo', '--socket', socket, '--baud', '115200'])
-    let said = ''
-    await new Promise<void>((resolve, reject) => {
-      demo.stderr!.on('data', (d: Buffer) => {
-        said += d.toString()
-        if (said.includes('waiting for a bridge')) resolve()
-      })
-      demo.on('exit', (code) => reject(new Error(`tunscope demo exited with ${code}: ${said}`)))
-    })
+    demo = (await startDemoDevice(world.device, socket, ['--baud', '115200'])).child
     bridge = startBridge(world.device, ['--user-net', '--forward', 'tcp:8081:80', '--socket', socket])
     await bridge.waitFor((s) => s.link.status === 'connected' && s.tunStatus === 'up', 20_000, 'the demo and passt')
   }, 60_000)

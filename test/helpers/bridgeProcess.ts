@@ -78,3 +78,23 @@ export function startBridge(netns: Netns, args: string[], bin = TUNSCOPE_BIN): B
     }
   }
 }
+
+export interface DemoProcess {
+  readonly child: ChildProcess
+  /** Everything it has written to stderr so far. */
+  said(): string
+}
+
+/** `tunscope demo --socket SOCKET ARGS` in `netns`; resolves once it serves its socket, rejects if it exits first. */
+export async function startDemoDevice(netns: Netns, socket: string, args: string[]): Promise<DemoProcess> {
+  const child = netns.spawn(process.execPath, [TUNSCOPE_BIN, 'demo', '--socket', socket, ...args])
+  let said = ''
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      said += d.toString()
+      if (said.includes('waiting for a bridge')) resolve()
+    })
+    child.on('exit', (code) => reject(new Error(`tunscope demo exited with ${code}: ${said}`)))
+  })
+  return { child, said: () => said }
+}
