@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { createNamespace, destroyAll, netnsRequired, pythonExecutable, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
-import { asNobody, cliForNobody, exitOf, expectRefused, interfaceNames, LineLog, makeTunNode, sleep, TUNSCOPE_BIN, tunscope } from './cliHelpers.js'
+import { asNobody, cliForNobody, exitOf, expectRefused, interfaceNames, LineLog, makeTunNode, sleep, stopChild, TUNSCOPE_BIN, tunscope } from './cliHelpers.js'
 
 const DEVICE = '192.168.100.2'
 const BAUD = 115200
@@ -227,10 +227,7 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
   })
 
   afterAll(async () => {
-    if (socat && socat.exitCode === null && socat.signalCode === null) {
-      socat.kill('SIGTERM')
-      await exitOf(socat)
-    }
+    await stopChild(socat)
     await destroyAll()
     if (work) rmSync(work, { recursive: true, force: true })
   })

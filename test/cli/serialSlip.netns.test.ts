@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { createNamespace, destroyAll, netnsRequired, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
-import { exitOf, LineLog, sleep } from './cliHelpers.js'
+import { LineLog, sleep, stopChild } from './cliHelpers.js'
 
 const DEVICE = '192.168.100.2'
 const ZEPHYR_SLIP_MAC = '00:00:5e:00:53:01'
@@ -48,10 +48,7 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
   }, 60_000)
 
   afterAll(async () => {
-    if (socat && socat.exitCode === null && socat.signalCode === null) {
-      socat.kill('SIGTERM')
-      await exitOf(socat)
-    }
+    await stopChild(socat)
     await destroyAll()
     if (work) rmSync(work, { recursive: true, force: true })
   })
