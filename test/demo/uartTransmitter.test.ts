@@ -33,6 +33,18 @@ describe('UartTransmitter', () => {
     expect(bytesWritten()).toBe(15_000)
   })
 
+  it('leaves the line idle while its host is stalled, and does not make up for it in a burst', () => {
+    const { tx, clock, bytesWritten } = transmitter(115_200)
+    for (let i = 0; i < 10; i++) tx.sendFrame(new Uint8Array(1498))
+    clock.advance(100)
+    const beforeStall = bytesWritten()
+    clock.stall(2000) // a real UART's FIFO runs dry; the line cannot carry two seconds' bytes at once
+    expect(bytesWritten() - beforeStall).toBeLessThanOrEqual(Math.ceil(0.04 * 11_520))
+    const afterStall = bytesWritten()
+    clock.advance(1000)
+    expect(Math.abs(bytesWritten() - afterStall - 11_520)).toBeLessThanOrEqual(1)
+  })
+
   it('frames every record with its 2-byte big-endian length', () => {
     const { tx, clock, written } = transmitter(0)
     tx.sendFrame(Uint8Array.of(1, 2, 3))

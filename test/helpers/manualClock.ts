@@ -36,6 +36,18 @@ export class ManualClock implements Clock {
     this.time = end
   }
 
+  /**
+   * Moves time forward by `ms` as a blocked event loop does: nothing runs on
+   * the way, then every timer that fell due runs late, seeing the new now().
+   */
+  stall(ms: number): void {
+    this.time += ms
+    for (let next = this.earliest(); next && next.at <= this.time; next = this.earliest()) {
+      this.remove(next)
+      next.run()
+    }
+  }
+
   /** Jumps to the earliest timer and runs it; false when none is set. */
   runNext(): boolean {
     const next = this.earliest()

@@ -11,6 +11,13 @@ import type { Clock, Timer } from '../stack/clock.js'
 import { ByteRing } from '../byteRing.js'
 /** Paced output is written in slices about this far apart. */
 const TICK_MS = 10
+/**
+ * The most line time one slice may make up for. A late tick (a busy host) left
+ * the line idle for the difference, as a stalled CPU leaves a real UART's line
+ * idle once its FIFO is empty; sending the backlog at once would put more on
+ * the wire in a second than the line can carry.
+ */
+const MAX_SLICE_MS = 4 * TICK_MS
 /** Bytes of transmit buffer (about 1.4 s of line at 115 200 baud). */
 const QUEUE_BYTES = 16 * 1024
 /** TCP holds new data while more than this is queued, so the buffer leaves room for replies. */
@@ -136,7 +143,7 @@ export class UartTransmitter {
     let allowed = this.queue.length
     if (this.bytesPerMs > 0) {
       const now = this.options.clock.now()
-      this.credit += (now - this.lastTick) * this.bytesPerMs
+      this.credit = Math.min(this.credit + (now - this.lastTick) * this.bytesPerMs, MAX_SLICE_MS * this.bytesPerMs)
       this.lastTick = now
       allowed = Math.min(allowed, Math.floor(this.credit))
     }
