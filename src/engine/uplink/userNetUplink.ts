@@ -4,7 +4,9 @@
 // Frames pass between the device and passt as they are, except that the MSS
 // of TCP SYNs is clamped both ways to what the device's frame limit allows:
 // passt offers 61 440, and a device that believed it would build segments its
-// own link refuses (the lwIP firmware stalls on them).
+// own link refuses (the lwIP firmware stalls on them); and Ethernet padding is
+// taken off frames to passt, which drops padded TCP segments
+// (services/ethernetPadding.ts).
 //
 // Device → passt: the bridge's from-device path queues whole frames here, as
 // for a TAP; each batch becomes one write. passt → device: passt's frames are
@@ -18,6 +20,7 @@ import type { DeviceWriter } from '../deviceWriter.js'
 import { MAX_QUEUED_BYTES } from '../deviceWriter.js'
 import type { FrameDecoder, Framing, FramingSink } from '../framing/framing.js'
 import { qemuFraming } from '../framing/qemu.js'
+import { unpaddedLength } from '../services/ethernetPadding.js'
 import { clampMss } from '../services/mssClamp.js'
 import type { Transport } from '../transport/index.js'
 
@@ -65,13 +68,13 @@ export class UserNetUplink implements FramingSink {
     const transport = this.transport
     if (!transport || transport.state.status !== 'connected' || transport.queuedBytes > MAX_QUEUED_BYTES) return 0
     let total = 0
-    for (let i = 0; i < count; i++) total += PREFIX + spans[2 * i + 1]!
+    for (let i = 0; i < count; i++) total += PREFIX + unpaddedLength(buffer, spans[2 * i]!, spans[2 * i + 1]!)
     const chunk = this.pool.take(total)
     const maxFrame = this.ctx.maxFrame
     let at = 0
     for (let i = 0; i < count; i++) {
       const start = spans[2 * i]!
-      const length = spans[2 * i + 1]!
+      const length = unpaddedLength(buffer, start, spans[2 * i + 1]!)
       qemuFraming.header.write(chunk, at, length)
       chunk.set(buffer.subarray(start, start + length), at + PREFIX)
       // What the device offers goes out as it came (the capture has it so), but no bigger than
