@@ -36,6 +36,8 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('serial')) Object.assign(settings, { transport: 'serial', serial: flags.serial })
   if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
+  if (given('userNet')) settings.interfaceKind = 'user'
+  if (given('forward')) settings.forwards = (flags.forward ?? []).join(', ')
   if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing
   if (given('payload') && flags.payload !== undefined && isFramePayload(flags.payload)) settings.payload = flags.payload
   if (given('ipv6Prefix')) settings.ipv6Prefix = String(flags.ipv6Prefix)
@@ -54,7 +56,6 @@ function say(sentence: string | null | undefined): void {
 export async function runServe(flags: ServeFlags, command: Command): Promise<void> {
   // Bad flags are refused before anything starts; the socket may appear later (QEMU makes it), the serial port when plugged in.
   toBridgeOptions(flags, {}, false)
-  if (flags.userNet) throw new UserError('tunscope serve does not run the user-mode network yet; use tunscope bridge --user-net (with --pcap to keep the capture) for now.')
   const port = parseIntegerInRange(flags.port, 0, 65535, '--port')
   const index = findPackageFile(import.meta.url, join('out', 'renderer', 'index.html'))
   if (!index) throw new UserError('The inspector UI is not built (out/renderer is missing): run npm run build in the tunscope folder.')

@@ -3,9 +3,6 @@
 // main, browser server) create one, start it, read stats() and events, and
 // stop it.
 import { EventEmitter } from 'node:events'
-import { chownSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 
 import type { InterfaceState } from '../native/index.js'
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
@@ -24,7 +21,7 @@ import { createTransport, type LinkState, type Transport, type TransportOptions 
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import type { Forward } from './uplink/forwards.js'
-import { startPasst, type PasstProcess } from './uplink/passtProcess.js'
+import { UserNetSide } from './uplink/userNetSide.js'
 import { UserNetUplink } from './uplink/userNetUplink.js'
 
 export interface BridgeOptions {
@@ -74,6 +71,8 @@ export interface BridgeStats {
   /** errno name of the last packet the TUN refused (e.g. EIO while it is down), or null. */
   tunWriteError: string | null
   device: DeviceInfo
+  /** The user-mode network's forwards in effect, or null with a TUN. */
+  userNet: { forwards: Forward[] } | null
   counters: CountersSnapshot
   rates: Rates
   baud: number
@@ -95,8 +94,6 @@ export interface BridgeEvents {
 }
 
 const TUN_READ_BUFFER = 1024 * 1024
-/** The uid and gid passt drops to when started by root (Debian's nobody and nogroup). */
-const NOBODY = 65_534
 const TUN_BATCH = 512
 
 export class Bridge extends EventEmitter<BridgeEvents> {
@@ -106,7 +103,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private transport: Transport | null = null
   private decoder: FrameDecoder | null = null
   private dhcp: DhcpServer | null = null
-  private userNet: { uplink: UserNetUplink; link: Transport; folder: string; passt: PasstProcess | null; stopping: boolean; prober: NodeJS.Timeout } | null = null
+  private userNet: UserNetSide | null = null
+  /** Asks for the device's MAC every second while the user-mode network has not heard it. */
+  private prober: NodeJS.Timeout | undefined
   private device: DeviceInfo = { mac: null, ipv4: null }
 
   constructor(readonly options: BridgeOptions) {
@@ -214,46 +213,29 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       maxFrame: o.maxFrame,
       onFrameForDevice: (now) => fromDevice.probeDevice(now)
     })
-    const folder = mkdtempSync(join(tmpdir(), 'tunscope-passt-'))
-    // Started by root, passt runs as nobody (Debian's uid 65534), who must be able to make its socket here.
-    if (process.getuid?.() === 0) chownSync(folder, NOBODY, NOBODY)
-    const socketPath = join(folder, 'passt.sock')
-    const passtLink = createTransport({ kind: 'unix-client', path: socketPath }, {
-      space: () => uplink.decoder.space(),
-      commit: (n) => {
-        uplink.batchTime = performance.now()
-        uplink.decoder.commit(n)
-      },
-      push: (chunk) => {
-        uplink.batchTime = performance.now()
-        uplink.decoder.push(chunk)
-      },
-      reset: () => uplink.decoder.reset()
-    }, {
-      onState: (state) => this.emit('tunStatus', state.status === 'connected' ? 'up' : 'down', state.status === 'connected' ? null : 'the user-mode network (passt) is not connected'),
-      onFatal: (error) => this.emit('fatal', error)
-    })
-    uplink.transport = passtLink
     fromDevice.hostSide = uplink
     // passt answers a forwarded connection only once it has heard the device, and gives up on it
     // within seconds: so until the device's MAC is known, ask for its address every second.
-    const prober = setInterval(() => {
+    this.prober = setInterval(() => {
       if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now())
     }, PROBE_EVERY_MS)
-    this.userNet = { uplink, link: passtLink, folder, passt: null, stopping: false, prober }
-    const state = this.userNet
     const { address, prefixLength } = o.tun.hostIp
-    startPasst({ socketPath, deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), forwards: userNet.forwards, mtu: o.maxFrame - ETHERNET_HEADER })
-      .then((passt) => {
-        state.passt = passt
-        if (state.stopping) return void passt.stop()
-        passtLink.start()
-        this.emit('userNet', { socketPath, forwards: userNet.forwards })
-        void passt.exited.then((code) => {
-          if (!state.stopping) this.emit('fatal', new UserError(`The user-mode network (passt) stopped (exit code ${code}); the device is cut off from the host.`))
-        })
-      })
-      .catch((error: Error) => this.emit('fatal', error))
+    this.userNet = new UserNetSide(uplink, { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: o.maxFrame - ETHERNET_HEADER }, userNet.forwards, {
+      up: (socketPath, forwards) => this.emit('userNet', { socketPath, forwards: [...forwards] }),
+      connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : 'the user-mode network (passt) is not connected'),
+      fatal: (error) => this.emit('fatal', error)
+    })
+    this.userNet.start()
+  }
+
+  /**
+   * Changes the user-mode network's forwards while it runs: passt restarts with them, which
+   * resets the device's connections through it. Rejects with one sentence, the old forwards
+   * still in effect, if they cannot be had.
+   */
+  async setForwards(forwards: readonly Forward[]): Promise<void> {
+    if (!this.userNet) throw new UserError('Port forwards belong to the user-mode network (--user-net); this bridge has a TUN.')
+    await this.userNet.setForwards(forwards)
   }
 
   async stop(): Promise<void> {
@@ -265,13 +247,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   private async stopUserNet(): Promise<void> {
-    const userNet = this.userNet
-    if (!userNet) return
-    userNet.stopping = true
-    clearInterval(userNet.prober)
-    await userNet.link.stop()
-    await userNet.passt?.stop()
-    rmSync(userNet.folder, { recursive: true, force: true })
+    clearInterval(this.prober)
+    await this.userNet?.stop()
   }
 
   stats(): BridgeStats {
@@ -282,10 +259,11 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       dhcp: this.dhcp && structuredClone(this.dhcp.counters),
       link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun?.state ?? null,
-      tunStatus: this.tun?.status ?? (this.userNet?.link.state.status === 'connected' ? 'up' : 'missing'),
+      tunStatus: this.tun?.status ?? (this.userNet?.connected ? 'up' : 'missing'),
       tunProblem: this.tun?.problem ?? null,
       tunWriteError: this.tun?.device?.lastWriteError ?? null,
       device: this.device,
+      userNet: this.userNet && { forwards: [...this.userNet.forwards] },
       counters: this.countersNow(),
       rates: this.rates.rates(),
       baud,

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream'
 
 import { TELEMETRY_PORT } from '../demo/apps/telemetry.js'
 import { DemoDevice } from '../demo/demoDevice.js'
-import { HostTraffic } from '../demo/hostTraffic.js'
+import { HostTraffic, targetsAt, type HostTrafficTargets } from '../demo/hostTraffic.js'
 import { Bridge, type BridgeStats, type DeviceInfo } from '../engine/bridge.js'
 import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
 import { CaptureRing } from '../engine/capture/ring.js'
@@ -18,6 +18,8 @@ import { PcapngWriter } from '../engine/capture/pcapngWriter.js'
 import { Counters, type CountersSnapshot } from '../engine/counters.js'
 import { UserError } from '../engine/errors.js'
 import { TunPermissionError, tunCreateCommand } from '../engine/host/tunSetup.js'
+import { formatForward, type Forward } from '../engine/uplink/forwards.js'
+import { passtInstalled } from '../engine/uplink/passtProcess.js'
 import type { InterfaceState } from '../native/index.js'
 import {
   DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
@@ -32,7 +34,8 @@ const FORM_NAMES: FieldNames = {
   '--socket': 'Socket path', '--tcp': 'TCP address', '--listen': 'Listen', '--framing': 'Framing', '--payload': 'SLIP carries', '--ipv6-prefix': 'IPv6 prefix', '--tap': 'TAP', '--tun': 'TUN name', '--host-ip': 'Host address',
   '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud',
   '--serial': 'Serial port',
-  '--dhcp': 'Serve DHCP to the device', '--dhcp-lease': 'Lease', '--dns': 'DNS servers'
+  '--dhcp': 'Serve DHCP to the device', '--dhcp-lease': 'Lease', '--dns': 'DNS servers',
+  '--user-net': 'Host interface', '--forward': 'Port forwards'
 }
 const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 
@@ -40,6 +43,20 @@ const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 const overTcp = (s: BridgeSettings): boolean => s.transport === 'tcp' || s.transport === 'tcp-listen'
 /** The framing chosen; the demo device speaks it too. */
 const framingOf = (s: BridgeSettings): Framing => framingFor(s.framing, s.payload)
+/** The forwards as the form holds them: specs separated by commas or spaces. */
+const forwardSpecs = (text: string): string[] => text.split(/[\s,]+/).filter((spec) => spec !== '')
+/** No host traffic: a user-mode network whose forwards are not known yet. */
+const NO_TARGETS: HostTrafficTargets = { ping: null, http: null, udpEcho: null }
+
+/** The demo device's HTTP and UDP echo through the user-mode network's forwards to their ports, where there are some. */
+function targetsThrough(forwards: readonly Forward[]): HostTrafficTargets {
+  const to = (protocol: Forward['protocol'], devicePort: number): { host: string; port: number } | null => {
+    const f = forwards.find((forward) => forward.protocol === protocol && forward.devicePort === devicePort)
+    return f ? { host: f.bindAddress === '0.0.0.0' ? '127.0.0.1' : f.bindAddress, port: f.hostPort } : null
+  }
+  return { ping: null, http: to('tcp', 80), udpEcho: to('udp', 7) }
+}
+
 const FEED_EVERY_MS = 33
 const STATS_EVERY_MS = 1000
 
@@ -174,6 +191,7 @@ export class EngineService {
       this.demo?.device.inject(command.fault)
       return null
     }
+    if (command.type === 'setForwards') return this.changeForwards(command.forwards)
     if (command.type === 'stop') {
       await this.stopBridge()
     } else {
@@ -209,18 +227,22 @@ export class EngineService {
     this.telemetry = null
     let bridge: Bridge
     try {
-      const options = toBridgeOptions(this.flags(), FORM_NAMES)
+      let options = toBridgeOptions(this.flags(), FORM_NAMES)
       if (this.settings.transport === 'demo') await this.startDemo(options.baud, options.tun.hostIp.address)
-      bridge = new Bridge({ ...options, capture: this.ring })
-      bridge.on('tun', (state) => {
-        this.tun = tunSnapshot(state)
-        void this.listenForTelemetry(options.tun.hostIp.address)
-      })
-      bridge.start()
+      try {
+        bridge = this.startedBridge(options)
+      } catch (error) {
+        // A first run's demo without a TUN and without admin rights: the user-mode network needs neither.
+        if (!(this.demo && error instanceof TunPermissionError && passtInstalled())) throw error
+        options = toBridgeOptions(this.flags({ ...this.settings, interfaceKind: 'user' }), FORM_NAMES)
+        bridge = this.startedBridge(options)
+      }
+      if (!options.userNet) this.demo?.traffic.retarget(targetsAt(this.settings.deviceIp))
     } catch (error) {
       await this.stopDemo()
       if (!(error instanceof UserError)) throw error
-      this.problem = { message: error.message, tunCommand: error instanceof TunPermissionError ? tunRequest(error) : null }
+      const noRights = error instanceof TunPermissionError
+      this.problem = { message: error.message, tunCommand: noRights ? tunRequest(error) : null, userNetOffer: noRights && passtInstalled() }
       return
     }
     this.bridge = bridge
@@ -229,6 +251,42 @@ export class EngineService {
     bridge.on('device', () => this.broadcastStatus())
     bridge.on('tunStatus', () => this.broadcastStatus())
     bridge.on('fatal', (error) => this.failed(error))
+  }
+
+  /** A bridge with `options`, started (throws a UserError if its TUN cannot be had). */
+  private startedBridge(options: ReturnType<typeof toBridgeOptions>): Bridge {
+    const bridge = new Bridge({ ...options, capture: this.ring })
+    bridge.on('tun', (state) => {
+      this.tun = tunSnapshot(state)
+      void this.listenForTelemetry(options.tun.hostIp.address, this.settings.deviceIp)
+    })
+    // Through the user-mode network the host reaches the device at its forwarded ports, and the
+    // device's telemetry to its gateway arrives on the host's loopback.
+    bridge.on('userNet', ({ forwards }) => {
+      this.demo?.traffic.retarget(targetsThrough(forwards))
+      void this.listenForTelemetry('127.0.0.1', '127.0.0.1')
+      this.broadcastStatus()
+    })
+    bridge.start()
+    return bridge
+  }
+
+  /**
+   * New forwards for the user-mode network, applied at once when it runs (passt restarts) and
+   * remembered; refused in one sentence, the old ones kept, when they cannot be had.
+   */
+  private async changeForwards(forwards: string): Promise<SettingsRejectedMessage | null> {
+    const settings = { ...this.settings, forwards }
+    try {
+      const parsed = toBridgeOptions(this.flags({ ...settings, interfaceKind: 'user' }), FORM_NAMES, false).userNet!.forwards
+      if (this.bridge?.stats().userNet) await this.bridge.setForwards(parsed)
+    } catch (error) {
+      if (error instanceof UserError) return { type: 'settingsRejected', message: error.message }
+      throw error
+    }
+    this.remember(settings)
+    this.broadcastStatus()
+    return null
   }
 
   /** The demo device serves a private socket that the bridge then reaches like any QEMU. */
@@ -241,7 +299,7 @@ export class EngineService {
       gateway,
       onFatal: (error) => this.failed(error)
     })
-    this.demo = { device, traffic: new HostTraffic(this.settings.deviceIp), telemetry: null }
+    this.demo = { device, traffic: new HostTraffic(NO_TARGETS), telemetry: null }
     await device.start()
   }
 
@@ -250,17 +308,17 @@ export class EngineService {
    * back), the demo's telemetry is received there. A listener that could not
    * bind (the port taken, the address gone) is replaced at the TUN's next return.
    */
-  private async listenForTelemetry(hostIp: string): Promise<void> {
+  private async listenForTelemetry(hostIp: string, deviceIp: string): Promise<void> {
     const demo = this.demo
     if (!demo || (demo.telemetry && demo.telemetry.snapshot().problem === null)) return
-    const telemetry = new TelemetryListener({ address: hostIp, port: TELEMETRY_PORT, deviceIp: this.settings.deviceIp })
+    const telemetry = new TelemetryListener({ address: hostIp, port: TELEMETRY_PORT, deviceIp })
     demo.telemetry = this.telemetry = telemetry
     await telemetry.listen()
     this.broadcastStatus()
   }
 
   private failed(error: Error): void {
-    this.problem = { message: error.message, tunCommand: null }
+    this.problem = { message: error.message, tunCommand: null, userNetOffer: false }
     void this.handle({ type: 'stop' })
   }
 
@@ -297,6 +355,8 @@ export class EngineService {
       ipv6Prefix: s.framing === 'slip' && s.ipv6Prefix.trim() !== '' ? s.ipv6Prefix.trim() : undefined,
       tun: s.tun,
       tap: s.interfaceKind === 'tap',
+      userNet: s.interfaceKind === 'user',
+      forward: s.interfaceKind === 'user' ? forwardSpecs(s.forwards) : undefined,
       hostIp: s.hostIp,
       deviceIp: s.deviceIp,
       maxFrame: s.maxFrame,
@@ -327,6 +387,7 @@ export class EngineService {
       tun: this.tun,
       tunProblem: stats && stats.tunStatus !== 'up' ? { status: stats.tunStatus, message: stats.tunProblem ?? '' } : null,
       device: stats ? { ...stats.device, live: true } : { ...this.lastDevice, live: false },
+      userNet: stats?.userNet ? { forwards: stats.userNet.forwards.map((f) => ({ ...f, spec: formatForward(f) })) } : null,
       problem: this.problem,
       settingsUnreadable: this.settingsUnreadable,
       settingsUnsaved: this.settingsUnsaved,

@@ -24,9 +24,13 @@ export interface BridgeSettings {
   tcp: string
   /** The serial device for transport 'serial' (`--serial`), run at `baud`. */
   serial: string
-  /** tun: IP packets, Ethernet headers added and stripped by the bridge; tap: Ethernet frames passed unchanged (`--tap`). */
-  interfaceKind: 'tun' | 'tap'
-  /** The host interface's name, TUN or TAP. */
+  /**
+   * The host side. tun: IP packets, Ethernet headers added and stripped by the bridge; tap: Ethernet
+   * frames passed unchanged (`--tap`); user: no interface and no admin rights, passt's user-mode
+   * network with port forwards (`--user-net`).
+   */
+  interfaceKind: 'tun' | 'tap' | 'user'
+  /** The host interface's name, TUN or TAP (unused for 'user'). */
   tun: string
   hostIp: string
   deviceIp: string
@@ -43,6 +47,29 @@ export interface BridgeSettings {
   dhcpLease: string
   /** Resolvers offered over DHCP (`--dns`), separated by commas or spaces; empty: none. */
   dns: string
+  /**
+   * Host ports forwarded to the device in the user-mode network (`--forward`), as the command line
+   * spells them (tcp:8080:80, udp:5000:5000, tcp:ADDR:8080:80), separated by commas or spaces.
+   * Kept, unused, while interfaceKind is not 'user'.
+   */
+  forwards: string
+}
+
+/** One port forward of the running user-mode network. */
+export interface ForwardSnapshot {
+  protocol: 'tcp' | 'udp'
+  /** Where the host listens: 127.0.0.1 unless the spec names another address. */
+  bindAddress: string
+  hostPort: number
+  devicePort: number
+  /** As the command line spells it: tcp:8080:80, tcp:0.0.0.0:8080:80. */
+  spec: string
+}
+
+/** The running user-mode network (interfaceKind 'user'). */
+export interface UserNetSnapshot {
+  /** The forwards in effect now. */
+  forwards: ForwardSnapshot[]
 }
 
 export interface LinkSnapshot {
@@ -73,6 +100,11 @@ export interface DeviceSnapshot {
 export interface StartProblem {
   message: string
   tunCommand: TunCreateRequest | null
+  /**
+   * The TUN could not be had without admin rights and the user-mode network can run here (passt is
+   * installed): the UI offers "No admin rights: user-mode network" (Start with interfaceKind 'user').
+   */
+  userNetOffer: boolean
 }
 
 /** What `tunscope tun create` is asked to make (validated again by whoever runs it). */
@@ -100,6 +132,8 @@ export interface StatusMessage {
   settingsUnreadable: string | null
   /** The settings could not be written to their file (one sentence); said until a save succeeds, whatever Start does. */
   settingsUnsaved: string | null
+  /** The user-mode network while it runs (interfaceKind 'user'), else null. */
+  userNet: UserNetSnapshot | null
   /** The built-in demo device while it runs (transport 'demo'). */
   demo: DemoStatus | null
   /** The demo device's telemetry as the service receives it (transport 'demo'), kept after Stop until the next Start; else null. */
@@ -197,6 +231,12 @@ export type UiCommand =
   | { type: 'stop' }
   /** Remember settings without starting. */
   | { type: 'saveSettings'; settings: BridgeSettings }
+  /**
+   * Change the user-mode network's forwards (BridgeSettings.forwards' spelling) and remember them;
+   * a running bridge applies them at once. Refused in one sentence (settingsRejected) if a spec is
+   * malformed or a host port cannot be had; the forwards in effect then stay as they were.
+   */
+  | { type: 'setForwards'; forwards: string }
   /** Have the running demo device put a fault on the wire. */
   | { type: 'demoFault'; fault: DemoFault }
 
@@ -222,7 +262,8 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   baud: '115200',
   dhcp: false,
   dhcpLease: '',
-  dns: ''
+  dns: '',
+  forwards: 'tcp:8080:80'
 }
 
 /** Accepts only messages shaped like UiCommand (the sender is not trusted). */
@@ -230,6 +271,7 @@ export function parseUiCommand(value: unknown): UiCommand | null {
   if (typeof value !== 'object' || value === null) return null
   const v = value as Record<string, unknown>
   if (v.type === 'stop') return { type: 'stop' }
+  if (v.type === 'setForwards') return typeof v.forwards === 'string' && v.forwards.length <= MAX_FIELD_LENGTH ? { type: 'setForwards', forwards: v.forwards } : null
   if (v.type === 'demoFault') return isDemoFault(v.fault) ? { type: 'demoFault', fault: v.fault } : null
   if (v.type === 'start' || v.type === 'saveSettings') {
     const settings = parseSettings(v.settings)
@@ -239,13 +281,13 @@ export function parseUiCommand(value: unknown): UiCommand | null {
 }
 
 const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen', 'serial', 'demo']
-const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap']
+const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap', 'user']
 const FRAME_PAYLOADS: readonly FramePayload[] = ['ethernet', 'ip']
 /** The fields that hold one of a few fixed words. */
 type ChoiceField = 'transport' | 'interfaceKind' | 'framing' | 'payload'
 const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const
 /** Text fields that settings from before them lack: those start from the defaults. */
-const LATER_TEXT_FIELDS = ['dhcpLease', 'dns', 'serial', 'ipv6Prefix'] as const
+const LATER_TEXT_FIELDS = ['dhcpLease', 'dns', 'serial', 'ipv6Prefix', 'forwards'] as const
 /** Plenty for a path; a bound on what a sender can make the engine keep. */
 const MAX_FIELD_LENGTH = 4096
 

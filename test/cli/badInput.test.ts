@@ -161,7 +161,6 @@ describe('argument errors come before the environment', () => {
     ['bridge: --gw-mac zz with --listen', ['bridge', '--listen', '--gw-mac', 'zz'], /--gw-mac "zz" is not a MAC address/],
     ['bridge: --mtu abc with a socket in a missing folder', ['bridge', '--socket', '/nonexistent-dir/x.sock', '--mtu', 'abc'], /--mtu "abc" is not a number/],
     ['bridge: --json with --pcap -', ['bridge', '--json', '--pcap', '-'], /--json and --pcap - both want standard output/],
-    ['serve: --user-net, not yet there', ['serve', '--user-net'], /tunscope serve does not run the user-mode network yet; use tunscope bridge --user-net/],
     ['demo: --baud fast', ['demo', '--baud', 'fast'], /--baud "fast" is not a number/],
     ['demo: --ip 1.2.3', ['demo', '--ip', '1.2.3'], /--ip "1\.2\.3" is not an IPv4 address/],
     ['demo: an unknown --fault', ['demo', '--fault', 'meltdown'], /--fault "meltdown" is not a fault/],

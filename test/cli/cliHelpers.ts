@@ -71,15 +71,20 @@ function unprivileged(tunNode: string, cmd: string, args: readonly string[]): st
   return ['--mount', '--propagation', 'private', '--', 'sh', '-c', DROP_PRIVILEGES, tunNode, cmd, ...args]
 }
 
+const AS_NOBODY = [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, '--clear-groups']
+
 /**
  * The namespace `ns` seen by the user nobody: exec/spawn run the command as uid
- * 65534 without capabilities (the pid stays the command's own: every step execs).
+ * 65534 without capabilities (the pid stays the command's own: every step execs),
+ * with `tunNode` shown at /dev/net/tun when given.
  */
-export function asNobody(ns: Netns, tunNode: string): Netns {
+export function asNobody(ns: Netns, tunNode?: string): Netns {
+  const run = (cmd: string, args: readonly string[]): [string, string[]] =>
+    tunNode === undefined ? ['setpriv', [...AS_NOBODY, cmd, ...args]] : ['unshare', unprivileged(tunNode, cmd, args)]
   return {
     name: ns.name,
-    exec: (cmd, args = [], opts) => ns.exec('unshare', unprivileged(tunNode, cmd, args), opts),
-    spawn: (cmd, args = [], opts) => ns.spawn('unshare', unprivileged(tunNode, cmd, args), opts),
+    exec: (cmd, args = [], opts) => ns.exec(...run(cmd, args), opts),
+    spawn: (cmd, args = [], opts) => ns.spawn(...run(cmd, args), opts),
     destroy: () => ns.destroy()
   }
 }

@@ -32,6 +32,7 @@ function stats(shape: 'busy' | 'worst'): BridgeStats {
     tunProblem: null,
     tunWriteError: null,
     device: shape === 'worst' ? { mac: '02:00:00:00:00:02', ipv4: null } : { mac: '02:00:00:00:00:02', ipv4: '192.168.100.2' },
+    userNet: null,
     counters: counters.snapshot(),
     rates: { window1s: { toDevice: rate(11_520), fromDevice: rate(11_406) }, window10s: { toDevice: rate(11_000), fromDevice: rate(11_000) } },
     baud: 115_200,

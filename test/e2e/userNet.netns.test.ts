@@ -4,7 +4,7 @@
 // and reaches the host (its gateway address maps to the host's loopback) and an "internet"
 // namespace through passt's NAT. passt needs an interface with a default route: the bridge's
 // namespace has a veth to the internet one (test/helpers/internetNamespace.ts).
-import { spawnSync, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,49 +13,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startBridge, startDemoDevice, type BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic, type DeviceTraffic } from '../helpers/bridgedDevice.js'
-import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace.js'
-import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
-import { cliForNobody, NOBODY_GID, NOBODY_UID, processCredentials } from '../cli/cliHelpers.js'
+import { createInternetNamespaces, nobodyWithInternet, skipUserNet, type InternetNamespaces } from '../helpers/internetNamespace.js'
+import { createNamespace, destroyAll, requireNetns, startUartDevice, type Netns, type UartDevice } from '../helpers/netns.js'
+import { asNobody, NOBODY_UID, processCredentials } from '../cli/cliHelpers.js'
 
 const DEVICE_IP = '192.168.100.2'
 const GATEWAY_IP = '192.168.100.1'
-const HAS_PASST = spawnSync('passt', ['--version']).error === undefined
-const AS_NOBODY = ['--reuid', String(NOBODY_UID), '--regid', String(NOBODY_GID), '--clear-groups']
-
-/** `ns` with every command run as nobody, without any capability. */
-function asNobody(ns: Netns): Netns {
-  return {
-    name: ns.name,
-    exec: (cmd, args = [], opts) => ns.exec('setpriv', [...AS_NOBODY, cmd, ...args], opts),
-    spawn: (cmd, args = [], opts) => ns.spawn('setpriv', [...AS_NOBODY, cmd, ...args], opts),
-    destroy: () => ns.destroy()
-  }
-}
-
-describe.skipIf(skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !== '1'))('tunscope bridge --user-net as nobody: passt instead of a TUN', () => {
+describe.skipIf(skipUserNet)('tunscope bridge --user-net as nobody: passt instead of a TUN', () => {
   let world: InternetNamespaces
   let dev: Netns
   let device: UartDevice
   let bridge: BridgeProcess
   let traffic: DeviceTraffic
   let work: string
-  let cli: ReturnType<typeof cliForNobody>
+  let cli: { bin: string; cleanup(): void } | undefined
 
   beforeAll(async () => {
-    requireNetns()
-    expect(HAS_PASST, 'passt is not installed (Debian package passt)').toBe(true)
-    cli = cliForNobody()
-    if ('problem' in cli) throw new Error(cli.problem)
-    work = mkdtempSync(join(tmpdir(), 'tunscope-usernet-'))
-    chmodSync(work, 0o777) // nobody writes the capture here
-    world = await createInternetNamespaces('tsun')
+    ;({ cli, work, world } = await nobodyWithInternet('tsun'))
     dev = await createNamespace('tsundev')
     const socket = join(work, 'uart.sock')
     device = await startUartDevice(dev, socket)
     chmodSync(socket, 0o777) // as QEMU's socket would be the user's own
     // The device's way out is its gateway, the bridge's host address.
     await dev.exec('ip', ['route', 'add', 'default', 'via', GATEWAY_IP], { check: true })
-    bridge = startBridge(asNobody(world.device), ['--user-net', '--forward', 'tcp:8080:80', '--forward', 'tcp:8007:7', '--socket', socket, '--pcap', join(work, 'capture.pcapng')], cli.bin)
+    bridge = startBridge(asNobody(world.device), ['--user-net', '--forward', 'tcp:8080:80', '--forward', 'tcp:8007:7', '--socket', socket, '--pcap', join(work, 'capture.pcapng')], cli!.bin)
     await bridge.waitFor((s) => s.link.status === 'connected' && s.tunStatus === 'up', 20_000, 'the device and passt')
     await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
     traffic = deviceTraffic(world.device, DEVICE_IP)
@@ -66,7 +47,7 @@ describe.skipIf(skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !
   afterAll(async () => {
     await bridge?.stop()
     await destroyAll()
-    if (cli && 'cleanup' in cli) cli.cleanup()
+    cli?.cleanup()
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
@@ -103,7 +84,7 @@ describe.skipIf(skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !
 // The demo device's own small TCP/IP stack, paced at the firmware's 115 200 baud, behind passt: a
 // forwarded connection at the firmware's pace. (This stack sizes its segments by its own MTU, so it
 // does not show the need for the MSS clamp; test/engine/mssClamp.test.ts covers the clamp itself.)
-describe.skipIf(skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !== '1'))('the demo device at 115 200 baud behind tunscope bridge --user-net', () => {
+describe.skipIf(skipUserNet)('the demo device at 115 200 baud behind tunscope bridge --user-net', () => {
   let world: InternetNamespaces
   let bridge: BridgeProcess
   let demo: ChildProcess

@@ -34,8 +34,8 @@ export function requireInspector(): void {
 }
 
 /** Runs `tunscope serve <args>` in `ns` with its settings under `configHome`; resolves with the page's address. */
-export function serveInspector(ns: Netns, args: string[], configHome: string): Promise<string> {
-  const server = ns.spawn(process.execPath, [TUNSCOPE_BIN, 'serve', ...args], {
+export function serveInspector(ns: Netns, args: string[], configHome: string, bin = TUNSCOPE_BIN): Promise<string> {
+  const server = ns.spawn(process.execPath, [bin, 'serve', ...args], {
     env: { ...process.env, XDG_CONFIG_HOME: configHome }
   })
   return new Promise<string>((resolve, reject) => {
@@ -118,13 +118,15 @@ export interface InspectorSession extends InspectorPage {
  * For a describe block: a namespace, `tunscope serve <serveArgs>` in it with
  * fresh settings, and Chromium on its page, made in beforeAll and removed in
  * afterAll. The returned object is filled in once beforeAll has run.
+ * `makeNamespace` makes another kind of namespace than a bare one (one with a
+ * way out, for the user-mode network: internetNamespace.ts).
  */
-export function inspectorForSuite(nsPrefix: string, serveArgs: string[]): InspectorSession {
+export function inspectorForSuite(nsPrefix: string, serveArgs: string[], makeNamespace: (prefix: string) => Promise<Netns> = createNamespace): InspectorSession {
   const session = {} as InspectorSession
   beforeAll(async () => {
     requireInspector()
     session.work = mkdtempSync(join(tmpdir(), `tunscope-${nsPrefix}-`))
-    session.ns = await createNamespace(nsPrefix)
+    session.ns = await makeNamespace(nsPrefix)
     const url = await serveInspector(session.ns, serveArgs, join(session.work, 'config'))
     Object.assign(session, await openInspector(session.ns, url, session.work))
   }, 90_000)

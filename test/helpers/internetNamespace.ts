@@ -9,7 +9,15 @@
  *     world.device.spawn('passt', [...])            // passt sees uplink0 with a default route
  *     world.internet.spawn(python, ['-m', 'http.server', '--bind', world.internetIp, '80'])
  */
-import { createNamespace, type Netns } from './netns'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { expect } from 'vitest'
+
+import { cliForNobody } from '../cli/cliHelpers'
+import { createNamespace, requireNetns, skipNetns, type Netns } from './netns'
 
 export interface InternetNamespaces {
   /** Where the bridge (and the user-mode engine) run: uplink0 with deviceSideIp, default route via internetIp. */
@@ -42,4 +50,23 @@ export async function createInternetNamespaces(prefix = 'tsinet'): Promise<Inter
   await internet.exec('ip', ['link', 'set', internetInterface, 'up'], check)
   await device.exec('ip', ['route', 'add', 'default', 'via', INTERNET_IP], check)
   return { device, internet, deviceSideIp: DEVICE_SIDE_IP, internetIp: INTERNET_IP, prefixLength: 24, deviceInterface, internetInterface }
+}
+
+/** Whether passt runs here (Debian package passt): the user-mode network's suites need it. */
+export const HAS_PASST = spawnSync('passt', ['--version']).error === undefined
+/** Skip a user-mode network suite without namespaces or passt, unless .ci/run requires it. */
+export const skipUserNet = skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !== '1')
+
+/**
+ * The first steps of a suite whose tunscope runs as nobody in the device side of an internet pair:
+ * the checks that it can run, a copy of the CLI nobody can read, and a folder nobody may write.
+ */
+export async function nobodyWithInternet(prefix: string): Promise<{ cli: { bin: string; cleanup(): void }; work: string; world: InternetNamespaces }> {
+  requireNetns()
+  expect(HAS_PASST, 'passt is not installed (Debian package passt)').toBe(true)
+  const cli = cliForNobody()
+  if ('problem' in cli) throw new Error(cli.problem)
+  const work = mkdtempSync(join(tmpdir(), `tunscope-${prefix}-`))
+  chmodSync(work, 0o777) // nobody writes its capture and settings here
+  return { cli, work, world: await createInternetNamespaces(prefix) }
 }

@@ -6,36 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { eventStream } from '../helpers/eventStream.js'
 import { serveInspector } from '../helpers/inspectorPage.js'
 import { createNamespace, destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
-import type { EngineMessage, StatusMessage, UiCommand } from '../../src/shared/protocol.js'
-
-/** A WebSocket client of the event stream, run inside the namespace: status lines out, command lines in. */
-const EVENT_STREAM_CLIENT = `
-const WebSocket = require('ws')
-const page = new URL(process.argv[1])
-const ws = new WebSocket('ws://' + page.host + '/engine?token=' + page.searchParams.get('token'), { headers: { origin: 'http://' + page.host } })
-ws.on('message', (data, binary) => { if (!binary) process.stdout.write(data.toString() + '\\n') })
-ws.on('open', () => require('readline').createInterface({ input: process.stdin }).on('line', (line) => ws.send(line)))
-ws.on('close', () => process.exit(0))
-`
-
-/** The statuses `tunscope serve` at `url` sends, as they come, and a way to send it commands. */
-function eventStream(ns: Netns, url: string): { client: ChildProcess; statuses: StatusMessage[] } {
-  const statuses: StatusMessage[] = []
-  const client = ns.spawn(process.execPath, ['-e', EVENT_STREAM_CLIENT, url], { stdio: ['pipe', 'pipe', 'inherit'], cwd: process.cwd() })
-  createInterface({ input: client.stdout! }).on('line', (line) => {
-    const message = JSON.parse(line) as EngineMessage
-    if (message.type === 'status') statuses.push(message)
-    if (message.type === 'hello') statuses.push(message.status)
-  })
-  return { client, statuses }
-}
+import type { StatusMessage, UiCommand } from '../../src/shared/protocol.js'
 
 describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event stream', () => {
   let ns: Netns

@@ -7,6 +7,12 @@ import type { Clock, Timer } from '../stack/clock.js'
 import type { DeviceStack, UdpPeer } from '../stack/deviceStack.js'
 
 export const TELEMETRY_PORT = 5000
+/**
+ * The port it sends from: the first of lwIP's local ports (0xc000), as firmware's would be. Not
+ * 5000 itself: passt (the user-mode network) sends the host's side from the device's own source
+ * port, and from 5000 its datagrams went back to its own socket instead of the host's listener.
+ */
+export const TELEMETRY_SOURCE_PORT = 0xc000
 export const TELEMETRY_EVERY_MS = 2000
 const encoder = new TextEncoder()
 
@@ -24,7 +30,7 @@ export class Telemetry {
   start(): void {
     this.timer = this.clock.after(TELEMETRY_EVERY_MS, () => {
       const to: UdpPeer = { ip: this.gateway, port: TELEMETRY_PORT }
-      if (this.stack.sendUdp(to, TELEMETRY_PORT, encoder.encode(JSON.stringify({ seq: this.sent, ...this.reading() })))) this.sent++
+      if (this.stack.sendUdp(to, TELEMETRY_SOURCE_PORT, encoder.encode(JSON.stringify({ seq: this.sent, ...this.reading() })))) this.sent++
       this.start()
     })
   }

@@ -2,7 +2,7 @@
 // socket speaking QEMU's stream framing (4-byte big-endian length + Ethernet frame), with the
 // link's addresses and the port forwards, and stops it again. passt does the NAT, DHCP, DNS
 // and the forwards; no privilege is needed (started as root, passt drops to user nobody).
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { lstat, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { dirname } from 'node:path'
@@ -47,6 +47,14 @@ export const PASST_NOT_INSTALLED =
   "passt is not installed: install Debian's or Ubuntu's passt package (sudo apt install passt) or Fedora's (sudo dnf install passt)."
 export const PASST_NO_ROUTE =
   'passt found no network interface with a default route to reach the outside through; connect to a network first.'
+
+let installed: boolean | undefined
+
+/** Whether passt runs here (asked once: it is installed or not for the life of the process). */
+export function passtInstalled(): boolean {
+  installed ??= spawnSync('passt', ['--version'], { stdio: 'ignore', timeout: 5_000 }).error === undefined
+  return installed
+}
 
 const OUTPUT_LIMIT = 16 * 1024
 const STOP_GRACE_MS = 2_000
