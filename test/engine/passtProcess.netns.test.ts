@@ -157,6 +157,15 @@ describe.skipIf(skipNetns || skipPasst)('passt as the user-mode engine (real pas
     }
   })
 
+  it('quits once its one client has gone, as when a killed Tunscope drops the connection: the forwarded port is free again', async () => {
+    const passt = await start({ forwards: [parseForward('tcp:18085:80')] })
+    const client = await FramedClient.open(passt.socketPath)
+    client.close()
+    expect(await passt.exited).toBe(0)
+    const listening = await world.device.exec('ss', ['-ltnH'], { check: true })
+    expect(listening.stdout).not.toMatch(/:18085\b/)
+  })
+
   it('listens on the forwarded ports on the given host addresses, and only those', async () => {
     await start({ forwards: [parseForward('tcp:18080:80'), parseForward('udp:0.0.0.0:18081:53')] })
     const tcp = await world.device.exec('ss', ['-ltnH'], { check: true })

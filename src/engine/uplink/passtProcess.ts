@@ -177,7 +177,9 @@ export async function startPasst(options: PasstOptions): Promise<PasstProcess> {
   checkForwards(forwards)
   const passtPath = options.passtPath ?? 'passt'
   const args = [
-    '-f', '-e', '-4',
+    // One client: passt quits when the bridge's connection ends, so it cannot outlive a
+    // Tunscope that was killed (holding the forwarded ports) or be reached by another program.
+    '-f', '-e', '-4', '--one-off',
     '-s', socketPath,
     '-a', options.deviceIp,
     '-n', String(options.prefixLength),
@@ -262,8 +264,9 @@ export async function startPasst(options: PasstOptions): Promise<PasstProcess> {
     })
     const socketDeadline = Math.min(deadline, Date.now() + 2_000)
     while (!(await isSocket(socketPath))) {
-      if (exitInfo) throw explainEarlyExit(tail.meaningful(), forwards, exitInfo.code, exitInfo.signal)
-      if (Date.now() >= socketDeadline) {
+      // With --one-off, a passt whose bind() failed quits at once, its ready line said.
+      if (exitInfo && !readyLine) throw explainEarlyExit(tail.meaningful(), forwards, exitInfo.code, exitInfo.signal)
+      if (exitInfo || Date.now() >= socketDeadline) {
         const asNobody = process.getuid?.() === 0 ? ` (started as root, passt runs as user nobody, who must be able to write to ${dirname(socketPath)})` : ''
         throw new UserError(`passt could not create its socket ${socketPath}${asNobody}; choose a socket path in a directory it can write to.`)
       }
