@@ -86,8 +86,23 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
   return (
     <div className="app">
       {/* While the start screen shows, its own buttons start things: the bar offers no Start beside them. */}
-      <StatusBar connected={engine.connected} status={status} onStart={showStartScreen ? undefined : start} onStop={() => engine.send({ type: 'stop' })} onSettings={() => setEditing(true)} />
-      {status?.problem && <ProblemBanner problem={status.problem} onRetry={start} createTun={connection.createTun} />}
+      <StatusBar
+        connected={engine.connected}
+        status={status}
+        onStart={showStartScreen ? undefined : start}
+        onStop={() => engine.send({ type: 'stop' })}
+        onSettings={() => setEditing(true)}
+        forwardsRefused={engine.forwardsRefused}
+        onSetForwards={(forwards) => engine.send({ type: 'setForwards', forwards })}
+      />
+      {status?.problem && (
+        <ProblemBanner
+          problem={status.problem}
+          onRetry={start}
+          createTun={connection.createTun}
+          onUseUserNet={() => startWith({ ...status.settings, interfaceKind: 'user' })}
+        />
+      )}
       {status && <SettingsFileBanner unreadable={status.settingsUnreadable} unsaved={status.settingsUnsaved} />}
       {showStartScreen && <StartScreen settings={status.settings} baseDir={engine.baseDir} onStart={startWith} onSkip={() => setStartScreenClosed(true)} chooseSocketPath={connection.chooseSocketPath} />}
       <main className="workspace" hidden={showStartScreen}>

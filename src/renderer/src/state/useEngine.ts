@@ -36,6 +36,8 @@ export interface EngineState {
   stats: StatsMessage | null
   /** The last settings this window sent, refused; null once dismissed. */
   refused: RefusedSettings | null
+  /** Why the engine refused the forwards this window last sent (one sentence); null until then, and again once new ones are sent. */
+  forwardsRefused: string | null
   history: StatsMessage[]
   timeOrigin: number
   store: FrameStore
@@ -65,6 +67,9 @@ export function useEngine(connection: EngineConnection): EngineState {
   const [refused, setRefused] = useState<RefusedSettings | null>(null)
   // The engine answers a refusal without the settings: they are the last ones this window sent.
   const lastSentSettings = useRef<BridgeSettings | null>(null)
+  // Which of the two a refusal answers: settings (the dialog shows it) or forwards (their editor does).
+  const lastSent = useRef<'settings' | 'forwards' | null>(null)
+  const [forwardsRefused, setForwardsRefused] = useState<string | null>(null)
   const [history, setHistory] = useState<StatsMessage[]>([])
   const [timeOrigin, setTimeOrigin] = useState(0)
   const [version, setVersion] = useState(0)
@@ -97,6 +102,8 @@ export function useEngine(connection: EngineConnection): EngineState {
       } else if (message.type === 'stats') {
         setStats(message)
         setHistory((h) => [...h.slice(-HISTORY_SECONDS), message])
+      } else if (message.type === 'settingsRejected' && lastSent.current === 'forwards') {
+        setForwardsRefused(message.message)
       } else if (message.type === 'settingsRejected' && lastSentSettings.current) {
         setRefused({ message: message.message, settings: lastSentSettings.current })
       }
@@ -125,6 +132,7 @@ export function useEngine(connection: EngineConnection): EngineState {
     baseDir,
     stats,
     refused,
+    forwardsRefused,
     history,
     timeOrigin,
     store,
@@ -135,7 +143,13 @@ export function useEngine(connection: EngineConnection): EngineState {
     lastErrors: lastErrors.current,
     timeBase: timeBase.current ?? 0,
     send: (command) => {
-      if (command.type === 'start' || command.type === 'saveSettings') lastSentSettings.current = command.settings
+      if (command.type === 'start' || command.type === 'saveSettings') {
+        lastSentSettings.current = command.settings
+        lastSent.current = 'settings'
+      } else if (command.type === 'setForwards') {
+        lastSent.current = 'forwards'
+        setForwardsRefused(null)
+      }
       connection.send(command)
     },
     dismissRefused: () => setRefused(null),

@@ -3,10 +3,10 @@
 // elsewhere closes. The menu is drawn in
 // the menu layer above everything but dialogs (styles.css), placed under the button on the side
 // with room, and kept inside the window.
-import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
+import { useId, type ReactNode } from 'react'
 import { createPortal } from 'react-dom'
 
-import { placeMenu } from './menuPlacement'
+import { useAnchoredPopup } from './useAnchoredPopup'
 
 interface Props {
   /** The button's text. */
@@ -21,41 +21,9 @@ interface Props {
 const ITEMS = '[role="menuitem"], [role="menuitemcheckbox"]'
 
 export function MenuButton({ label, title, menuLabel, children }: Props): React.JSX.Element {
-  const [open, setOpen] = useState(false)
-  const button = useRef<HTMLButtonElement>(null)
-  const menu = useRef<HTMLDivElement>(null)
+  const { open, setOpen, button, popup: menu, close } = useAnchoredPopup<HTMLDivElement>(ITEMS)
   const menuId = useId()
 
-  useLayoutEffect(() => {
-    const el = menu.current
-    if (!open || !el || !button.current) return
-    const { left, top, maxHeight } = placeMenu(button.current.getBoundingClientRect(), el.getBoundingClientRect(), window.innerWidth, window.innerHeight)
-    el.style.left = `${left}px`
-    el.style.top = `${top}px`
-    el.style.maxHeight = `${maxHeight}px`
-    el.querySelector<HTMLElement>(ITEMS)?.focus()
-  }, [open])
-
-  useEffect(() => {
-    if (!open) return
-    const closeOutside = (event: PointerEvent): void => {
-      const target = event.target as Node
-      if (!button.current?.contains(target) && !menu.current?.contains(target)) setOpen(false)
-    }
-    // Placed for this window size: a resize closes it, as a native menu does.
-    const closeNow = (): void => setOpen(false)
-    document.addEventListener('pointerdown', closeOutside)
-    window.addEventListener('resize', closeNow)
-    return () => {
-      document.removeEventListener('pointerdown', closeOutside)
-      window.removeEventListener('resize', closeNow)
-    }
-  }, [open])
-
-  const close = (): void => {
-    setOpen(false)
-    button.current?.focus()
-  }
   const onMenuKey = (event: React.KeyboardEvent): void => {
     const items = Array.from(menu.current?.querySelectorAll<HTMLElement>(ITEMS) ?? [])
     const at = items.indexOf(document.activeElement as HTMLElement)

@@ -1,5 +1,6 @@
-// Why Start failed, and, when only root can fix it, the way out: let the app
-// run the helper through pkexec (desktop), or copy the command for a terminal.
+// Why Start failed, and, when only root can fix it, the ways out: let the app
+// run the helper through pkexec (desktop), copy the command for a terminal, or,
+// where passt is installed, start on the user-mode network instead (no TUN, no root).
 import { useState } from 'react'
 
 import type { TunCreateResult } from '../../../shared/desktopApi'
@@ -9,9 +10,11 @@ interface Props {
   problem: StartProblem
   onRetry(): void
   createTun?: (request: TunCreateRequest) => Promise<TunCreateResult>
+  /** Starts again with the same settings but the user-mode network as the host side. */
+  onUseUserNet(): void
 }
 
-export function ProblemBanner({ problem, onRetry, createTun }: Props): React.JSX.Element {
+export function ProblemBanner({ problem, onRetry, createTun, onUseUserNet }: Props): React.JSX.Element {
   const [note, setNote] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const command = problem.tunCommand
@@ -38,7 +41,14 @@ export function ProblemBanner({ problem, onRetry, createTun }: Props): React.JSX
         </div>
       )}
       {note && <p className="muted">{note}</p>}
-      <button type="button" onClick={onRetry}>Retry</button>
+      <div className="problem-actions">
+        <button type="button" onClick={onRetry}>Retry</button>
+        {problem.userNetOffer && (
+          <button type="button" onClick={onUseUserNet} title="Start again on passt's user-mode network: no TUN and no admin rights; the device is reached through forwarded host ports">
+            No admin rights: use the user-mode network
+          </button>
+        )}
+      </div>
     </div>
   )
 }

@@ -31,7 +31,8 @@ const TRANSPORTS: [BridgeSettings['transport'], string][] = [
 
 const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
   ['tun', 'TUN (IP packets; Tunscope adds and strips the Ethernet header)'],
-  ['tap', 'TAP (Ethernet frames unchanged)']
+  ['tap', 'TAP (Ethernet frames unchanged)'],
+  ['user', 'No admin rights: user-mode network (passt; no TUN, host ports forwarded to the device)']
 ]
 /** What SLIP's records carry, as the devices that send each call it. */
 const PAYLOAD_USES: Record<FramePayload, string> = {
@@ -46,8 +47,8 @@ const FRAMING_USES: Record<FramingName, string> = {
   slip: 'Zephyr, Linux slattach, tunslip6 (RFC 1055 over a UART)'
 }
 
-/** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind. */
-const USUAL_NAMES: Record<BridgeSettings['interfaceKind'], string> = { tun: 'tun0', tap: 'tap0' }
+/** What `tunscope tun create` names each kind in its examples; a name left at one becomes the other's with the kind (the user-mode network has none, and leaves it be). */
+const USUAL_NAMES: Record<BridgeSettings['interfaceKind'], string> = { tun: 'tun0', tap: 'tap0', user: '' }
 
 /** The fields after the interface's name; their hints follow the interface kind, the transport and the framing. */
 function fields({ interfaceKind: kind, transport, framing, payload }: BridgeSettings): { key: TextField; label: string; hint: string }[] {
@@ -67,7 +68,7 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
   const [draft, setDraft] = useState(settings)
   const set = (key: keyof BridgeSettings, value: string): void => setDraft((d) => ({ ...d, [key]: value }))
   const chooseKind = (kind: BridgeSettings['interfaceKind']): void =>
-    setDraft((d) => ({ ...d, interfaceKind: kind, tun: d.tun === USUAL_NAMES[d.interfaceKind] ? USUAL_NAMES[kind] : d.tun }))
+    setDraft((d) => ({ ...d, interfaceKind: kind, tun: d.tun === USUAL_NAMES[d.interfaceKind] && USUAL_NAMES[kind] ? USUAL_NAMES[kind] : d.tun }))
   // A max frame left at one framing's default becomes the other's with the framing (or its payload).
   const chooseFraming = (framing: FramingName, payload: FramePayload): void =>
     setDraft((d) => ({
@@ -114,7 +115,17 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
         {draft.framing === 'slip' && input('ipv6Prefix', 'IPv6 prefix', "empty: none; answers tunslip6's ?P, e.g. fd00:1::/64")}
         {draft.transport === 'demo' && <p className="muted settings-note">The demo device serves a socket of its own, inside Tunscope; it still needs the host interface below.</p>}
         <Choices legend="Host interface" name="interfaceKind" choices={INTERFACE_KINDS} value={draft.interfaceKind} onChange={chooseKind} />
-        {input('tun', draft.interfaceKind === 'tap' ? 'TAP name' : 'TUN name', USUAL_NAMES[draft.interfaceKind])}
+        {draft.interfaceKind === 'user'
+          ? (
+            <>
+              {input('forwards', 'Port forwards', 'tcp:8080:80 udp:7007:7')}
+              <p className="muted settings-note field-hint" data-testid="forwards-hint">
+                tcp:8080:80 forwards the host&apos;s 127.0.0.1:8080 to the device&apos;s port 80; udp:7007:7 a UDP port;
+                tcp:0.0.0.0:8080:80 listens on every address. Separate them with spaces.
+              </p>
+            </>
+          )
+          : input('tun', draft.interfaceKind === 'tap' ? 'TAP name' : 'TUN name', USUAL_NAMES[draft.interfaceKind])}
         {fields(draft).map((f) => input(f.key, f.label, f.hint))}
         <fieldset className="dhcp">
           <legend>DHCP</legend>

@@ -1,9 +1,12 @@
-// The top bar: where the UART is, the TUN, the device, and Start/Stop. Short of room (a laptop's
-// window), each item narrows to an ellipsis with its full text in a tooltip, and the TUN's MTU
-// goes first (styles.css); nothing draws over anything else.
+// The top bar: where the UART is, the TUN (or the user-mode network, its forwards as links and their
+// editor), the device, and Start/Stop. Short of room (a laptop's window), each item narrows to an
+// ellipsis with its full text in a tooltip, and the TUN's MTU goes first (styles.css); nothing draws
+// over anything else.
 import { framingFor } from '../../../engine/framing'
 import type { FramingName } from '../../../engine/framing/framing'
 import type { DemoStatus, StatusMessage } from '../../../shared/protocol'
+import { ForwardLink } from './ForwardLink'
+import { ForwardsEditor } from './ForwardsEditor'
 
 interface Props {
   connected: boolean
@@ -12,6 +15,10 @@ interface Props {
   onStart?: () => void
   onStop(): void
   onSettings(): void
+  /** Why the engine refused the forwards last sent (one sentence), or null. */
+  forwardsRefused: string | null
+  /** Sends the user-mode network's whole new list of forwards. */
+  onSetForwards(forwards: string): void
 }
 
 /** The link's name in the bar, by framing; its tooltip names the framing in full. */
@@ -35,7 +42,30 @@ function demoTitle(demo: DemoStatus | null): string {
   return `The built-in demo device, on ${demo.socket}\nHost traffic: ${rounds} rounds of ping, HTTP GET and UDP echo, ${answered} answers`
 }
 
-export function StatusBar({ connected, status, onStart, onStop, onSettings }: Props): React.JSX.Element {
+/** The host side without a TUN: passt's user-mode network, its TCP forwards as links to open, and their editor while it runs. */
+function UserNetItem({ status, forwardsRefused, onSetForwards }: { status: StatusMessage } & Pick<Props, 'forwardsRefused' | 'onSetForwards'>): React.JSX.Element {
+  const userNet = status.running ? status.userNet : null
+  const forwards = userNet?.forwards ?? []
+  const title = userNet
+    ? `User-mode network (passt), no TUN · ${forwards.length > 0 ? `forwards: ${forwards.map((f) => f.spec).join(', ')}` : 'no forwards'}`
+    : `User-mode network (passt), no TUN · ${status.running ? 'starting' : `stopped; forwards: ${status.settings.forwards.trim() || 'none'}`}`
+  return (
+    <span className="status-item user-net" data-testid="tun-status" title={status.tunProblem?.message}>
+      <span className={`dot ${!status.running ? 'off' : status.tunProblem ? 'bad' : userNet ? 'ok' : 'wait'}`} />
+      <span className="text" title={title}>
+        <span className="label">User-mode network</span>{' '}
+        {userNet
+          ? (forwards.length > 0
+              ? <span className="forwards" data-testid="forward-links">{forwards.map((f) => <ForwardLink key={f.spec} forward={f} />)}</span>
+              : <span className="muted">no forwards</span>)
+          : <span className="value muted">{status.running ? 'starting…' : status.settings.forwards}</span>}
+      </span>
+      {userNet && <ForwardsEditor forwards={forwards} refusal={forwardsRefused} onChange={onSetForwards} />}
+    </span>
+  )
+}
+
+export function StatusBar({ connected, status, onStart, onStop, onSettings, forwardsRefused, onSetForwards }: Props): React.JSX.Element {
   if (!connected || !status) {
     return (
       <header className="status-bar">
@@ -71,19 +101,23 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings }: Pr
           <span className="muted">{link.text}</span>
         </span>
       </span>
-      <span className="status-item" data-testid="tun-status" title={status.tunProblem?.message}>
-        <span className={`dot ${!status.running ? 'off' : status.tunProblem || (tun && !tun.up) ? 'bad' : tun ? 'ok' : 'off'}`} />
-        {status.tunProblem?.status === 'missing'
-          ? <span className="text" title={`${s.tun} · deleted, waiting for it to return`}><span className="label">{tunLabel}</span> <span className="value">{s.tun} · deleted, waiting for it to return</span></span>
-          : tun
-            ? (
-              <span className="text" title={`${tun.name} ${tunAddress} · MTU ${tun.mtu} · ${tun.up ? 'up' : 'down'}`}>
-                <span className="label">{tunLabel}</span>{' '}
-                <span className="value">{tun.name} {tunAddress}<span className="tun-mtu"> · MTU {tun.mtu}</span> · {tun.up ? 'up' : 'down'}</span>
-              </span>
-            )
-            : <span className="text"><span className="label">{tunLabel}</span> <span className="value muted">{s.tun}</span></span>}
-      </span>
+      {status.userNet || s.interfaceKind === 'user'
+        ? <UserNetItem status={status} forwardsRefused={forwardsRefused} onSetForwards={onSetForwards} />
+        : (
+          <span className="status-item" data-testid="tun-status" title={status.tunProblem?.message}>
+            <span className={`dot ${!status.running ? 'off' : status.tunProblem || (tun && !tun.up) ? 'bad' : tun ? 'ok' : 'off'}`} />
+            {status.tunProblem?.status === 'missing'
+              ? <span className="text" title={`${s.tun} · deleted, waiting for it to return`}><span className="label">{tunLabel}</span> <span className="value">{s.tun} · deleted, waiting for it to return</span></span>
+              : tun
+                ? (
+                  <span className="text" title={`${tun.name} ${tunAddress} · MTU ${tun.mtu} · ${tun.up ? 'up' : 'down'}`}>
+                    <span className="label">{tunLabel}</span>{' '}
+                    <span className="value">{tun.name} {tunAddress}<span className="tun-mtu"> · MTU {tun.mtu}</span> · {tun.up ? 'up' : 'down'}</span>
+                  </span>
+                )
+                : <span className="text"><span className="label">{tunLabel}</span> <span className="value muted">{s.tun}</span></span>}
+          </span>
+          )}
       <span className="status-item" data-testid="device-status">
         <span className={`dot ${seen.length > 0 && !lastSeen ? 'ok' : 'off'}`} />
         <span className="text" title={device}><span className="label">Device</span> <span className={lastSeen ? 'value muted' : 'value'}>{device}</span></span>
