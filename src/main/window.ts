@@ -51,9 +51,25 @@ function lockDown(contents: WebContents, page: AppPage): void {
   contents.on('will-navigate', (event) => event.preventDefault())
   contents.on('will-attach-webview', (event) => event.preventDefault())
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    if (opensInBrowser(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
+}
+
+/**
+ * Links the browser may open: https anywhere, and plain http to this machine's loopback only (the
+ * user-mode network's forwarded ports in the status bar). Parsed, not prefix-matched, so
+ * http://127.0.0.1.example.com/ is not mistaken for the loopback.
+ */
+export function opensInBrowser(url: string): boolean {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return false
+  }
+  if (parsed.protocol === 'https:') return true
+  return parsed.protocol === 'http:' && (parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost') && parsed.username === '' && parsed.password === ''
 }
 
 /** Our page's headers with our policy in place of any other; everything else's unchanged. */

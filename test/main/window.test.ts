@@ -65,12 +65,16 @@ describe('createWindow', () => {
     expect(prevented('will-attach-webview', {}, {})).toBe(true)
   })
 
-  it('denies window.open, opening https links in the browser and nothing else', () => {
+  it('denies window.open, opening https links and http links to the loopback (forwarded ports) in the browser, and nothing else', () => {
     const open = contents.setWindowOpenHandler.mock.calls[0]![0] as (details: { url: string }) => unknown
-    expect(open({ url: 'https://www.wireshark.org/' })).toEqual({ action: 'deny' })
-    expect(shell.openExternal).toHaveBeenCalledWith('https://www.wireshark.org/')
-    for (const url of ['http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)']) expect(open({ url })).toEqual({ action: 'deny' })
-    expect(shell.openExternal).toHaveBeenCalledTimes(1)
+    const opened = ['https://www.wireshark.org/', 'http://127.0.0.1:8080/', 'http://localhost:8080/']
+    for (const url of opened) expect(open({ url })).toEqual({ action: 'deny' })
+    const refused = [
+      'http://example.com/', 'http://127.0.0.1.example.com/', 'http://user:pw@127.0.0.1:8080/', 'http://localhost.evil/',
+      'file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'ftp://127.0.0.1/'
+    ]
+    for (const url of refused) expect(open({ url })).toEqual({ action: 'deny' })
+    expect((shell.openExternal.mock.calls as unknown as [string][]).map(([url]) => url)).toEqual(opened)
   })
 
   it('denies every permission request and check', () => {
