@@ -118,7 +118,7 @@ function DemoChoice({ settings, onStart }: Pick<Props, 'settings' | 'onStart'>):
       <h2 id="start-demo">Run the demo device</h2>
       <p>A simulated ESP32 inside Tunscope, on a UART paced at the real baud: the inspector at work without QEMU.</p>
       <ul className="muted">
-        <li>This machine pings it, fetches its web page and echoes UDP through the real TUN.</li>
+        <li>This machine pings it, fetches its web page and echoes UDP through the real TUN; without admin rights, it fetches the page through the user-mode network's forwarded port.</li>
         <li>It sends a telemetry reading every 2 s, shown beside the counters.</li>
         <li>The Faults menu puts junk, bad lengths and a full line on the wire.</li>
       </ul>
