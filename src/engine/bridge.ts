@@ -50,6 +50,11 @@ export interface UserNetOptions {
   forwards: Forward[]
 }
 
+/** A forward in effect, and how many connections through it the device refused (nothing listens on its port). */
+export interface ForwardStats extends Forward {
+  refusedByDevice: number
+}
+
 export interface DeviceInfo {
   mac: string | null
   ipv4: string | null
@@ -72,7 +77,7 @@ export interface BridgeStats {
   tunWriteError: string | null
   device: DeviceInfo
   /** The user-mode network's forwards in effect, or null with a TUN. */
-  userNet: { forwards: Forward[] } | null
+  userNet: { forwards: ForwardStats[] } | null
   counters: CountersSnapshot
   rates: Rates
   baud: number
@@ -104,6 +109,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private decoder: FrameDecoder | null = null
   private dhcp: DhcpServer | null = null
   private userNet: UserNetSide | null = null
+  /** Connections the device refused (RST to the SYN), by its forwarded TCP port. */
+  private readonly refusedPorts = new Map<number, number>()
   /** Asks for the device's MAC every second while the user-mode network has not heard it. */
   private prober: NodeJS.Timeout | undefined
   private device: DeviceInfo = { mac: null, ipv4: null }
@@ -211,7 +218,11 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       deviceFraming: o.framing,
       writer,
       maxFrame: o.maxFrame,
-      onFrameForDevice: (now) => fromDevice.probeDevice(now)
+      onFrameForDevice: (now) => fromDevice.probeDevice(now),
+      onDeviceRefused: (port) => {
+        // Counted for forwarded ports only: at most one entry per forward.
+        if (this.userNet?.forwards.some((f) => f.protocol === 'tcp' && f.devicePort === port)) this.refusedPorts.set(port, (this.refusedPorts.get(port) ?? 0) + 1)
+      }
     })
     fromDevice.hostSide = uplink
     // passt answers a forwarded connection only once it has heard the device, and gives up on it
@@ -223,6 +234,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.userNet = new UserNetSide(uplink, { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: o.maxFrame - ETHERNET_HEADER }, userNet.forwards, {
       up: (socketPath, forwards) => this.emit('userNet', { socketPath, forwards: [...forwards] }),
       connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : 'the user-mode network (passt) is not connected'),
+      askDevice: () => {
+        if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now(), true)
+      },
       fatal: (error) => this.emit('fatal', error)
     })
     this.userNet.start()
@@ -263,7 +277,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       tunProblem: this.tun?.problem ?? null,
       tunWriteError: this.tun?.device?.lastWriteError ?? null,
       device: this.device,
-      userNet: this.userNet && { forwards: [...this.userNet.forwards] },
+      userNet: this.userNet && {
+        forwards: this.userNet.forwards.map((f) => ({ ...f, refusedByDevice: f.protocol === 'tcp' ? (this.refusedPorts.get(f.devicePort) ?? 0) : 0 }))
+      },
       counters: this.countersNow(),
       rates: this.rates.rates(),
       baud,

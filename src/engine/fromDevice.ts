@@ -82,11 +82,14 @@ export class FromDevicePath implements FramingSink {
    * device with another MAC (a QEMU NIC given macaddr=) drops, and passt (which learns a guest
    * only from its frames) addresses them to nobody. So while it is unknown and the host has
    * something for the device, ask for the device's address now and then: its ARP reply proves
-   * its MAC, to the bridge and to passt alike.
+   * its MAC, to the bridge and to passt alike. `now` and unconditionally with `afresh`: a passt
+   * just (re)started has not heard the device, whose MAC the bridge may long know, and resets
+   * the forwarded connections it gets meanwhile.
    */
-  probeDevice(now: number): void {
+  probeDevice(now: number, afresh = false): void {
     const ctx = this.ctx
-    if (!ctx.probesForMac || this.identity.mac !== null || now - this.lastProbe < PROBE_EVERY_MS) return
+    if (!ctx.probesForMac) return
+    if (!afresh && (this.identity.mac !== null || now - this.lastProbe < PROBE_EVERY_MS)) return
     this.lastProbe = now
     this.batchTime = now
     this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ctx.deviceIp, record, at), () => ctx.counters.arpProbes++)

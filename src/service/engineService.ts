@@ -110,6 +110,8 @@ export class EngineService {
   private telemetry: TelemetryListener | null = null
   /** The telemetry's `changes` when a status last went out. */
   private telemetryChangesSent = 0
+  /** The connections refused on forwarded ports when a status last went out. */
+  private refusedSent = 0
   private readonly ring = new CaptureRing()
   private readonly clients = new Set<Attached>()
   private readonly feedTimer: NodeJS.Timeout
@@ -424,11 +426,14 @@ export class EngineService {
     const tunChanged = stats?.tun && JSON.stringify(tunSnapshot(stats.tun)) !== JSON.stringify(this.tun)
     // Telemetry goes out with the status at most once a second, however fast datagrams come.
     const telemetryChanged = this.telemetry !== null && this.telemetry.changes !== this.telemetryChangesSent
-    if (tunChanged || telemetryChanged) this.broadcastStatus()
+    // So do the connections the device refused on a forwarded port.
+    const refusedChanged = refusedCount(stats) !== this.refusedSent
+    if (tunChanged || telemetryChanged || refusedChanged) this.broadcastStatus()
   }
 
   private broadcastStatus(): void {
     this.telemetryChangesSent = this.telemetry?.changes ?? 0
+    this.refusedSent = refusedCount(this.bridge?.stats())
     const status = this.status()
     for (const { client } of this.clients) client.sendMessage(status)
   }
@@ -438,6 +443,11 @@ export class EngineService {
     this.firstRun = false
     if (this.settingsFile) this.settingsUnsaved = saveSettings(this.settingsFile, settings)
   }
+}
+
+/** All connections the device refused on forwarded ports (they only grow while a bridge runs). */
+function refusedCount(stats: BridgeStats | undefined): number {
+  return stats?.userNet?.forwards.reduce((n, f) => n + f.refusedByDevice, 0) ?? 0
 }
 
 function tunSnapshot(state: InterfaceState): TunSnapshot {

@@ -64,6 +64,8 @@ export interface ForwardSnapshot {
   devicePort: number
   /** As the command line spells it: tcp:8080:80, tcp:0.0.0.0:8080:80. */
   spec: string
+  /** Connections through it the device refused with a reset: nothing listens on its port (TCP). */
+  refusedByDevice: number
 }
 
 /** The running user-mode network (interfaceKind 'user'). */

@@ -36,7 +36,7 @@ describe.skipIf(skipUserNet)('tunscope bridge --user-net as nobody: passt instea
     chmodSync(socket, 0o777) // as QEMU's socket would be the user's own
     // The device's way out is its gateway, the bridge's host address.
     await dev.exec('ip', ['route', 'add', 'default', 'via', GATEWAY_IP], { check: true })
-    bridge = startBridge(asNobody(world.device), ['--user-net', '--forward', 'tcp:8080:80', '--forward', 'tcp:8007:7', '--socket', socket, '--pcap', join(work, 'capture.pcapng')], cli!.bin)
+    bridge = startBridge(asNobody(world.device), ['--user-net', '--forward', 'tcp:8080:80', '--forward', 'tcp:8007:7', '--forward', 'tcp:8099:99', '--socket', socket, '--pcap', join(work, 'capture.pcapng')], cli!.bin)
     await bridge.waitFor((s) => s.link.status === 'connected' && s.tunStatus === 'up', 20_000, 'the device and passt')
     await new Promise((r) => setTimeout(r, Math.max(0, device.startupDiscardUntil - Date.now())))
     traffic = deviceTraffic(world.device, DEVICE_IP)
@@ -60,6 +60,13 @@ describe.skipIf(skipUserNet)('tunscope bridge --user-net as nobody: passt instea
   it("serves the device's HTTP on a forwarded host port", async () => {
     const r = await world.device.exec('curl', ['-sS', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', 'http://127.0.0.1:8080/bytes/200000'])
     expect(r.stdout, r.stderr).toBe('200 200000')
+  })
+
+  it('counts the connections the device refuses on a forwarded port where nothing listens, and only there', async () => {
+    const r = await world.device.exec('curl', ['-sS', '--max-time', '10', 'http://127.0.0.1:8099/'])
+    expect(r.stdout).toBe('')
+    const { userNet } = await bridge.waitFor((s) => (s.userNet?.forwards.find((f) => f.devicePort === 99)?.refusedByDevice ?? 0) > 0, 15_000, 'a refusal on port 99')
+    expect(userNet!.forwards.map((f) => [f.devicePort, f.refusedByDevice > 0])).toEqual([[80, false], [7, false], [99, true]])
   })
 
   it('echoes 256 KiB of TCP intact through a forward', async () => {

@@ -128,6 +128,22 @@ describe.skipIf(skipInspector || skipUserNet)('the user-mode network from the in
     expect(kept.code, kept.error).toBe('200')
   })
 
+  it('marks a forward to a port the device does not serve once the device refuses a connection there', async () => {
+    await openEditor()
+    const field = editor().getByLabel('New forward')
+    await field.fill('tcp:8097:99')
+    await editor().getByRole('button', { name: 'Add' }).click()
+    await forwardLink('127.0.0.1:8097 → :99').waitFor({ timeout: 20_000 })
+    const refused = await curl('http://127.0.0.1:8097/')
+    expect(refused.code).toBe('000')
+    const note = hostSide().getByText(':99 closed')
+    await note.waitFor({ timeout: 10_000 })
+    expect(await note.getAttribute('title')).toMatch(/^The device refused (a connection|\d+ connections) to its port 99: nothing listens there\.$/)
+    expect(await hostSide().getByText(':80 closed').count()).toBe(0)
+    await editor().getByRole('button', { name: 'Remove tcp:8097:99' }).click()
+    await forwardLink('127.0.0.1:8097 → :99').waitFor({ state: 'detached', timeout: 20_000 })
+  })
+
   it('refuses a malformed forward in one sentence, keeps the text to correct, and changes nothing', async () => {
     await openEditor()
     const field = editor().getByLabel('New forward')

@@ -18,12 +18,18 @@ import type { UserNetUplink } from './userNetUplink.js'
 
 /** The uid and gid passt drops to when started by root (Debian's nobody and nogroup). */
 const NOBODY = 65_534
+/** How long a (re)started passt waits to hear the device before its forwards are announced anyway. */
+const HEAR_DEVICE_MS = 2_000
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface UserNetSideEvents {
   /** passt is up (again) and the link to it started: its socket and forwards. */
   up(socketPath: string, forwards: readonly Forward[]): void
   /** The link to passt connected (true) or not (false). */
   connected(up: boolean): void
+  /** Make the device send something (an ARP probe's answer) for a restarted passt to hear. */
+  askDevice(): void
   /** passt stopped on its own, or could not start: the bridge cannot go on. */
   fatal(error: Error): void
 }
@@ -61,7 +67,7 @@ export class UserNetSide {
 
   /** Starts passt in the background; trouble comes as the 'fatal' event. */
   start(): void {
-    this.launch(this.forwardsNow).catch((error: Error) => this.events.fatal(error))
+    this.launch(this.forwardsNow, false).catch((error: Error) => this.events.fatal(error))
   }
 
   /**
@@ -75,9 +81,9 @@ export class UserNetSide {
       const before = this.forwardsNow
       await this.drop()
       try {
-        await this.launch(forwards)
+        await this.launch(forwards, true)
       } catch (error) {
-        await this.launch(before).catch((again: Error) => this.events.fatal(again))
+        await this.launch(before, true).catch((again: Error) => this.events.fatal(again))
         throw error
       }
     })
@@ -92,7 +98,8 @@ export class UserNetSide {
     rmSync(this.folder, { recursive: true, force: true })
   }
 
-  private async launch(forwards: readonly Forward[]): Promise<void> {
+  /** Starts passt with `forwards` and its link; `restart`: the device is not new to the bridge, but is to this passt. */
+  private async launch(forwards: readonly Forward[], restart: boolean): Promise<void> {
     const passt = await startPasst({ ...this.passtOptions, socketPath: this.socketPath, forwards })
     if (this.stopping) return passt.stop()
     this.passt = passt
@@ -119,6 +126,20 @@ export class UserNetSide {
     this.link = link
     uplink.transport = link
     link.start()
+    // passt resets a forwarded connection to a device it has not heard yet. At the first start the
+    // bridge probes until it knows the device's MAC; after a restart it knows it already, so it
+    // asks the device once the link is up, and the forwards are announced when the answer has
+    // gone to passt (or after HEAR_DEVICE_MS of a silent device).
+    if (restart) {
+      const deadline = Date.now() + HEAR_DEVICE_MS
+      const waitFor = async (done: () => boolean): Promise<void> => {
+        while (!done() && Date.now() < deadline && !this.stopping) await sleep(10)
+      }
+      await waitFor(() => link.state.status === 'connected')
+      const heardBefore = uplink.framesToPasst
+      this.events.askDevice()
+      await waitFor(() => uplink.framesToPasst !== heardBefore)
+    }
     this.events.up(this.socketPath, forwards)
   }
 

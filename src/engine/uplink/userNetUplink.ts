@@ -22,6 +22,7 @@ import type { FrameDecoder, Framing, FramingSink } from '../framing/framing.js'
 import { qemuFraming } from '../framing/qemu.js'
 import { unpaddedLength } from '../services/ethernetPadding.js'
 import { clampMss } from '../services/mssClamp.js'
+import { refusedPort } from '../services/tcpRefusal.js'
 import type { Transport } from '../transport/index.js'
 
 /** passt's own limit on a frame from the guest (its 65 520-byte MTU plus the Ethernet header). */
@@ -39,6 +40,8 @@ export interface UserNetContext {
   maxFrame: number
   /** passt has a frame for the device (called before it goes): the bridge may need to learn the device's MAC for passt. */
   onFrameForDevice(now: number): void
+  /** The device refused a TCP connection on `port` (nothing listens there). */
+  onDeviceRefused(port: number): void
 }
 
 export class UserNetUplink implements FramingSink {
@@ -50,6 +53,8 @@ export class UserNetUplink implements FramingSink {
   batchTime = 0
   /** Records from passt its framing refused (passt is local and trusted: never seen, but counted). */
   streamErrors = 0
+  /** Frames from the device handed to passt's link: a passt that got one has heard the device. */
+  framesToPasst = 0
   private readonly pool = new BufferPool(64 * 1024, 8)
   private out: Uint8Array | null = null
   private outLength = 0
@@ -75,6 +80,8 @@ export class UserNetUplink implements FramingSink {
     for (let i = 0; i < count; i++) {
       const start = spans[2 * i]!
       const length = unpaddedLength(buffer, start, spans[2 * i + 1]!)
+      const refused = refusedPort(buffer, start, length)
+      if (refused >= 0) this.ctx.onDeviceRefused(refused)
       qemuFraming.header.write(chunk, at, length)
       chunk.set(buffer.subarray(start, start + length), at + PREFIX)
       // What the device offers goes out as it came (the capture has it so), but no bigger than
@@ -84,6 +91,7 @@ export class UserNetUplink implements FramingSink {
     }
     const accepted = transport.write(chunk.subarray(0, total), () => this.pool.give(chunk))
     if (!accepted) this.pool.give(chunk)
+    else this.framesToPasst += count
     return accepted ? count : 0
   }
 

@@ -19,5 +19,15 @@ export function ForwardLink({ forward }: { forward: ForwardSnapshot }): React.JS
   const label = forwardLabel(forward)
   if (forward.protocol !== 'tcp') return <span className="forward" title={forward.spec}>{label}</span>
   const url = `http://${forwardHost(forward)}:${forward.hostPort}/`
-  return <a className="forward" href={url} target="_blank" rel="noreferrer" title={`${url} (${forward.spec})`}>{label}</a>
+  const link = <a className="forward" href={url} target="_blank" rel="noreferrer" title={`${url} (${forward.spec})`}>{label}</a>
+  if (forward.refusedByDevice === 0) return link
+  const times = forward.refusedByDevice === 1 ? 'a connection' : `${forward.refusedByDevice} connections`
+  return (
+    <span className="forward-with-note">
+      {link}
+      <span className="forward-refused" title={`The device refused ${times} to its port ${forward.devicePort}: nothing listens there.`}>
+        :{forward.devicePort} closed
+      </span>
+    </span>
+  )
 }
