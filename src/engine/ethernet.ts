@@ -3,6 +3,10 @@ import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP } from './decode/ethernet.js'
 
 export { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './decode/ethernet.js'
 export const ETHERNET_HEADER = ETHERNET_HEADER_LEN
+/** The smallest IPv4 header, the fixed IPv6 header and the smallest TCP header: what the services that read past Ethernet check lengths against. */
+export const IPV4_HEADER = 20
+export const IPV6_HEADER = 40
+export const TCP_HEADER = 20
 export const ARP_REQUEST = 1
 export const ARP_REPLY = 2
 export const ARP_FRAME = ETHERNET_HEADER + 28

@@ -46,18 +46,12 @@ describe('refusedPort', () => {
   })
 
   it('leaves alone UDP, later fragments, VLAN tags, a bad header length and frames cut short', () => {
-    const udp = REFUSAL.slice()
-    udp[23] = 17
-    expect(refusedPort(udp, 0, udp.length)).toBe(-1)
-    const fragment = REFUSAL.slice()
-    fragment[21] = 0x10
-    expect(refusedPort(fragment, 0, fragment.length)).toBe(-1)
-    const vlan = REFUSAL.slice()
-    vlan[12] = 0x81
-    expect(refusedPort(vlan, 0, vlan.length)).toBe(-1)
-    const badIhl = REFUSAL.slice()
-    badIhl[14] = 0x44
-    expect(refusedPort(badIhl, 0, badIhl.length)).toBe(-1)
+    // [offset, byte]: IP protocol UDP, a fragment offset, a VLAN tag's EtherType, a 16-byte IPv4 header.
+    for (const [at, value] of [[23, 17], [21, 0x10], [12, 0x81], [14, 0x44]] as const) {
+      const frame = REFUSAL.slice()
+      frame[at] = value
+      expect(refusedPort(frame, 0, frame.length), `byte ${at} = ${value}`).toBe(-1)
+    }
     expect(refusedPort(REFUSAL, 0, REFUSAL.length - 1)).toBe(-1)
     expect(refusedPort(REFUSAL, 10, REFUSAL.length)).toBe(-1)
   })

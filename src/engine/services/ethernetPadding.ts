@@ -9,10 +9,8 @@
 // Only an untagged IPv4 or IPv6 frame whose IP length is sound and shorter than the frame is
 // trimmed; anything else (VLAN tags, ARP, a length past the frame, IPv6 jumbograms) keeps its
 // length. Never throws, allocates nothing.
-import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../ethernet.js'
+import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPV4_HEADER, IPV6_HEADER } from '../ethernet.js'
 
-const IPV4_HEADER = 20
-const IPV6_HEADER = 40
 
 /** The length of the frame at `start` without padding after its IP packet (`length` when there is none, or it cannot tell). */
 export function unpaddedLength(frame: Uint8Array, start: number, length: number): number {

@@ -20,11 +20,8 @@
 // eqn. 3), so a segment whose checksum was right stays right and one that was wrong stays wrong.
 import { IPPROTO_TCP } from '../decode/ip.js'
 import { TcpFlag } from '../decode/tcp.js'
-import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../ethernet.js'
+import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPV4_HEADER, IPV6_HEADER, TCP_HEADER } from '../ethernet.js'
 
-const IPV4_HEADER = 20
-const IPV6_HEADER = 40
-const TCP_HEADER = 20
 const TCP_FLAGS = 13
 const TCP_CHECKSUM = 16
 const OPTION_EOL = 0

@@ -9,11 +9,8 @@
 // untagged IPv4 or IPv6 (no extension headers) TCP segment whose flags are exactly RST and ACK and
 // whose sequence number is 0 counts.
 import { IPPROTO_TCP } from '../decode/ip.js'
-import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../ethernet.js'
+import { ETHERNET_HEADER, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPV4_HEADER, IPV6_HEADER, TCP_HEADER } from '../ethernet.js'
 
-const IPV4_HEADER = 20
-const IPV6_HEADER = 40
-const TCP_HEADER = 20
 const RST_ACK = 0x14
 /** FIN SYN RST PSH ACK URG: the flags that decide; ECE and CWR may ride along. */
 const FLAG_MASK = 0x3f
