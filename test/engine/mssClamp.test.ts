@@ -476,6 +476,16 @@ function checkPlaced({ buffer, start, length }: Placed, maxFrame: number): boole
   return changed
 }
 
+describe('clampMss: an option list found by the property test (CI, seed -2006293511)', () => {
+  it('leaves alone a SYN whose last option kind has no room for its length byte, though an MSS before it is over the limit', () => {
+    // Window scale, timestamps, kind 9, MSS 0, window scale, MSS 1447 (over 1446), kind 9, then a lone 3 at the header's end.
+    const frame = Uint8Array.from([2, 0, 0, 0, 0, 2, 154, 85, 195, 16, 39, 1, 8, 0, 69, 0, 0, 80, 18, 52, 64, 0, 64, 6, 16, 100, 10, 0, 2, 2, 10, 0, 2, 15, 156, 64, 0, 80, 161, 178, 195, 212, 0, 0, 0, 0, 240, 2, 255, 255, 200, 195, 0, 0, 3, 3, 0, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 9, 8, 0, 0, 0, 0, 0, 0, 2, 4, 0, 0, 3, 3, 0, 2, 4, 5, 167, 9, 7, 0, 0, 0, 0, 0, 3])
+    const copy = frame.slice()
+    expect(clampMss(copy, 0, copy.length, MAX_FRAME)).toBe(false)
+    expect(copy).toEqual(frame)
+  })
+})
+
 describe('clampMss: properties', () => {
   it('random bytes: never throws, never writes outside the frame, changes nothing when it returns false', () => {
     fc.assert(
@@ -534,8 +544,13 @@ describe('clampMss: properties', () => {
             i++
             continue
           }
+          const end = at.tcp + ((frame[at.tcp + 12]! >> 4) * 4)
+          if (i + 1 >= end) {
+            sound = false // a kind with no room for its length byte
+            break
+          }
           const len = frame[i + 1]!
-          if (len < 2 || i + len > at.tcp + ((frame[at.tcp + 12]! >> 4) * 4) || (kind === 2 && len !== 4)) {
+          if (len < 2 || i + len > end || (kind === 2 && len !== 4)) {
             sound = false
             break
           }
