@@ -46,12 +46,23 @@ class FramedClient {
     })
   }
 
-  static open(path: string): Promise<FramedClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect(path)
-      s.once('connect', () => resolve(new FramedClient(s)))
-      s.once('error', reject)
-    })
+  /**
+   * Connects, trying again for a while on ECONNREFUSED: passt prints that its socket is bound
+   * before it listens on it (the bridge's link retries the same way). A probe cannot tell
+   * instead: with --one-off, the probe would be passt's one client.
+   */
+  static async open(path: string): Promise<FramedClient> {
+    for (const deadline = Date.now() + 5_000; ; await new Promise((r) => setTimeout(r, 50))) {
+      try {
+        return await new Promise<FramedClient>((resolve, reject) => {
+          const s = connect(path)
+          s.once('connect', () => resolve(new FramedClient(s)))
+          s.once('error', reject)
+        })
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || Date.now() > deadline) throw error
+      }
+    }
   }
 
   send(frame: Uint8Array): void {
