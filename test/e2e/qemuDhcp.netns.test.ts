@@ -10,10 +10,11 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import type { BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic } from '../helpers/bridgedDevice.js'
+import { startGuestBehindBridge } from '../helpers/guestBehindBridge.js'
 import { createNamespace, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
-import { bootGuest, GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
+import { GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
 
 /** Not the bridge's default: only DHCP can have given the guest this one. */
 const LEASED_IP = '192.168.100.9'
@@ -31,12 +32,11 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --dhcp: 
     requireGuest()
     work = mkdtempSync(join(tmpdir(), 'tunscope-qdhcp-'))
     ns = await createNamespace('tsqdhcp')
-    const socketPath = join(work, 'net.sock')
-    bridge = startBridge(ns, ['--framing', 'qemu', '--tun', 'tun0', '--socket', socketPath, '--device-ip', LEASED_IP,
-      '--dhcp', '--dhcp-lease', '600', '--dns', HOST_IP, '--dns', '9.9.9.9'])
-    guest = await bootGuest({ name: 'tsqdhcp', ns, nic: { kind: 'stream', socketPath, server: true }, mac: GUEST_MAC, bootTimeoutMs: BOOT_MS - 30_000 })
-    console.log(`[qemuDhcp] guest booted in ${guest.bootMs} ms`)
-    await bridge.waitFor((s) => s.link.status === 'connected' && s.tun !== null, 30_000, 'the link to QEMU')
+    ;({ bridge, guest } = await startGuestBehindBridge({
+      name: 'tsqdhcp', ns, work, mac: GUEST_MAC, bootTimeoutMs: BOOT_MS - 30_000,
+      bridgeArgs: ['--framing', 'qemu', '--tun', 'tun0', '--device-ip', LEASED_IP, '--dhcp', '--dhcp-lease', '600', '--dns', HOST_IP, '--dns', '9.9.9.9'],
+      ready: (s) => s.link.status === 'connected' && s.tun !== null, readyWhat: 'the link to QEMU'
+    }))
   }, BOOT_MS)
 
   afterAll(async () => {

@@ -11,11 +11,12 @@ import { join } from 'node:path'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
+import type { BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic } from '../helpers/bridgedDevice.js'
+import { startGuestBehindBridge } from '../helpers/guestBehindBridge.js'
 import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace.js'
 import { destroyAll, requireNetns, skipNetns } from '../helpers/netns.js'
-import { bootGuest, GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
+import { GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
 
 const DEVICE_IP = '192.168.100.2' // the bridge's default --device-ip, which passt's DHCP hands out
 const GATEWAY_IP = '192.168.100.1'
@@ -51,11 +52,11 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --user-n
     requireGuest()
     work = mkdtempSync(join(tmpdir(), 'tunscope-qusernet-'))
     world = await createInternetNamespaces('tsqun')
-    const socketPath = join(work, 'net.sock')
-    bridge = startBridge(world.device, ['--framing', 'qemu', '--user-net', '--forward', 'tcp:8082:80', '--socket', socketPath])
-    guest = await bootGuest({ name: 'tsqun', ns: world.device, nic: { kind: 'stream', socketPath, server: true }, bootTimeoutMs: BOOT_MS - 30_000 })
-    console.log(`[qemuUserNet] guest booted in ${guest.bootMs} ms`)
-    await bridge.waitFor((s) => s.link.status === 'connected' && s.tunStatus === 'up', 30_000, 'QEMU and passt')
+    ;({ bridge, guest } = await startGuestBehindBridge({
+      name: 'tsqun', ns: world.device, work, bootTimeoutMs: BOOT_MS - 30_000,
+      bridgeArgs: ['--framing', 'qemu', '--user-net', '--forward', 'tcp:8082:80'],
+      ready: (s) => s.link.status === 'connected' && s.tunStatus === 'up', readyWhat: 'QEMU and passt'
+    }))
   }, BOOT_MS)
 
   afterAll(async () => {

@@ -72,9 +72,10 @@ export class UserNetUplink implements FramingSink {
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number {
     const transport = this.transport
     if (!transport || transport.state.status !== 'connected' || transport.queuedBytes > MAX_QUEUED_BYTES) return 0
-    let total = 0
-    for (let i = 0; i < count; i++) total += PREFIX + unpaddedLength(buffer, spans[2 * i]!, spans[2 * i + 1]!)
-    const chunk = this.pool.take(total)
+    // Room for the frames as they came; padding taken off leaves some of it unused.
+    let room = 0
+    for (let i = 0; i < count; i++) room += PREFIX + spans[2 * i + 1]!
+    const chunk = this.pool.take(room)
     const maxFrame = this.ctx.maxFrame
     let at = 0
     for (let i = 0; i < count; i++) {
@@ -89,7 +90,7 @@ export class UserNetUplink implements FramingSink {
       clampMss(chunk, at + PREFIX, length, maxFrame)
       at += PREFIX + length
     }
-    const accepted = transport.write(chunk.subarray(0, total), () => this.pool.give(chunk))
+    const accepted = transport.write(chunk.subarray(0, at), () => this.pool.give(chunk))
     if (!accepted) this.pool.give(chunk)
     else this.framesToPasst += count
     return accepted ? count : 0
