@@ -62,9 +62,14 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   pcap?.start()
   if (pcap) log(`capturing every frame as pcapng to ${flags.pcap === '-' ? 'standard output' : flags.pcap}`)
 
+  // `--json | head -1`: when the reader goes away the bridge stops as on Ctrl-C (passt, the TUN
+  // and the capture closed), not with a stack trace.
+  let stdoutOpen = true
   const ticker = setInterval(() => {
     const stats = bridge.stats()
-    if (flags.json) process.stdout.write(`${JSON.stringify(stats)}\n`)
+    if (flags.json) {
+      if (stdoutOpen) process.stdout.write(`${JSON.stringify(stats)}\n`)
+    }
     else if (!flags.quiet) clearableStatus.status(stats)
   }, 1000)
   const plainTicker = !flags.quiet && !flags.json && !process.stderr.isTTY
@@ -81,6 +86,15 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    if (flags.json) {
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (!stdoutOpen) return
+        stdoutOpen = false
+        if (error.code !== 'EPIPE') return reject(new UserError(`Cannot write the --json stats to standard output (${error.code ?? error.message}).`))
+        log('standard output was closed (its reader went away): stopping')
+        onSignal()
+      })
+    }
     bridge.once('fatal', reject)
   }).finally(async () => {
     clearInterval(ticker)
@@ -90,7 +104,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   })
   const counters = bridge.counters.snapshot()
   const framing = options.framing.name
-  if (flags.json) process.stdout.write(`${JSON.stringify({ final: true, framing, payload: options.framing.payload, counters })}\n`)
+  if (flags.json && stdoutOpen) process.stdout.write(`${JSON.stringify({ final: true, framing, payload: options.framing.payload, counters })}\n`)
   else clearableStatus.finish(finalReport(counters, options.framing, bridge.stats().dhcp))
 }
 

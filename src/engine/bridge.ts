@@ -218,6 +218,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       deviceFraming: o.framing,
       writer,
       maxFrame: o.maxFrame,
+      setDeviceReading: (on) => this.transport?.setReading(on),
       onFrameForDevice: (now) => fromDevice.probeDevice(now),
       onDeviceRefused: (port) => {
         // Counted for forwarded ports only: at most one entry per forward.

@@ -53,6 +53,11 @@ export class SerialPortTransport extends LinkStateTransport implements Transport
     return this.port?.writableLength ?? 0
   }
 
+  setReading(on: boolean): void {
+    if (on) this.port?.resume()
+    else this.port?.pause()
+  }
+
   start(): void {
     this.stopped = false
     this.announce()

@@ -42,6 +42,11 @@ export class StreamClientTransport extends LinkStateTransport implements Transpo
     return true
   }
 
+  setReading(on: boolean): void {
+    if (on) this.socket?.resume()
+    else this.socket?.pause()
+  }
+
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.retryTimer)

@@ -53,6 +53,11 @@ export class StreamServerTransport extends LinkStateTransport implements Transpo
     return true
   }
 
+  setReading(on: boolean): void {
+    if (on) this.socket?.resume()
+    else this.socket?.pause()
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.waiting.splice(0)) socket.destroy()
     clearTimeout(this.drainTimer)

@@ -44,6 +44,11 @@ export interface Transport {
   write(data: Uint8Array, onWritten?: (error?: Error | null) => void): boolean
   /** Bytes accepted by write() but not yet handed to the kernel. */
   readonly queuedBytes: number
+  /**
+   * Stops (false) or restarts (true) reading from the connection, so the peer waits on its full
+   * socket instead of its bytes being read and dropped further on; a new connection reads.
+   */
+  setReading(on: boolean): void
 }
 
 export type TransportOptions =

@@ -108,23 +108,12 @@ export class UserNetSide {
       if (this.passt === passt && !this.stopping) this.events.fatal(new UserError(`The user-mode network (passt) stopped (exit code ${code}); the device is cut off from the host.`))
     })
     const uplink = this.uplink
-    const link = createTransport({ kind: 'unix-client', path: this.socketPath }, {
-      space: () => uplink.decoder.space(),
-      commit: (n) => {
-        uplink.batchTime = performance.now()
-        uplink.decoder.commit(n)
-      },
-      push: (chunk) => {
-        uplink.batchTime = performance.now()
-        uplink.decoder.push(chunk)
-      },
-      reset: () => uplink.decoder.reset()
-    }, {
+    const link = createTransport({ kind: 'unix-client', path: this.socketPath }, uplink, {
       onState: (state) => this.events.connected(state.status === 'connected'),
       onFatal: (error) => this.events.fatal(error)
     })
     this.link = link
-    uplink.transport = link
+    uplink.attach(link)
     link.start()
     // passt resets a forwarded connection to a device it has not heard yet. At the first start the
     // bridge probes until it knows the device's MAC; after a restart it knows it already, so it
@@ -148,7 +137,7 @@ export class UserNetSide {
     const { link, passt } = this
     this.link = null
     this.passt = null
-    this.uplink.transport = null
+    this.uplink.attach(null)
     await link?.stop()
     await passt?.stop()
   }

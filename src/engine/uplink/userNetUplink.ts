@@ -10,8 +10,13 @@
 //
 // Device → passt: the bridge's from-device path queues whole frames here, as
 // for a TAP; each batch becomes one write. passt → device: passt's frames are
-// decoded here and go to the device in its own framing, one write per batch,
-// bounded by the device writer like all traffic to it.
+// decoded here and go to the device in its own framing, one write per batch.
+//
+// Neither way drops for want of room: whichever side is slower makes the
+// other wait. Reading from passt stops while the device's queue is full, and
+// reading from the device while passt's is. passt has no congestion control
+// towards the guest and recovers poorly from loss either way (a 4 MiB echo
+// stalled after 2-3 MB; a download ended short), where a wait costs nothing.
 import { BufferPool } from '../bufferPool.js'
 import type { CaptureRing } from '../capture/ring.js'
 import { Direction } from '../capture/ring.js'
@@ -23,11 +28,20 @@ import { qemuFraming } from '../framing/qemu.js'
 import { unpaddedLength } from '../services/ethernetPadding.js'
 import { clampMss } from '../services/mssClamp.js'
 import { refusedPort } from '../services/tcpRefusal.js'
-import type { Transport } from '../transport/index.js'
+import type { StreamReceiver, Transport } from '../transport/index.js'
 
 /** passt's own limit on a frame from the guest (its 65 520-byte MTU plus the Ethernet header). */
 const PASST_MAX_FRAME = 65_535
 const PREFIX = qemuFraming.header.bytes
+/** The most one read from passt takes: even doubled by SLIP's escapes, it fits beside what may wait. */
+const MAX_READ = 64 * 1024
+/** Reading from passt stops while more than this waits for the device (with one read, under the writer's bound). */
+const PAUSE_ABOVE = MAX_QUEUED_BYTES / 4
+/** Reading from the device stops while more than this waits for passt, and starts again at a quarter of it. */
+const DEVICE_PAUSE_ABOVE = 64 * 1024
+/** What may wait for passt: the pause point plus the device's largest read (its decoder's 256 KiB). */
+const PASST_QUEUE_LIMIT = 512 * 1024
+
 
 export interface UserNetContext {
   counters: Counters
@@ -36,6 +50,8 @@ export interface UserNetContext {
   deviceFraming: Framing
   /** Where frames for the device go, bounded. */
   writer: DeviceWriter
+  /** Stops (false) or restarts reading from the device's link while passt catches up. */
+  setDeviceReading(on: boolean): void
   /** The largest frame the device takes (--max-frame). */
   maxFrame: number
   /** passt has a frame for the device (called before it goes): the bridge may need to learn the device's MAC for passt. */
@@ -44,13 +60,15 @@ export interface UserNetContext {
   onDeviceRefused(port: number): void
 }
 
-export class UserNetUplink implements FramingSink {
-  /** Cuts passt's stream into frames; the transport to passt reads into it. */
-  readonly decoder: FrameDecoder
-  /** The connection to passt's socket; set once by the owner, who starts and stops it. */
-  transport: Transport | null = null
+export class UserNetUplink implements FramingSink, StreamReceiver {
+  /** Cuts passt's stream into frames. */
+  private readonly decoder: FrameDecoder
+  /** The connection to passt's socket, which reads into this; the owner starts and stops it. */
+  private transport: Transport | null = null
+  /** Reading from the device is stopped until passt's queue drains. */
+  private deviceWaits = false
   /** Capture timestamp of passt's read being parsed. */
-  batchTime = 0
+  private batchTime = 0
   /** Records from passt its framing refused (passt is local and trusted: never seen, but counted). */
   streamErrors = 0
   /** Frames from the device handed to passt's link: a passt that got one has heard the device. */
@@ -69,9 +87,15 @@ export class UserNetUplink implements FramingSink {
    * `buffer`. Returns how many were taken (all, or none while passt is not connected or not
    * keeping up).
    */
+  /** Relays over `link` from now on (null: none; the device may read again). */
+  attach(link: Transport | null): void {
+    this.transport = link
+    this.deviceCanSend()
+  }
+
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number {
     const transport = this.transport
-    if (!transport || transport.state.status !== 'connected' || transport.queuedBytes > MAX_QUEUED_BYTES) return 0
+    if (!transport || transport.state.status !== 'connected' || transport.queuedBytes > PASST_QUEUE_LIMIT) return 0
     // Room for the frames as they came; padding taken off leaves some of it unused.
     let room = 0
     for (let i = 0; i < count; i++) room += PREFIX + spans[2 * i + 1]!
@@ -90,13 +114,48 @@ export class UserNetUplink implements FramingSink {
       clampMss(chunk, at + PREFIX, length, maxFrame)
       at += PREFIX + length
     }
-    const accepted = transport.write(chunk.subarray(0, at), () => this.pool.give(chunk))
-    if (!accepted) this.pool.give(chunk)
-    else this.framesToPasst += count
-    return accepted ? count : 0
+    const accepted = transport.write(chunk.subarray(0, at), () => {
+      this.pool.give(chunk)
+      if (this.deviceWaits && transport.queuedBytes <= DEVICE_PAUSE_ABOVE / 4) this.deviceCanSend()
+    })
+    if (!accepted) {
+      this.pool.give(chunk)
+      return 0
+    }
+    this.framesToPasst += count
+    if (!this.deviceWaits && transport.queuedBytes > DEVICE_PAUSE_ABOVE) {
+      this.deviceWaits = true
+      this.ctx.setDeviceReading(false)
+    }
+    return count
   }
 
-  // ---- passt → device (FramingSink of passt's stream)
+  private deviceCanSend(): void {
+    if (!this.deviceWaits) return
+    this.deviceWaits = false
+    this.ctx.setDeviceReading(true)
+  }
+
+  // ---- passt → device: the link's reads (StreamReceiver), cut into frames (FramingSink)
+
+  space(): Uint8Array {
+    const space = this.decoder.space()
+    return space.length > MAX_READ ? space.subarray(0, MAX_READ) : space
+  }
+
+  commit(n: number): void {
+    this.batchTime = performance.now()
+    this.decoder.commit(n)
+  }
+
+  push(chunk: Uint8Array): void {
+    this.batchTime = performance.now()
+    this.decoder.push(chunk)
+  }
+
+  reset(): void {
+    this.decoder.reset()
+  }
 
   onReceived(): void {}
 
@@ -133,7 +192,14 @@ export class UserNetUplink implements FramingSink {
   onBatchEnd(): void {
     this.flush()
     this.ctx.capture?.publish()
+    const { writer } = this.ctx
+    if (this.transport && writer.queuedBytes > PAUSE_ABOVE) {
+      this.transport.setReading(false)
+      writer.whenRoom(this.readAgain)
+    }
   }
+
+  private readonly readAgain = (): void => this.transport?.setReading(true)
 
   /** The output chunk with `bytes` free after what it holds, flushing a full one first. */
   private room(bytes: number): Uint8Array {
