@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// npm run bench, last part: TCP through the user-mode network's forwarded port (passt) beside
-// the same TCP over the TUN path, one device for both. The device is the tests' firmware stand-in
+// npm run bench, last part: TCP through the user-mode network's forwarded port, with each engine
+// (passt, and QEMU's libslirp where QEMU is installed), beside the same TCP over the TUN path, one
+// device for all. The device is the tests' firmware stand-in
 // (test/fixtures/uart_device.py: the ESP32 framing on a unix socket, a Linux TCP stack behind a TAP
 // in its own namespace) at full speed, no baud pacing: what is measured is the host side. The
 // bridge runs in a namespace with a veth to a second one playing the internet (passt needs a
-// default route). Runs alternate, TUN then user-mode, for BENCH_ROUNDS rounds; the table shows
-// medians and the median of each round's user-mode ÷ TUN ratio.
+// default route). Runs alternate, TUN then each engine, for BENCH_ROUNDS rounds; the table shows
+// medians and the median of each round's engine ÷ TUN ratio.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -75,10 +76,15 @@ const echo = inNs(devNs, process.execPath, [netTool, 'tcp-echo-server', '5007'])
 children.push(source, echo)
 await Promise.all([printed(source, 'ready'), printed(echo, 'ready')])
 
+const forwarded = { read: ['127.0.0.1', '9001'], echo: ['127.0.0.1', '9007'] }
+const userNet = (engine) => ['--user-net', '--user-net-engine', engine, '--forward', 'tcp:9001:5001', '--forward', 'tcp:9007:5007']
 const modes = {
-  tun: { args: ['--tun', 'tun0'], read: ['192.168.100.2', '5001'], echo: ['192.168.100.2', '5007'] },
-  'user-net': { args: ['--user-net', '--forward', 'tcp:9001:5001', '--forward', 'tcp:9007:5007'], read: ['127.0.0.1', '9001'], echo: ['127.0.0.1', '9007'] }
+  tun: { title: 'TUN (192.168.100.2)', args: ['--tun', 'tun0'], read: ['192.168.100.2', '5001'], echo: ['192.168.100.2', '5007'] },
+  passt: { title: 'user-mode network, passt (127.0.0.1:900x)', args: userNet('passt'), ...forwarded }
 }
+if (spawnSync('qemu-system-x86_64', ['--version']).error) console.error("No QEMU (Debian's qemu-system-x86): the libslirp row is left out.")
+else modes.slirp = { title: "user-mode network, QEMU's libslirp (127.0.0.1:900x)", args: userNet('slirp'), ...forwarded }
+const engines = Object.keys(modes).filter((name) => name !== 'tun')
 
 /** Seconds one transfer took in the host namespace (the client's start-up included, the same both ways). */
 function timed(command, args, ok) {
@@ -100,8 +106,8 @@ async function reachable(to) {
   }
 }
 
-const samples = { tun: { read: [], echo: [] }, 'user-net': { read: [], echo: [] } }
-const ratios = { read: [], echo: [] }
+const samples = Object.fromEntries(Object.keys(modes).map((name) => [name, { read: [], echo: [] }]))
+const ratios = Object.fromEntries(engines.map((name) => [name, { read: [], echo: [] }]))
 for (let round = 1; round <= rounds; round++) {
   process.stderr.write(`forwarded-port bench: round ${round}/${rounds}\n`)
   const rates = {}
@@ -126,7 +132,7 @@ for (let round = 1; round <= rounds; round++) {
     bridge.kill('SIGINT')
     await new Promise((r) => bridge.once('exit', r))
   }
-  for (const kind of ['read', 'echo']) ratios[kind].push(rates['user-net'][kind] / rates.tun[kind])
+  for (const name of engines) for (const kind of ['read', 'echo']) ratios[name][kind].push(rates[name][kind] / rates.tun[kind])
 }
 const done = (xs) => xs.filter((x) => !Number.isNaN(x))
 const stalled = (xs) => (xs.length - done(xs).length ? `, ${xs.length - done(xs).length} of ${xs.length} stalled` : '')
@@ -140,10 +146,12 @@ const mbps = (bytesPerSecond) => (Number.isNaN(bytesPerSecond) ? 'stalled' : ((b
 console.log(`\n${rounds} rounds, ${bytes} bytes a transfer; Mbit/s are medians; "× TUN" is the median of each round's ratio (min–max).\n`)
 console.log('| TCP through | HTTP GET, device → host (Mbit/s) | × TUN | echo, both ways (Mbit/s) | × TUN |')
 console.log('|---|---:|---:|---:|---:|')
-console.log(`| TUN (192.168.100.2) | ${mbps(median(samples.tun.read))}${stalled(samples.tun.read)} | 1.00 | ${mbps(median(samples.tun.echo))}${stalled(samples.tun.echo)} | 1.00 |`)
+console.log(`| ${modes.tun.title} | ${mbps(median(samples.tun.read))}${stalled(samples.tun.read)} | 1.00 | ${mbps(median(samples.tun.echo))}${stalled(samples.tun.echo)} | 1.00 |`)
 const spread = (xs) =>
   done(xs).length === 0 ? `— (${xs.length} of ${xs.length} stalled)` : `${median(xs).toFixed(2)} (${Math.min(...done(xs)).toFixed(2)}–${Math.max(...done(xs)).toFixed(2)}${stalled(xs)})`
-console.log(`| user-mode network, forwarded port (127.0.0.1:900x) | ${mbps(median(samples['user-net'].read))} | ${spread(ratios.read)} | ${mbps(median(samples['user-net'].echo))} | ${spread(ratios.echo)} |`)
+for (const name of engines) {
+  console.log(`| ${modes[name].title} | ${mbps(median(samples[name].read))} | ${spread(ratios[name].read)} | ${mbps(median(samples[name].echo))} | ${spread(ratios[name].echo)} |`)
+}
 console.log(`\nThe device is test/fixtures/uart_device.py at full speed, with no baud pacing; for scale, a 115 200-baud UART`)
 console.log(`carries 0.09 Mbit/s each way.`)
 process.exit(0) // the servers' pipes would keep the loop alive; 'exit' removes them and the namespaces

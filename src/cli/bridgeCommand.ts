@@ -8,6 +8,7 @@ import { PcapngWriter, type SyncFile } from '../engine/capture/pcapngWriter.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import { UserError } from '../engine/errors.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
+import { engineTitle } from '../engine/uplink/userNetEngine.js'
 import { describeDevice, describeLink, describeTun, finalReport, statusLine } from './statusReport.js'
 import { VERSION } from './version.js'
 
@@ -40,7 +41,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   })
   bridge.on('device', (device) => log(describeDevice(device)))
   bridge.on('tun', (tun, created) => log(describeTun(tun, created)))
-  bridge.on('userNet', ({ forwards }) => log(`user-mode network (passt) up${forwards.length > 0 ? `: ${forwards.map((f) => `${f.protocol} ${f.bindAddress}:${f.hostPort} → device port ${f.devicePort}`).join(', ')}` : ', no forwards'}`))
+  bridge.on('userNet', ({ engine, forwards }) => log(`user-mode network (${engineTitle(engine)}) up${forwards.length > 0 ? `: ${forwards.map((f) => `${f.protocol} ${f.bindAddress}:${f.hostPort} → device port ${f.devicePort}`).join(', ')}` : ', no forwards'}`))
   bridge.on('tunStatus', (status, problem) => log(problem ?? `${options.tun.name} is ${status} again`))
   try {
     bridge.start()
@@ -62,7 +63,7 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   pcap?.start()
   if (pcap) log(`capturing every frame as pcapng to ${flags.pcap === '-' ? 'standard output' : flags.pcap}`)
 
-  // `--json | head -1`: when the reader goes away the bridge stops as on Ctrl-C (passt, the TUN
+  // `--json | head -1`: when the reader goes away the bridge stops as on Ctrl-C (the user-mode engine, the TUN
   // and the capture closed), not with a stack trace.
   let stdoutOpen = true
   const ticker = setInterval(() => {

@@ -21,6 +21,7 @@ import { createTransport, type LinkState, type Transport, type TransportOptions 
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import type { Forward } from './uplink/forwards.js'
+import { chooseUserNetEngine, engineTitle, type UserNetEngineName } from './uplink/userNetEngine.js'
 import { UserNetSide } from './uplink/userNetSide.js'
 import { UserNetUplink } from './uplink/userNetUplink.js'
 
@@ -42,12 +43,14 @@ export interface BridgeOptions {
   dhcp?: { leaseSeconds: number; dnsServers: string[] } | null
   /** The IPv6 /64 prefix (8 bytes) a SLIP device's tunslip6 '?P' request is answered with; null: not answered. */
   slipPrefix?: Uint8Array | null
-  /** No TUN: the host side is passt's user-mode network, with these port forwards (tun's hostIp is the gateway). */
+  /** No TUN: the host side is a user-mode network, with these port forwards (tun's hostIp is the gateway). */
   userNet?: UserNetOptions | null
 }
 
 export interface UserNetOptions {
   forwards: Forward[]
+  /** passt or QEMU's libslirp; left out, passt where installed and else libslirp. */
+  engine?: UserNetEngineName
 }
 
 /** A forward in effect, and how many connections through it the device refused (nothing listens on its port). */
@@ -77,7 +80,7 @@ export interface BridgeStats {
   tunWriteError: string | null
   device: DeviceInfo
   /** The user-mode network's forwards in effect, or null with a TUN. */
-  userNet: { forwards: ForwardStats[] } | null
+  userNet: { engine: UserNetEngineName; forwards: ForwardStats[] } | null
   counters: CountersSnapshot
   rates: Rates
   baud: number
@@ -94,8 +97,8 @@ export interface BridgeEvents {
   device: [DeviceInfo]
   /** Something fatal happened after start (e.g. the listen socket failed). */
   fatal: [Error]
-  /** The user-mode network (passt) is up, with its forwards. */
-  userNet: [{ socketPath: string; forwards: Forward[] }]
+  /** The user-mode network is up, with its engine and forwards. */
+  userNet: [{ socketPath: string; engine: UserNetEngineName; forwards: Forward[] }]
 }
 
 const TUN_READ_BUFFER = 1024 * 1024
@@ -121,14 +124,16 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   /**
-   * Prepares the host side (throws a UserError if the TUN cannot be had; passt, which starts
-   * in the background, reports its trouble as 'fatal') and starts reaching for the device.
+   * Prepares the host side (throws a UserError if the TUN or a user-mode engine cannot be had; the
+   * engine, which starts in the background, reports its trouble as 'fatal') and starts reaching
+   * for the device.
    */
   start(): void {
     const o = this.options
     const userNet = o.userNet ?? null
-    // passt takes and gives whole Ethernet frames, as a TAP does.
+    // A user-mode engine takes and gives whole Ethernet frames, as a TAP does.
     const tap = o.tun.kind === 'tap' || userNet !== null
+    const engine = userNet ? chooseUserNetEngine(userNet.engine) : null
     if (o.capture) o.capture.framing = o.framing
     const firstTun = userNet ? null : openHostTun(o.tun)
     // The transport needs the decoder and the decoder's sink needs the writer,
@@ -173,7 +178,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     decoder = this.decoder = o.framing.createDecoder(fromDevice, o.maxFrame)
     fromDevice.decoder = decoder
     this.rates.start()
-    if (userNet) this.startUserNet(userNet, fromDevice, writer)
+    if (userNet) this.startUserNet(engine!, userNet, fromDevice, writer)
     else this.startTun(firstTun!, fromDevice, writer, tap)
     transport.start()
   }
@@ -207,10 +212,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   /**
-   * The host side is passt's user-mode network, started here with the link's addresses and
-   * forwards; the bridge connects to its socket (retrying until passt has made it).
+   * The host side is a user-mode network engine, started here with the link's addresses and
+   * forwards; the bridge connects to its socket (retrying until the engine has made it).
    */
-  private startUserNet(userNet: UserNetOptions, fromDevice: FromDevicePath, writer: DeviceWriter): void {
+  private startUserNet(engine: UserNetEngineName, userNet: UserNetOptions, fromDevice: FromDevicePath, writer: DeviceWriter): void {
     const o = this.options
     const uplink = new UserNetUplink({
       counters: this.counters,
@@ -232,9 +237,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now())
     }, PROBE_EVERY_MS)
     const { address, prefixLength } = o.tun.hostIp
-    this.userNet = new UserNetSide(uplink, { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: o.maxFrame - ETHERNET_HEADER }, userNet.forwards, {
-      up: (socketPath, forwards) => this.emit('userNet', { socketPath, forwards: [...forwards] }),
-      connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : 'the user-mode network (passt) is not connected'),
+    const addresses = { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: o.maxFrame - ETHERNET_HEADER }
+    this.userNet = new UserNetSide(uplink, engine, addresses, userNet.forwards, {
+      up: (socketPath, forwards) => this.emit('userNet', { socketPath, engine, forwards: [...forwards] }),
+      connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : `the user-mode network (${engineTitle(engine)}) is not connected`),
       askDevice: () => {
         if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now(), true)
       },
@@ -279,6 +285,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       tunWriteError: this.tun?.device?.lastWriteError ?? null,
       device: this.device,
       userNet: this.userNet && {
+        engine: this.userNet.engine,
         forwards: this.userNet.forwards.map((f) => ({ ...f, refusedByDevice: f.protocol === 'tcp' ? (this.refusedPorts.get(f.devicePort) ?? 0) : 0 }))
       },
       counters: this.countersNow(),

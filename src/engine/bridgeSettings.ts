@@ -10,6 +10,7 @@ import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import { DEFAULT_DHCP_LEASE, MAX_DNS_SERVERS } from './services/dhcpServer.js'
 import { checkForwards, parseForward } from './uplink/forwards.js'
+import { USER_NET_ENGINES, type UserNetEngineName } from './uplink/userNetEngine.js'
 import type { Framing } from './framing/framing.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramePayload, isFramingName, payloadsOf } from './framing/index.js'
 import type { TransportOptions } from './transport/index.js'
@@ -50,13 +51,15 @@ export interface BridgeFlags {
   dhcpLease?: string
   /** Resolvers offered to the device over DHCP. */
   dns?: string[]
-  /** No TUN and no root: the host side is passt's user-mode network. */
+  /** No TUN and no root: the host side is a user-mode network (passt, or QEMU's libslirp). */
   userNet?: boolean
+  /** Which user-mode network: passt or slirp; left out, passt where installed and else libslirp. */
+  userNetEngine?: string
   /** Port forwards into the device through the user-mode network, like tcp:8080:80. */
   forward?: string[]
 }
 
-export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--ipv6-prefix' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns' | '--user-net' | '--forward'
+export type BridgeField = '--socket' | '--tcp' | '--listen' | '--serial' | '--framing' | '--payload' | '--ipv6-prefix' | '--tun' | '--tap' | '--host-ip' | '--device-ip' | '--max-frame' | '--mtu' | '--gw-mac' | '--device-mac' | '--baud' | '--dhcp' | '--dhcp-lease' | '--dns' | '--user-net' | '--user-net-engine' | '--forward'
 
 export { DEFAULT_DHCP_LEASE }
 
@@ -104,6 +107,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
 function toUserNet(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): BridgeOptions['userNet'] {
   const forwards = flags.forward ?? []
   if (!flags.userNet) {
+    if (flags.userNetEngine !== undefined) throw new UserError(`${name('--user-net-engine')} chooses the user-mode network's engine; add ${name('--user-net')}, or drop it.`)
     if (forwards.length > 0) throw new UserError(`${name('--forward')} forwards a port through the user-mode network; add ${name('--user-net')}, or reach the device at its address on the TUN.`)
     return null
   }
@@ -111,7 +115,12 @@ function toUserNet(flags: BridgeFlags, framing: Framing, name: (field: BridgeFie
   if (framing.payload === 'ip') throw new UserError(`${name('--user-net')} carries Ethernet frames, and ${name('--payload')} ip carries bare IP packets; use ${name('--payload')} ethernet, or a TUN.`)
   const parsed = forwards.map((text) => parseForward(text, name('--forward')))
   checkForwards(parsed, name('--forward'))
-  return { forwards: parsed }
+  const engine = flags.userNetEngine
+  if (engine === undefined) return { forwards: parsed }
+  if (!(USER_NET_ENGINES as readonly string[]).includes(engine)) {
+    throw new UserError(`${name('--user-net-engine')} "${engine.slice(0, 40)}" is not an engine Tunscope runs; choose passt or slirp (QEMU's libslirp).`)
+  }
+  return { forwards: parsed, engine: engine as UserNetEngineName }
 }
 
 function toSlipPrefix(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): Uint8Array | null {

@@ -19,7 +19,7 @@ import { Counters, type CountersSnapshot } from '../engine/counters.js'
 import { UserError } from '../engine/errors.js'
 import { TunPermissionError, tunCreateCommand } from '../engine/host/tunSetup.js'
 import { formatForward, type Forward } from '../engine/uplink/forwards.js'
-import { passtInstalled } from '../engine/uplink/passtProcess.js'
+import { engineTitle, userNetEngineInstalled } from '../engine/uplink/userNetEngine.js'
 import type { InterfaceState } from '../native/index.js'
 import {
   DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
@@ -35,7 +35,7 @@ const FORM_NAMES: FieldNames = {
   '--device-ip': 'Device address', '--max-frame': 'Max frame', '--mtu': 'MTU', '--gw-mac': 'Gateway MAC', '--device-mac': 'Device MAC', '--baud': 'Baud',
   '--serial': 'Serial port',
   '--dhcp': 'Serve DHCP to the device', '--dhcp-lease': 'Lease', '--dns': 'DNS servers',
-  '--user-net': 'Host interface', '--forward': 'Port forwards'
+  '--user-net': 'Host interface', '--user-net-engine': 'Host interface', '--forward': 'Port forwards'
 }
 const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
 
@@ -235,7 +235,7 @@ export class EngineService {
         bridge = this.startedBridge(options)
       } catch (error) {
         // A first run's demo without a TUN and without admin rights: the user-mode network needs neither.
-        if (!(this.demo && error instanceof TunPermissionError && passtInstalled())) throw error
+        if (!(this.demo && error instanceof TunPermissionError && userNetEngineInstalled())) throw error
         options = toBridgeOptions(this.flags({ ...this.settings, interfaceKind: 'user' }), FORM_NAMES)
         bridge = this.startedBridge(options)
       }
@@ -244,7 +244,7 @@ export class EngineService {
       await this.stopDemo()
       if (!(error instanceof UserError)) throw error
       const noRights = error instanceof TunPermissionError
-      this.problem = { message: error.message, tunCommand: noRights ? tunRequest(error) : null, userNetOffer: noRights && passtInstalled() }
+      this.problem = { message: error.message, tunCommand: noRights ? tunRequest(error) : null, userNetOffer: noRights && userNetEngineInstalled() }
       return
     }
     this.bridge = bridge
@@ -389,7 +389,7 @@ export class EngineService {
       tun: this.tun,
       tunProblem: stats && stats.tunStatus !== 'up' ? { status: stats.tunStatus, message: stats.tunProblem ?? '' } : null,
       device: stats ? { ...stats.device, live: true } : { ...this.lastDevice, live: false },
-      userNet: stats?.userNet ? { forwards: stats.userNet.forwards.map((f) => ({ ...f, spec: formatForward(f) })) } : null,
+      userNet: stats?.userNet ? { engine: engineTitle(stats.userNet.engine), forwards: stats.userNet.forwards.map((f) => ({ ...f, spec: formatForward(f) })) } : null,
       problem: this.problem,
       settingsUnreadable: this.settingsUnreadable,
       settingsUnsaved: this.settingsUnsaved,

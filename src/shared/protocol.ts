@@ -26,8 +26,8 @@ export interface BridgeSettings {
   serial: string
   /**
    * The host side. tun: IP packets, Ethernet headers added and stripped by the bridge; tap: Ethernet
-   * frames passed unchanged (`--tap`); user: no interface and no admin rights, passt's user-mode
-   * network with port forwards (`--user-net`).
+   * frames passed unchanged (`--tap`); user: no interface and no admin rights, a user-mode network
+   * (passt, or QEMU's libslirp) with port forwards (`--user-net`).
    */
   interfaceKind: 'tun' | 'tap' | 'user'
   /** The host interface's name, TUN or TAP (unused for 'user'). */
@@ -70,6 +70,8 @@ export interface ForwardSnapshot {
 
 /** The running user-mode network (interfaceKind 'user'). */
 export interface UserNetSnapshot {
+  /** What serves it: passt's own title, or QEMU's libslirp. */
+  engine: string
   /** The forwards in effect now. */
   forwards: ForwardSnapshot[]
 }
@@ -103,8 +105,8 @@ export interface StartProblem {
   message: string
   tunCommand: TunCreateRequest | null
   /**
-   * The TUN could not be had without admin rights and the user-mode network can run here (passt is
-   * installed): the UI offers "No admin rights: user-mode network" (Start with interfaceKind 'user').
+   * The TUN could not be had without admin rights and the user-mode network can run here (passt or
+   * QEMU is installed): the UI offers "No admin rights: user-mode network" (Start with interfaceKind 'user').
    */
   userNetOffer: boolean
 }

@@ -1,20 +1,17 @@
 // startPasst against Debian's real passt, in namespaces with a veth to an "internet" namespace
 // (passt refuses to start without an interface holding a default route).
-import { spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { connect, createServer, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
-import { ipv4ToBytes, parseMac } from '../../src/engine/addresses'
-import { ARP_REPLY, ETHERTYPE_ARP, writeArpRequest } from '../../src/engine/ethernet'
+import { parseMac } from '../../src/engine/addresses'
 import { UserError } from '../../src/engine/errors'
 import { parseForward, type Forward } from '../../src/engine/uplink/forwards'
 import { PASST_NO_ROUTE, PASST_NOT_INSTALLED, startPasst, type PasstOptions, type PasstProcess } from '../../src/engine/uplink/passtProcess'
-import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace'
-import { createNamespace, destroyAll, netnsRequired, requireNetns, skipNetns, type Netns } from '../helpers/netns'
+import { createNamespace, netnsRequired, skipNetns, type Netns } from '../helpers/netns'
+import { alive, engineSuite, FramedClient, gatewayArpReply, occupy, occupySocket, rejection } from '../helpers/userNetEngineParts'
 
 const passtProbe = spawnSync('passt', ['--version'], { encoding: 'utf8', timeout: 5_000 })
 const passtMissing = passtProbe.error ? `passt is not runnable (${passtProbe.error.message}); install Debian's passt package` : undefined
@@ -29,143 +26,23 @@ function launcherFor(ns: Netns): string[] {
   return ['ip', 'netns', 'exec', ns.name]
 }
 
-/** A minimal QEMU stream client: 4-byte big-endian length, then the frame. */
-class FramedClient {
-  private buffered = Buffer.alloc(0)
-  readonly frames: Buffer[] = []
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk])
-      while (this.buffered.length >= 4) {
-        const length = this.buffered.readUInt32BE(0)
-        if (this.buffered.length < 4 + length) break
-        this.frames.push(this.buffered.subarray(4, 4 + length))
-        this.buffered = this.buffered.subarray(4 + length)
-      }
-    })
-  }
-
-  /**
-   * Connects, trying again for a while on ECONNREFUSED: passt prints that its socket is bound
-   * before it listens on it (the bridge's link retries the same way). A probe cannot tell
-   * instead: with --one-off, the probe would be passt's one client.
-   */
-  static async open(path: string): Promise<FramedClient> {
-    for (const deadline = Date.now() + 5_000; ; await new Promise((r) => setTimeout(r, 50))) {
-      try {
-        return await new Promise<FramedClient>((resolve, reject) => {
-          const s = connect(path)
-          s.once('connect', () => resolve(new FramedClient(s)))
-          s.once('error', reject)
-        })
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || Date.now() > deadline) throw error
-      }
-    }
-  }
-
-  send(frame: Uint8Array): void {
-    const padded = Buffer.alloc(Math.max(60, frame.length))
-    padded.set(frame)
-    const header = Buffer.alloc(4)
-    header.writeUInt32BE(padded.length)
-    this.socket.write(Buffer.concat([header, padded]))
-  }
-
-  waitFor(match: (frame: Buffer) => boolean, timeoutMs = 5_000): Promise<Buffer> {
-    return vi.waitFor(
-      () => {
-        const hit = this.frames.find(match)
-        if (!hit) throw new Error(`no matching frame yet (${this.frames.length} frames)`)
-        return hit
-      },
-      { timeout: timeoutMs, interval: 10 }
-    )
-  }
-
-  close(): void {
-    this.socket.destroy()
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p
-  } catch (e) {
-    return e as Error
-  }
-  throw new Error('resolved; a rejection was expected')
-}
-
-/** A node process in `ns` holding `port` on 127.0.0.1 (tcp or udp) until the namespace goes. */
-async function occupy(ns: Netns, protocol: 'tcp' | 'udp', port: number): Promise<ChildProcess> {
-  const code =
-    protocol === 'tcp'
-      ? `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('ready'))`
-      : `require('dgram').createSocket('udp4').bind(${port}, '127.0.0.1', () => console.log('ready'))`
-  const child = ns.spawn(process.execPath, ['-e', code])
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve())
-    child.once('exit', (c) => reject(new Error(`listener exited with ${c}`)))
-  })
-  return child
-}
-
 describe.skipIf(skipNetns || skipPasst)('passt as the user-mode engine (real passt, namespaces)', () => {
-  let world: InternetNamespaces
-  let work: string
-  let n = 0
-  const started: PasstProcess[] = []
-  /** A fresh socket path in a directory passt can write to even after dropping root to nobody. */
-  const socketPath = (): string => join(work, `passt-${++n}.sock`)
-  const start = async (extra: Partial<PasstOptions> & { forwards?: Forward[] } = {}): Promise<PasstProcess> => {
-    const p = await startPasst({ ...base, socketPath: socketPath(), forwards: [], launcher: launcherFor(world.device), ...extra })
-    started.push(p)
-    return p
-  }
-
-  beforeAll(async () => {
-    requireNetns()
+  const suite = engineSuite('tspasst', () => {
     if (passtMissing) throw new Error(`passt required (TUNSCOPE_REQUIRE_NETNS=1) but ${passtMissing}`)
-    work = mkdtempSync(join(tmpdir(), 'tspasst-'))
-    chmodSync(work, 0o777)
-    world = await createInternetNamespaces('tspasst')
   })
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((p) => p.stop()))
-  })
-  afterAll(async () => {
-    await destroyAll()
-    if (work) rmSync(work, { recursive: true, force: true })
-  })
+  const socketPath = suite.socketPath
+  const start = async (extra: Partial<PasstOptions> & { forwards?: Forward[] } = {}): Promise<PasstProcess> =>
+    suite.track(await startPasst({ ...base, socketPath: socketPath(), forwards: [], launcher: launcherFor(suite.world.device), ...extra }))
 
   it('starts, its socket accepts a connection, and it answers ARP for the gateway from the --gw-mac', async () => {
     const passt = await start()
     expect(existsSync(passt.socketPath)).toBe(true)
     expect(passt.output()).toMatch(/UNIX domain socket bound at /)
     expect(passt.output()).not.toMatch(/to syslog/)
-    const client = await FramedClient.open(passt.socketPath)
-    try {
-      const request = new Uint8Array(60)
-      writeArpRequest(DEVICE_MAC, ipv4ToBytes(base.deviceIp), ipv4ToBytes(base.gatewayIp), request, 0)
-      client.send(request)
-      const reply = await client.waitFor((f) => f.readUInt16BE(12) === ETHERTYPE_ARP && f.readUInt16BE(20) === ARP_REPLY)
-      expect(reply.subarray(0, 6)).toEqual(Buffer.from(DEVICE_MAC)) // to the device
-      expect(reply.subarray(22, 28)).toEqual(Buffer.from(parseMac(GATEWAY_MAC))) // sender MAC: passt's -M
-      expect([...reply.subarray(28, 32)]).toEqual([192, 168, 100, 1]) // sender IP: the gateway
-    } finally {
-      client.close()
-    }
+    const reply = await gatewayArpReply(passt.socketPath, DEVICE_MAC, base.deviceIp, base.gatewayIp)
+    expect(reply.subarray(0, 6)).toEqual(Buffer.from(DEVICE_MAC)) // to the device
+    expect(reply.subarray(22, 28)).toEqual(Buffer.from(parseMac(GATEWAY_MAC))) // sender MAC: passt's -M
+    expect([...reply.subarray(28, 32)]).toEqual([192, 168, 100, 1]) // sender IP: the gateway
   })
 
   it('quits once its one client has gone, as when a killed Tunscope drops the connection: the forwarded port is free again', async () => {
@@ -173,16 +50,16 @@ describe.skipIf(skipNetns || skipPasst)('passt as the user-mode engine (real pas
     const client = await FramedClient.open(passt.socketPath)
     client.close()
     expect(await passt.exited).toBe(0)
-    const listening = await world.device.exec('ss', ['-ltnH'], { check: true })
+    const listening = await suite.world.device.exec('ss', ['-ltnH'], { check: true })
     expect(listening.stdout).not.toMatch(/:18085\b/)
   })
 
   it('listens on the forwarded ports on the given host addresses, and only those', async () => {
     await start({ forwards: [parseForward('tcp:18080:80'), parseForward('udp:0.0.0.0:18081:53')] })
-    const tcp = await world.device.exec('ss', ['-ltnH'], { check: true })
+    const tcp = await suite.world.device.exec('ss', ['-ltnH'], { check: true })
     expect(tcp.stdout).toMatch(/\b127\.0\.0\.1:18080\b/)
     expect(tcp.stdout.trim().split('\n')).toHaveLength(1)
-    const udp = await world.device.exec('ss', ['-lunH'], { check: true })
+    const udp = await suite.world.device.exec('ss', ['-lunH'], { check: true })
     expect(udp.stdout).toMatch(/\b0\.0\.0\.0:18081\b/)
   })
 
@@ -206,7 +83,7 @@ describe.skipIf(skipNetns || skipPasst)('passt as the user-mode engine (real pas
   })
 
   it.each(['tcp', 'udp'] as const)('names the forwarded %s port that is already in use', async (protocol) => {
-    const holder = await occupy(world.device, protocol, 18090)
+    const holder = await occupy(suite.world.device, protocol, 18090)
     try {
       const e = await rejection(start({ forwards: [parseForward(`${protocol}:18090:80`)] }))
       expect(e).toBeInstanceOf(UserError)
@@ -219,7 +96,7 @@ describe.skipIf(skipNetns || skipPasst)('passt as the user-mode engine (real pas
   })
 
   it('says when passt cannot create its socket (root: passt runs as nobody and cannot write there)', async () => {
-    const closed = join(work, 'closed')
+    const closed = join(suite.work, 'closed')
     mkdirSync(closed, { mode: 0o700 })
     const path = join(closed, 'passt.sock')
     const e = await rejection(start({ socketPath: path }))
@@ -260,16 +137,8 @@ describe.skipIf(skipNetns || skipPasst)('passt as the user-mode engine (real pas
     expect(existsSync(passt.socketPath)).toBe(false)
     expect(ended).toHaveLength(1)
     await expect(passt.exited).resolves.toSatisfy((c: number | null) => c === null || typeof c === 'number')
-    const listening = await world.device.exec('ss', ['-ltnH'], { check: true })
+    const listening = await suite.world.device.exec('ss', ['-ltnH'], { check: true })
     expect(listening.stdout).not.toMatch(/:18095\b/)
     await passt.stop() // idempotent
   })
 })
-
-function occupySocket(path: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(path, () => resolve(server))
-  })
-}

@@ -56,14 +56,20 @@ export async function createInternetNamespaces(prefix = 'tsinet'): Promise<Inter
 export const HAS_PASST = spawnSync('passt', ['--version']).error === undefined
 /** Skip a user-mode network suite without namespaces or passt, unless .ci/run requires it. */
 export const skipUserNet = skipNetns || (!HAS_PASST && process.env.TUNSCOPE_REQUIRE_NETNS !== '1')
+/** Whether QEMU runs here (Debian package qemu-system-x86), for its libslirp (--user-net-engine slirp). */
+export const HAS_QEMU = spawnSync('qemu-system-x86_64', ['--version']).error === undefined
+/** Skip a suite on `engine` without namespaces or that engine, unless .ci/run requires it. */
+export const skipUserNetEngine = (engine: 'passt' | 'slirp'): boolean =>
+  skipNetns || (!(engine === 'passt' ? HAS_PASST : HAS_QEMU) && process.env.TUNSCOPE_REQUIRE_NETNS !== '1')
 
 /**
  * The first steps of a suite whose tunscope runs as nobody in the device side of an internet pair:
  * the checks that it can run, a copy of the CLI nobody can read, and a folder nobody may write.
  */
-export async function nobodyWithInternet(prefix: string): Promise<{ cli: { bin: string; cleanup(): void }; work: string; world: InternetNamespaces }> {
+export async function nobodyWithInternet(prefix: string, engine: 'passt' | 'slirp' = 'passt'): Promise<{ cli: { bin: string; cleanup(): void }; work: string; world: InternetNamespaces }> {
   requireNetns()
-  expect(HAS_PASST, 'passt is not installed (Debian package passt)').toBe(true)
+  if (engine === 'passt') expect(HAS_PASST, 'passt is not installed (Debian package passt)').toBe(true)
+  else expect(HAS_QEMU, 'QEMU is not installed (Debian package qemu-system-x86)').toBe(true)
   const cli = cliForNobody()
   if ('problem' in cli) throw new Error(cli.problem)
   const work = mkdtempSync(join(tmpdir(), `tunscope-${prefix}-`))

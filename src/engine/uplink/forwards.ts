@@ -73,6 +73,20 @@ export function formatForward(forward: Forward): string {
   return `${forward.protocol}:${address}${forward.hostPort}:${forward.devicePort}`
 }
 
+/** The one sentence for a forward whose host port the engine could not listen on. */
+export function forwardRefused(forward: Forward): UserError {
+  const local = forward.bindAddress === DEFAULT_BIND_ADDRESS || forward.bindAddress === ANY_ADDRESS
+  const privileged = forward.hostPort < 1024 && process.getuid?.() !== 0
+  const why = privileged
+    ? 'it is in use, or below 1024 and so reserved for root'
+    : local
+      ? 'it is already in use'
+      : `it is already in use or ${forward.bindAddress} is not an address of this machine`
+  return new UserError(
+    `${forward.protocol.toUpperCase()} port ${forward.hostPort} on ${forward.bindAddress} cannot be forwarded (--forward ${formatForward(forward)}): ${why}; choose another host port.`
+  )
+}
+
 /** passt's SPEC for -t/-u: `ADDR/HOSTPORT:DEVICEPORT`. */
 export function passtPortSpec(forward: Forward): string {
   return `${forward.bindAddress}/${forward.hostPort}:${forward.devicePort}`

@@ -1,6 +1,6 @@
 // Why Start failed, and, when only root can fix it, the ways out: let the app
 // run the helper through pkexec (desktop), copy the command for a terminal, or,
-// where passt is installed, start on the user-mode network instead (no TUN, no root).
+// where passt or QEMU is installed, start on the user-mode network instead (no TUN, no root).
 import { useState } from 'react'
 
 import type { TunCreateResult } from '../../../shared/desktopApi'
@@ -44,7 +44,7 @@ export function ProblemBanner({ problem, onRetry, createTun, onUseUserNet }: Pro
       <div className="problem-actions">
         <button type="button" onClick={onRetry}>Retry</button>
         {problem.userNetOffer && (
-          <button type="button" onClick={onUseUserNet} title="Start again on passt's user-mode network: no TUN and no admin rights; the device is reached through forwarded host ports">
+          <button type="button" onClick={onUseUserNet} title="Start again on the user-mode network (passt or QEMU's libslirp): no TUN and no admin rights; the device is reached through forwarded host ports">
             No admin rights: use the user-mode network
           </button>
         )}

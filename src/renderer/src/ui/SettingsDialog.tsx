@@ -32,7 +32,7 @@ const TRANSPORTS: [BridgeSettings['transport'], string][] = [
 const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
   ['tun', 'TUN (IP packets; Tunscope adds and strips the Ethernet header)'],
   ['tap', 'TAP (Ethernet frames unchanged)'],
-  ['user', 'No admin rights: user-mode network (passt; no TUN, host ports forwarded to the device)']
+  ['user', 'No admin rights: user-mode network (passt or QEMU\'s libslirp; no TUN, host ports forwarded to the device)']
 ]
 /** What SLIP's records carry, as the devices that send each call it. */
 const PAYLOAD_USES: Record<FramePayload, string> = {

@@ -42,13 +42,13 @@ function demoTitle(demo: DemoStatus | null): string {
   return `The built-in demo device, on ${demo.socket}\nHost traffic: ${rounds} rounds of ping, HTTP GET and UDP echo, ${answered} answers`
 }
 
-/** The host side without a TUN: passt's user-mode network, its TCP forwards as links to open, and their editor while it runs. */
+/** The host side without a TUN: the user-mode network (passt or QEMU's libslirp), its TCP forwards as links to open, and their editor while it runs. */
 function UserNetItem({ status, forwardsRefused, onSetForwards }: { status: StatusMessage } & Pick<Props, 'forwardsRefused' | 'onSetForwards'>): React.JSX.Element {
   const userNet = status.running ? status.userNet : null
   const forwards = userNet?.forwards ?? []
   const title = userNet
-    ? `User-mode network (passt), no TUN · ${forwards.length > 0 ? `forwards: ${forwards.map((f) => f.spec).join(', ')}` : 'no forwards'}`
-    : `User-mode network (passt), no TUN · ${status.running ? 'starting' : `stopped; forwards: ${status.settings.forwards.trim() || 'none'}`}`
+    ? `User-mode network (${userNet.engine}), no TUN · ${forwards.length > 0 ? `forwards: ${forwards.map((f) => f.spec).join(', ')}` : 'no forwards'}`
+    : `User-mode network, no TUN · ${status.running ? 'starting' : `stopped; forwards: ${status.settings.forwards.trim() || 'none'}`}`
   return (
     <span className="status-item user-net" data-testid="tun-status" title={status.tunProblem?.message}>
       <span className={`dot ${!status.running ? 'off' : status.tunProblem ? 'bad' : userNet ? 'ok' : 'wait'}`} />
