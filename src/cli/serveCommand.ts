@@ -38,6 +38,7 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('tap')) settings.interfaceKind = 'tap'
   if (given('userNet')) settings.interfaceKind = 'user'
   if (given('forward')) settings.forwards = (flags.forward ?? []).join(', ')
+  if (given('userNetEngine') && (flags.userNetEngine === 'passt' || flags.userNetEngine === 'slirp')) settings.userNetEngine = flags.userNetEngine
   if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing
   if (given('payload') && flags.payload !== undefined && isFramePayload(flags.payload)) settings.payload = flags.payload
   if (given('ipv6Prefix')) settings.ipv6Prefix = String(flags.ipv6Prefix)

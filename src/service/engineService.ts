@@ -359,6 +359,7 @@ export class EngineService {
       tap: s.interfaceKind === 'tap',
       userNet: s.interfaceKind === 'user',
       forward: s.interfaceKind === 'user' ? forwardSpecs(s.forwards) : undefined,
+      userNetEngine: s.interfaceKind === 'user' && s.userNetEngine !== 'auto' ? s.userNetEngine : undefined,
       hostIp: s.hostIp,
       deviceIp: s.deviceIp,
       maxFrame: s.maxFrame,

@@ -53,6 +53,8 @@ export interface BridgeSettings {
    * Kept, unused, while interfaceKind is not 'user'.
    */
   forwards: string
+  /** Which user-mode network (`--user-net-engine`): auto is passt where installed, else QEMU's libslirp. */
+  userNetEngine: 'auto' | 'passt' | 'slirp'
 }
 
 /** One port forward of the running user-mode network. */
@@ -267,7 +269,8 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   dhcp: false,
   dhcpLease: '',
   dns: '',
-  forwards: 'tcp:8080:80'
+  forwards: 'tcp:8080:80',
+  userNetEngine: 'auto'
 }
 
 /** Accepts only messages shaped like UiCommand (the sender is not trusted). */
@@ -287,8 +290,9 @@ export function parseUiCommand(value: unknown): UiCommand | null {
 const TRANSPORTS: readonly BridgeSettings['transport'][] = ['unix', 'listen', 'tcp', 'tcp-listen', 'serial', 'demo']
 const INTERFACE_KINDS: readonly BridgeSettings['interfaceKind'][] = ['tun', 'tap', 'user']
 const FRAME_PAYLOADS: readonly FramePayload[] = ['ethernet', 'ip']
+const USER_NET_ENGINES: readonly BridgeSettings['userNetEngine'][] = ['auto', 'passt', 'slirp']
 /** The fields that hold one of a few fixed words. */
-type ChoiceField = 'transport' | 'interfaceKind' | 'framing' | 'payload'
+type ChoiceField = 'transport' | 'interfaceKind' | 'framing' | 'payload' | 'userNetEngine'
 const TEXT_FIELDS = ['socket', 'tcp', 'tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const
 /** Text fields that settings from before them lack: those start from the defaults. */
 const LATER_TEXT_FIELDS = ['dhcpLease', 'dns', 'serial', 'ipv6Prefix', 'forwards'] as const
@@ -324,6 +328,7 @@ export function settingsFields(value: unknown): { fields: Partial<BridgeSettings
   choose('interfaceKind', INTERFACE_KINDS)
   choose('framing', FRAMING_NAMES)
   choose('payload', FRAME_PAYLOADS)
+  choose('userNetEngine', USER_NET_ENGINES)
   if (typeof v.dhcp === 'boolean') fields.dhcp = v.dhcp
   else if (v.dhcp !== undefined) malformed.push('dhcp')
   for (const key of [...TEXT_FIELDS, ...LATER_TEXT_FIELDS]) {

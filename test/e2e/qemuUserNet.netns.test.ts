@@ -1,5 +1,6 @@
-// A real QEMU guest (e1000 on -netdev stream) behind `tunscope bridge --framing qemu --user-net`:
-// no TUN. The guest takes its address from passt's DHCP server (the bridge's --device-ip), is
+// A real QEMU guest (e1000 on -netdev stream) behind `tunscope bridge --framing qemu --user-net`,
+// with each engine (passt, QEMU's libslirp): no TUN. The guest takes its address from the
+// engine's DHCP server (the bridge's --device-ip), is
 // reached through a forwarded host port (busybox httpd in the guest), and fetches from the host's
 // loopback through its gateway and from a second namespace playing the internet. The bridge and
 // QEMU run in a namespace with a veth to that one (test/helpers/internetNamespace.ts), since passt
@@ -14,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BridgeProcess } from '../helpers/bridgeProcess.js'
 import { deviceTraffic } from '../helpers/bridgedDevice.js'
 import { startGuestBehindBridge } from '../helpers/guestBehindBridge.js'
-import { createInternetNamespaces, type InternetNamespaces } from '../helpers/internetNamespace.js'
-import { destroyAll, requireNetns, skipNetns } from '../helpers/netns.js'
+import { createInternetNamespaces, skipUserNetEngine, type InternetNamespaces } from '../helpers/internetNamespace.js'
+import { destroyAll, requireNetns } from '../helpers/netns.js'
 import { GUEST_NIC, requireGuest, skipGuest, takeLease, type Guest } from '../helpers/qemuGuest.js'
 
 const DEVICE_IP = '192.168.100.2' // the bridge's default --device-ip, which passt's DHCP hands out
@@ -41,7 +42,7 @@ function patternMd5(length: number): string {
   return createHash('md5').update(b).digest('hex')
 }
 
-describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --user-net: a real guest behind passt', () => {
+for (const engine of ['passt', 'slirp'] as const) describe.skipIf(skipUserNetEngine(engine) || skipGuest)(`tunscope bridge --framing qemu --user-net-engine ${engine}: a real guest`, () => {
   let world: InternetNamespaces
   let work: string
   let bridge: BridgeProcess
@@ -51,11 +52,11 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --user-n
     requireNetns()
     requireGuest()
     work = mkdtempSync(join(tmpdir(), 'tunscope-qusernet-'))
-    world = await createInternetNamespaces('tsqun')
+    world = await createInternetNamespaces(`tsqun${engine[0]}`)
     ;({ bridge, guest } = await startGuestBehindBridge({
-      name: 'tsqun', ns: world.device, work, bootTimeoutMs: BOOT_MS - 30_000,
-      bridgeArgs: ['--framing', 'qemu', '--user-net', '--forward', 'tcp:8082:80'],
-      ready: (s) => s.link.status === 'connected' && s.tunStatus === 'up', readyWhat: 'QEMU and passt'
+      name: `tsqun${engine[0]}`, ns: world.device, work, bootTimeoutMs: BOOT_MS - 30_000,
+      bridgeArgs: ['--framing', 'qemu', '--user-net', '--user-net-engine', engine, '--forward', 'tcp:8082:80'],
+      ready: (s) => s.link.status === 'connected' && s.tunStatus === 'up', readyWhat: `QEMU and ${engine}`
     }))
   }, BOOT_MS)
 
@@ -66,7 +67,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --user-n
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
-  it("takes --device-ip from passt's DHCP server, with the bridge's host address as its router", async () => {
+  it("takes --device-ip from the engine's DHCP server, with the bridge's host address as its router", async () => {
     const g = guest!
     await g.runOk(`ip link set ${GUEST_NIC} up && for i in $(seq 100); do grep -q 1 /sys/class/net/${GUEST_NIC}/carrier && break; sleep 0.1; done`)
     const said = await takeLease(g)
@@ -85,7 +86,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --user-n
     const traffic = deviceTraffic(world.device, DEVICE_IP)
     await traffic.startServer(world.device, ['http-server', '9091'])
     await traffic.startServer(world.internet, ['http-server', '80'])
-    // Past the guest's first receive window (64 240 bytes): its padded ACKs must reach passt
+    // Past the guest's first receive window (64 240 bytes): its padded ACKs must reach the engine
     // (services/ethernetPadding.ts). The response's headers come before the body.
     const body = patternMd5(FETCH_BYTES)
     for (const [host, port] of [[GATEWAY_IP, 9091], [world.internetIp, 80]] as const) {

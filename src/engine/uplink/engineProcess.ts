@@ -48,24 +48,31 @@ const STOP_GRACE_MS = 2_000
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** The engine's output, line by line, keeping the last OUTPUT_LIMIT characters of what is not noise. */
+/**
+ * The engine's output, line by line, keeping the last OUTPUT_LIMIT characters of what is not noise.
+ * Standard output and standard error are cut into lines apart: their chunks interleave (QEMU's
+ * warning on one and its QMP greeting on the other made one line of two).
+ */
 class OutputTail {
   private text = ''
-  private partial = ''
+  private readonly partial = ['', '']
   constructor(
     private readonly noise: readonly RegExp[],
     private readonly onLine: (line: string) => void
   ) {}
 
-  push(chunk: string): void {
-    const lines = (this.partial + chunk).split('\n')
-    this.partial = lines.pop()!.slice(-OUTPUT_LIMIT)
+  /** A chunk from standard output (0) or standard error (1). */
+  push(stream: 0 | 1, chunk: string): void {
+    const lines = (this.partial[stream] + chunk).split('\n')
+    this.partial[stream] = lines.pop()!.slice(-OUTPUT_LIMIT)
     for (const line of lines) this.line(line)
   }
 
   end(): void {
-    if (this.partial) this.line(this.partial)
-    this.partial = ''
+    for (const stream of [0, 1] as const) {
+      if (this.partial[stream]) this.line(this.partial[stream])
+      this.partial[stream] = ''
+    }
   }
 
   private line(raw: string): void {
@@ -139,8 +146,8 @@ export async function startEngine(launch: EngineLaunch): Promise<EngineProcess> 
     if (launch.readyLine.test(line)) readyLine = true
     wake()
   })
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => tail.push(s))
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => tail.push(s))
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => tail.push(0, s))
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => tail.push(1, s))
 
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined
   let spawnError: NodeJS.ErrnoException | undefined

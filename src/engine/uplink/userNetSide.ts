@@ -108,7 +108,6 @@ export class UserNetSide {
     const engine = await startUserNetEngine(this.engine, this.addresses, this.socketPath, forwards)
     if (this.stopping) return engine.stop()
     this.engineProcess = engine
-    this.forwardsNow = forwards
     void engine.exited.then((code) => {
       if (this.engineProcess === engine && !this.stopping) {
         this.events.fatal(new UserError(`The user-mode network (${engineTitle(this.engine)}) stopped (exit code ${code}); the device is cut off from the host.`))
@@ -141,6 +140,9 @@ export class UserNetSide {
       const heardBefore = uplink.framesToPasst
       await waitFor(() => uplink.framesToPasst !== heardBefore, () => this.events.askDevice())
     }
+    // Only now are the forwards in effect (the status lists them, the app links them): a
+    // connection before the engine has heard the device would be reset.
+    this.forwardsNow = forwards
     this.events.up(this.socketPath, forwards)
   }
 

@@ -34,6 +34,12 @@ const INTERFACE_KINDS: [BridgeSettings['interfaceKind'], string][] = [
   ['tap', 'TAP (Ethernet frames unchanged)'],
   ['user', 'No admin rights: user-mode network (passt or QEMU\'s libslirp; no TUN, host ports forwarded to the device)']
 ]
+/** The user-mode network's engines, and when each is the one to take. */
+const USER_NET_ENGINES: [BridgeSettings['userNetEngine'], string][] = [
+  ['auto', 'Automatic: passt where installed, else QEMU\'s libslirp'],
+  ['passt', 'passt (faster; the gateway keeps the Gateway MAC)'],
+  ['slirp', 'QEMU\'s libslirp (for a device that speaks first on a forwarded port)']
+]
 /** What SLIP's records carry, as the devices that send each call it. */
 const PAYLOAD_USES: Record<FramePayload, string> = {
   ethernet: 'Ethernet frames (Zephyr with SLIP_TAP, its default)',
@@ -123,6 +129,12 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
                 tcp:8080:80 forwards the host&apos;s 127.0.0.1:8080 to the device&apos;s port 80; udp:7007:7 a UDP port;
                 tcp:0.0.0.0:8080:80 listens on every address. Separate them with spaces.
               </p>
+              <label>
+                <span>Engine</span>
+                <select name="userNetEngine" value={draft.userNetEngine} onChange={(e) => setDraft((d) => ({ ...d, userNetEngine: e.target.value as BridgeSettings['userNetEngine'] }))}>
+                  {USER_NET_ENGINES.map(([engine, text]) => <option key={engine} value={engine}>{text}</option>)}
+                </select>
+              </label>
             </>
           )
           : input('tun', draft.interfaceKind === 'tap' ? 'TAP name' : 'TUN name', USUAL_NAMES[draft.interfaceKind])}
