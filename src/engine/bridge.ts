@@ -9,15 +9,15 @@ import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Counters, type CountersSnapshot } from './counters.js'
 import type { DeviceIdentity } from './deviceIdentity.js'
-import { DeviceWriter } from './deviceWriter.js'
-import { FromDevicePath, PROBE_EVERY_MS } from './fromDevice.js'
-import type { FrameDecoder, FramePayload, Framing, FramingName } from './framing/framing.js'
+import { DevicePort } from './devicePort.js'
+import { PROBE_EVERY_MS } from './fromDevice.js'
+import type { FramePayload, Framing, FramingName } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
 import { RateMeter, type Rates } from './rates.js'
 import { DhcpServer, type DhcpServerCounters } from './services/dhcpServer.js'
 import { ToDevicePath } from './toDevice.js'
-import { createTransport, type LinkState, type Transport, type TransportOptions } from './transport/index.js'
+import type { LinkState, TransportOptions } from './transport/index.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import type { Forward } from './uplink/forwards.js'
@@ -108,8 +108,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   readonly counters = new Counters()
   private readonly rates: RateMeter
   private tun: TunKeeper | null = null
-  private transport: Transport | null = null
-  private decoder: FrameDecoder | null = null
+  private port: DevicePort | null = null
   private dhcp: DhcpServer | null = null
   private userNet: UserNetSide | null = null
   /** Connections the device refused (RST to the SYN), by its forwarded TCP port. */
@@ -136,56 +135,35 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const engine = userNet ? chooseUserNetEngine(userNet.engine) : null
     if (o.capture) o.capture.framing = o.framing
     const firstTun = userNet ? null : openHostTun(o.tun)
-    // The transport needs the decoder and the decoder's sink needs the writer,
-    // which needs the transport: the receiver reaches the decoder late.
-    let decoder: FrameDecoder | null = null
-    const receiver = {
-      space: () => decoder!.space(),
-      commit: (n: number) => {
-        fromDevice.batchTime = performance.now()
-        decoder!.commit(n)
-      },
-      push: (chunk: Uint8Array) => {
-        fromDevice.batchTime = performance.now()
-        decoder!.push(chunk)
-      },
-      reset: () => {
-        fromDevice.batchTime = performance.now()
-        decoder!.reset()
-        fromDevice.forgetDevice()
-      }
-    }
-    const transport = createTransport(o.transport, receiver, {
-      onState: (state) => this.linkChanged(state),
-      onFatal: (error) => this.emit('fatal', error)
-    })
-    this.transport = transport
-    const writer = new DeviceWriter(transport, this.counters)
-    const fromDevice = new FromDevicePath({
+    const port = new DevicePort({
+      transport: o.transport,
+      framing: o.framing,
+      maxFrame: o.maxFrame,
       counters: this.counters,
       capture: o.capture,
-      framing: o.framing,
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: ipv4ToBytes(o.deviceIp),
       hostIp: ipv4ToBytes(o.tun.hostIp.address),
       probesForMac: userNet !== null || (!tap && o.framing.payload === 'ethernet'),
       slipPrefix: o.slipPrefix ?? null,
-      writer,
-      dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null,
-      onDeviceChanged: (identity) => this.deviceChanged(identity)
+      dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null
+    }, {
+      link: (state) => this.linkChanged(state),
+      device: (identity) => this.deviceChanged(identity),
+      fatal: (error) => this.emit('fatal', error)
     })
-    decoder = this.decoder = o.framing.createDecoder(fromDevice, o.maxFrame)
-    fromDevice.decoder = decoder
+    this.port = port
     this.rates.start()
-    if (userNet) this.startUserNet(engine!, userNet, fromDevice, writer)
-    else this.startTun(firstTun!, fromDevice, writer, tap)
-    transport.start()
+    if (userNet) this.startUserNet(engine!, userNet, port)
+    else this.startTun(firstTun!, port, tap)
+    port.start()
   }
 
   /** The host side is a TUN (or TAP): the host's packets are read in batches and framed for the device. */
-  private startTun(firstTun: ReturnType<typeof openHostTun>, fromDevice: FromDevicePath, writer: DeviceWriter, tap: boolean): void {
+  private startTun(firstTun: ReturnType<typeof openHostTun>, port: DevicePort, tap: boolean): void {
     const o = this.options
+    const { fromDevice, writer } = port
     const toDevice = new ToDevicePath(
       {
         counters: this.counters,
@@ -215,15 +193,16 @@ export class Bridge extends EventEmitter<BridgeEvents> {
    * The host side is a user-mode network engine, started here with the link's addresses and
    * forwards; the bridge connects to its socket (retrying until the engine has made it).
    */
-  private startUserNet(engine: UserNetEngineName, userNet: UserNetOptions, fromDevice: FromDevicePath, writer: DeviceWriter): void {
+  private startUserNet(engine: UserNetEngineName, userNet: UserNetOptions, port: DevicePort): void {
     const o = this.options
+    const { fromDevice, writer } = port
     const uplink = new UserNetUplink({
       counters: this.counters,
       capture: o.capture,
       deviceFraming: o.framing,
       writer,
       maxFrame: o.maxFrame,
-      setDeviceReading: (on) => this.transport?.setReading(on),
+      setDeviceReading: (on) => port.transport.setReading(on),
       onFrameForDevice: (now) => fromDevice.probeDevice(now),
       onDeviceRefused: (port) => {
         // Counted for forwarded ports only: at most one entry per forward.
@@ -234,7 +213,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     // passt answers a forwarded connection only once it has heard the device, and gives up on it
     // within seconds: so until the device's MAC is known, ask for its address every second.
     this.prober = setInterval(() => {
-      if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now())
+      if (port.connected) fromDevice.probeDevice(performance.now())
     }, PROBE_EVERY_MS)
     const { address, prefixLength } = o.tun.hostIp
     const addresses = { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: o.maxFrame - ETHERNET_HEADER }
@@ -242,7 +221,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       up: (socketPath, forwards) => this.emit('userNet', { socketPath, engine, forwards: [...forwards] }),
       connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : `the user-mode network (${engineTitle(engine)}) is not connected`),
       askDevice: () => {
-        if (this.transport?.state.status === 'connected') fromDevice.probeDevice(performance.now(), true)
+        if (port.connected) fromDevice.probeDevice(performance.now(), true)
       },
       fatal: (error) => this.emit('fatal', error)
     })
@@ -261,7 +240,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   async stop(): Promise<void> {
     this.rates.stop()
-    await this.transport?.stop()
+    await this.port?.stop()
     await this.stopUserNet()
     this.tun?.close()
     this.tun = null
@@ -278,7 +257,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       framing: this.options.framing.name,
       payload: this.options.framing.payload,
       dhcp: this.dhcp && structuredClone(this.dhcp.counters),
-      link: this.transport?.state ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
+      link: this.port?.linkState ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
       tun: this.tun?.state ?? null,
       tunStatus: this.tun?.status ?? (this.userNet?.connected ? 'up' : 'missing'),
       tunProblem: this.tun?.problem ?? null,
@@ -310,7 +289,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   /** The counters, with the bytes a hunt under way has skipped so far: junk that keeps coming shows at once. */
   private countersNow(): CountersSnapshot {
     const counters = this.counters.snapshot()
-    counters.bytesSkipped += this.decoder?.skippedInHunt ?? 0
+    counters.bytesSkipped += this.port?.decoder.skippedInHunt ?? 0
     return counters
   }
 
