@@ -135,7 +135,7 @@ export function dhcpReport(d: DhcpServerCounters): string {
 export function finalReport(c: CountersSnapshot, framing: Framing = framingFor(DEFAULT_FRAMING), dhcp: DhcpServerCounters | null = null): string {
   const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
   const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
-  const wire = framing.name === DEFAULT_FRAMING ? [] : [`framing:        ${framing.name} (${framing.title})`]
+  const wire = framing.name === DEFAULT_FRAMING ? [] : [`framing:        ${framing.name}: ${framing.title}`]
   return [
     ...wire,
     `to device:      ${c.toDevice.frames} frames, ${c.toDevice.bytes} bytes (${c.proxyArpReplies} proxy ARP replies${c.arpProbes > 0 ? `, ${c.arpProbes} ARP ${c.arpProbes === 1 ? 'probe' : 'probes'} for its MAC` : ''})`,

@@ -18,7 +18,7 @@ export const FRAMING_ERROR_KINDS: readonly FramingErrorKind[] = ['zeroLength', '
 export const FRAMING_ERROR_TEXT: Record<FramingErrorKind, string> = {
   zeroLength: 'zero length',
   tooLong: 'length over the device limit',
-  tooShort: 'too short for an Ethernet frame',
+  tooShort: 'shorter than an Ethernet or IP header',
   implausible: 'implausible content',
   cutByDisconnect: 'frame cut by disconnect',
   slipEscape: 'SLIP escape error'
@@ -42,7 +42,7 @@ export type DropCause = 'noLink' | 'tooBigForDevice' | 'tunWriteError' | 'backPr
 export const DROP_TEXT: Record<DropCause, string> = {
   noLink: 'no UART link',
   tooBigForDevice: 'too big for the device',
-  tunWriteError: 'TUN write error',
+  tunWriteError: 'refused by the host side',
   backPressure: 'UART back-pressure',
   otherEtherType: 'other EtherType',
   notIp: 'not IP',

@@ -52,7 +52,7 @@ export class FromDevicePath implements FramingSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
   batchTime = 0
   readonly identity: DeviceIdentity
-  /** Where packets go (the TUN, or passt's user-mode network); null while it is gone (they are then dropped as TUN write errors). */
+  /** Where packets go (the TUN, or passt's user-mode network); null while it is gone (they are then dropped, counted as tunWriteError: refused by the host side). */
   hostSide: HostSide | null = null
   decoder: FrameDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)

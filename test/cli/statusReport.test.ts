@@ -101,7 +101,7 @@ describe('the final report', () => {
     const c = stats('busy').counters
     c.beforeDevice = 1
     const report = finalReport(c)
-    expect(report.split('\n')).toContain('drops:          9 (no UART link 7, TUN write error 2); 1 packet before the device connected (not a drop)')
+    expect(report.split('\n')).toContain('drops:          9 (no UART link 7, refused by the host side 2); 1 packet before the device connected (not a drop)')
     expect(report.split('\n')).toHaveLength(5)
     expect(report).not.toMatch(/noLink|tunWriteError|beforeDevice/)
   })
@@ -110,9 +110,9 @@ describe('the final report', () => {
     const c = stats('busy').counters
     expect(finalReport(c, framingFor('esp32'))).toBe(finalReport(c))
     const report = finalReport(c, framingFor('qemu')).split('\n')
-    expect(report[0]).toBe('framing:        qemu (QEMU stream)')
+    expect(report[0]).toBe('framing:        qemu: QEMU stream')
     expect(report.slice(1)).toEqual(finalReport(c).split('\n'))
-    expect(finalReport(c, framingFor('slip', 'ip')).split('\n')[0]).toBe('framing:        slip (SLIP (IP))')
+    expect(finalReport(c, framingFor('slip', 'ip')).split('\n')[0]).toBe('framing:        slip: SLIP (IP)')
   })
 
   it("says what the bridge sent on its own and the text it did not forward, only when there was some", () => {
