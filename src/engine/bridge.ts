@@ -80,7 +80,12 @@ export interface BridgeStats {
   tunWriteError: string | null
   device: DeviceInfo
   /** The user-mode network's forwards in effect, or null with a TUN. */
-  userNet: { engine: UserNetEngineName; forwards: ForwardStats[] } | null
+  userNet: {
+    engine: UserNetEngineName
+    forwards: ForwardStats[]
+    /** Records from the engine that its stream's framing refused (it is local: none are expected). */
+    streamErrors: number
+  } | null
   counters: CountersSnapshot
   rates: Rates
   baud: number
@@ -111,6 +116,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private port: DevicePort | null = null
   private dhcp: DhcpServer | null = null
   private userNet: UserNetSide | null = null
+  private uplink: UserNetUplink | null = null
   /** Connections the device refused (RST to the SYN), by its forwarded TCP port. */
   private readonly refusedPorts = new Map<number, number>()
   /** Asks for the device's MAC every second while the user-mode network has not heard it. */
@@ -196,7 +202,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private startUserNet(engine: UserNetEngineName, userNet: UserNetOptions, port: DevicePort): void {
     const o = this.options
     const { fromDevice, writer } = port
-    const uplink = new UserNetUplink({
+    const uplink = this.uplink = new UserNetUplink({
       counters: this.counters,
       capture: o.capture,
       deviceFraming: o.framing,
@@ -265,6 +271,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       device: this.device,
       userNet: this.userNet && {
         engine: this.userNet.engine,
+        streamErrors: this.uplink?.streamErrors ?? 0,
         forwards: this.userNet.forwards.map((f) => ({ ...f, refusedByDevice: f.protocol === 'tcp' ? (this.refusedPorts.get(f.devicePort) ?? 0) : 0 }))
       },
       counters: this.countersNow(),

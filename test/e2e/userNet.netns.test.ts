@@ -89,7 +89,9 @@ for (const engine of ['passt', 'slirp'] as const) describe.skipIf(skipUserNetEng
     const echo = await traffic.netTool(world.device, ['tcp-echo-client', '127.0.0.1', '8007', String(size)], 70_000)
     expect(JSON.parse(echo.stdout)).toMatchObject({ ok: true, received: size })
     // Stats once a second: wait for one that has both transfers in it.
-    const { drops } = (await bridge.waitFor((s) => s.counters.fromDevice.bytes > fromDevice.bytes + 2 * size, 5_000, 'both transfers counted')).counters
+    const after = await bridge.waitFor((s) => s.counters.fromDevice.bytes > fromDevice.bytes + 2 * size, 5_000, 'both transfers counted')
+    const { drops } = after.counters
+    expect(after.userNet).toMatchObject({ engine, streamErrors: 0 })
     expect({ backPressure: drops.backPressure - before.backPressure, toPasst: drops.tunWriteError - before.tunWriteError }).toEqual({ backPressure: 0, toPasst: 0 })
   }, 150_000)
 
