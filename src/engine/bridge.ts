@@ -235,9 +235,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   /**
-   * Changes the user-mode network's forwards while it runs: passt restarts with them, which
-   * resets the device's connections through it. Rejects with one sentence, the old forwards
-   * still in effect, if they cannot be had.
+   * Changes the user-mode network's forwards while it runs (libslirp at once; passt restarts with
+   * them, which resets the device's connections through it). Rejects with one sentence, the old
+   * forwards still in effect, if they cannot be had.
    */
   async setForwards(forwards: readonly Forward[]): Promise<void> {
     if (!this.userNet) throw new UserError('Port forwards belong to the user-mode network (--user-net); this bridge has a TUN.')

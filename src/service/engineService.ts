@@ -274,7 +274,7 @@ export class EngineService {
   }
 
   /**
-   * New forwards for the user-mode network, applied at once when it runs (passt restarts) and
+   * New forwards for the user-mode network, applied at once when it runs (live with libslirp, passt restarts) and
    * remembered; refused in one sentence, the old ones kept, when they cannot be had.
    */
   private async changeForwards(forwards: string): Promise<SettingsRejectedMessage | null> {

@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest'
 
 import { parseMac } from '../../src/engine/addresses'
 import { UserError } from '../../src/engine/errors'
-import type { EngineProcess } from '../../src/engine/uplink/engineProcess'
 import { parseForward, type Forward } from '../../src/engine/uplink/forwards'
-import { QEMU_NOT_INSTALLED, startSlirp, type SlirpOptions } from '../../src/engine/uplink/slirpProcess'
+import { QEMU_NOT_INSTALLED, startSlirp, type SlirpOptions, type SlirpProcess } from '../../src/engine/uplink/slirpProcess'
 import { startBridge } from '../helpers/bridgeProcess'
 import { HAS_QEMU } from '../helpers/internetNamespace'
 import { netnsRequired, skipNetns } from '../helpers/netns'
@@ -27,8 +26,9 @@ describe.skipIf(skipNetns || skipQemu)("QEMU's libslirp as the user-mode engine 
     if (!HAS_QEMU) throw new Error('QEMU required (TUNSCOPE_REQUIRE_NETNS=1) but qemu-system-x86_64 is not installed')
   })
   const socketPath = suite.socketPath
-  const start = async (extra: Partial<SlirpOptions> & { forwards?: Forward[] } = {}): Promise<EngineProcess> =>
-    suite.track(await startSlirp({ ...base, socketPath: socketPath(), forwards: [], launcher: ['ip', 'netns', 'exec', suite.world.device.name], ...extra }))
+  const track = (engine: SlirpProcess): SlirpProcess => (suite.track(engine), engine)
+  const start = async (extra: Partial<SlirpOptions> & { forwards?: Forward[] } = {}): Promise<SlirpProcess> =>
+    track(await startSlirp({ ...base, socketPath: socketPath(), forwards: [], launcher: ['ip', 'netns', 'exec', suite.world.device.name], ...extra }))
 
   it("starts, its socket accepts a connection, and libslirp answers ARP for the gateway with its own MAC", async () => {
     const slirp = await start()
@@ -62,6 +62,33 @@ describe.skipIf(skipNetns || skipQemu)("QEMU's libslirp as the user-mode engine 
     } finally {
       holder.kill('SIGKILL')
     }
+  })
+
+  const listening = async (): Promise<string[]> =>
+    (await suite.world.device.exec('ss', ['-ltnH'], { check: true })).stdout.match(/127\.0\.0\.1:181\d\d\b/g)?.sort() ?? []
+
+  it('changes its forwards while it runs: the added port listens, the removed one stops, the others stay', async () => {
+    const [a, b, c] = ['tcp:18160:80', 'tcp:18161:81', 'tcp:18162:82'].map((spec) => parseForward(spec))
+    const slirp = await start({ forwards: [a!, b!] })
+    await slirp.changeForwards([a!, b!], [a!, c!])
+    expect(await listening()).toEqual(['127.0.0.1:18160', '127.0.0.1:18162'])
+    await slirp.changeForwards([a!, c!], [])
+    expect(await listening()).toEqual([])
+  })
+
+  it('refuses a change to a taken port in one sentence, with the forwards it had back in effect', async () => {
+    const [a, b] = ['tcp:18170:80', 'tcp:18171:81'].map((spec) => parseForward(spec))
+    const slirp = await start({ forwards: [a!, b!] })
+    const holder = await occupy(suite.world.device, 'tcp', 18172)
+    try {
+      const e = await rejection(slirp.changeForwards([a!, b!], [a!, parseForward('tcp:18173:83'), parseForward('tcp:18172:82')]))
+      expect(e).toBeInstanceOf(UserError)
+      expect(e.message).toBe('TCP port 18172 on 127.0.0.1 cannot be forwarded (--forward tcp:18172:82): it is already in use; choose another host port.')
+      expect(await listening()).toEqual(['127.0.0.1:18170', '127.0.0.1:18171', '127.0.0.1:18172'])
+    } finally {
+      holder.kill('SIGKILL')
+    }
+    expect(await listening()).toEqual(['127.0.0.1:18170', '127.0.0.1:18171'])
   })
 
   it('says QEMU is not installed, naming the packages', async () => {

@@ -103,17 +103,18 @@ describe.skipIf(skipUserNet)('tunscope serve as nobody: the demo in the user-mod
 })
 
 // The engine chosen on serve's command line (or in Settings) is in the settings and named in the
-// status; QEMU's libslirp serves the demo as passt does.
+// status; QEMU's libslirp serves the demo as passt does, and changes its forwards live.
 describe.skipIf(skipUserNetEngine('slirp'))("tunscope serve --user-net --user-net-engine slirp as nobody: the demo on QEMU's libslirp", () => {
   let world: InternetNamespaces
   let work: string
+  let client: ChildProcess
   let statuses: StatusMessage[] = []
   let cli: { bin: string; cleanup(): void } | undefined
 
   beforeAll(async () => {
     ;({ cli, work, world } = await nobodyWithInternet('tsunq', 'slirp'))
     const url = await serveInspector(asNobody(world.device), ['--demo', '--start', '--port', '0', '--user-net', '--user-net-engine', 'slirp', '--forward', 'tcp:8085:80'], join(work, 'config'), cli!.bin)
-    ;({ statuses } = eventStream(world.device, url))
+    ;({ client, statuses } = eventStream(world.device, url))
   }, 60_000)
 
   afterAll(async () => {
@@ -127,8 +128,24 @@ describe.skipIf(skipUserNetEngine('slirp'))("tunscope serve --user-net --user-ne
     const status = statuses.find((s) => s.running && s.userNet !== null)!
     expect(status.userNet!.engine).toBe("QEMU's libslirp")
     expect(status.settings.userNetEngine).toBe('slirp')
+    // The demo, like the firmware, reads nothing in its first second: a connection then waits out a
+    // retransmission, so each try is short and a new one follows.
     await expect
-      .poll(async () => (await world.device.exec('curl', ['-sS', '--max-time', '10', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:8085/'], { timeoutMs: 15_000 })).stdout, { timeout: 20_000, interval: 500 })
+      .poll(async () => (await world.device.exec('curl', ['-sS', '--max-time', '3', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:8085/'], { timeoutMs: 10_000 })).stdout, { timeout: 40_000, interval: 200 })
       .toBe('200')
   }, 60_000)
+
+  // At the demo's 115 200 baud the download takes seconds; the forward added meanwhile must not cut it.
+  it('adds a forward while a download through another is under way, and the download completes', async () => {
+    const size = 40_000
+    const download = world.device.exec('curl', ['-sS', '--max-time', '60', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `http://127.0.0.1:8085/bytes/${size}`], { timeoutMs: 70_000 })
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const from = statuses.length
+    client.stdin!.write(`${JSON.stringify({ type: 'setForwards', forwards: 'tcp:8085:80 tcp:8086:80' } satisfies UiCommand)}\n`)
+    await expect.poll(() => statuses.slice(from).some((s) => s.userNet?.forwards.some((f) => f.spec === 'tcp:8086:80')), { timeout: 10_000, interval: 50 }).toBe(true)
+    const r = await download
+    expect(r.stdout, r.stderr).toBe(`200 ${size}`)
+    const added = await world.device.exec('curl', ['-sS', '--max-time', '30', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:8086/'], { timeoutMs: 40_000 })
+    expect(added.stdout, added.stderr).toBe('200')
+  }, 90_000)
 })

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { lstat, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
+import type { Writable } from 'node:stream'
 
 import { UserError } from '../errors.js'
 
@@ -18,6 +19,8 @@ export interface EngineProcess {
   stop(): Promise<void>
   /** What the engine printed lately (the last 16 KB, without its noise). */
   output(): string
+  /** The engine's standard input, when its launch asked for it (QEMU's QMP), else null. */
+  readonly input: Writable | null
 }
 
 export interface EngineLaunch {
@@ -33,6 +36,10 @@ export interface EngineLaunch {
   readyTimeoutMs?: number
   /** Lines that say nothing (kept out of output() and of the reasons). */
   noise?: readonly RegExp[]
+  /** Keep the engine's standard input open for commands (else it reads nothing). */
+  input?: boolean
+  /** Every line the engine prints on standard output, as it comes. */
+  onOutputLine?: (line: string) => void
   /** The one sentence for a program that could not be run. */
   spawnFailure(error: NodeJS.ErrnoException): UserError
   /** The one sentence for an engine that stopped before it was ready, from its meaningful lines. */
@@ -58,26 +65,26 @@ class OutputTail {
   private readonly partial = ['', '']
   constructor(
     private readonly noise: readonly RegExp[],
-    private readonly onLine: (line: string) => void
+    private readonly onLine: (line: string, stream: 0 | 1) => void
   ) {}
 
   /** A chunk from standard output (0) or standard error (1). */
   push(stream: 0 | 1, chunk: string): void {
     const lines = (this.partial[stream] + chunk).split('\n')
     this.partial[stream] = lines.pop()!.slice(-OUTPUT_LIMIT)
-    for (const line of lines) this.line(line)
+    for (const line of lines) this.line(line, stream)
   }
 
   end(): void {
     for (const stream of [0, 1] as const) {
-      if (this.partial[stream]) this.line(this.partial[stream])
+      if (this.partial[stream]) this.line(this.partial[stream], stream)
       this.partial[stream] = ''
     }
   }
 
-  private line(raw: string): void {
+  private line(raw: string, stream: 0 | 1): void {
     const line = raw.replace(/\r$/, '')
-    this.onLine(line)
+    this.onLine(line, stream)
     if (/^\s*$/.test(line) || this.noise.some((re) => re.test(line))) return
     this.text = (this.text + line + '\n').slice(-OUTPUT_LIMIT)
   }
@@ -135,15 +142,18 @@ export async function startEngine(launch: EngineLaunch): Promise<EngineProcess> 
   const launcher = launch.launcher ?? []
   const command = launcher.length ? launcher[0]! : launch.command
   const argv = launcher.length ? [...launcher.slice(1), launch.command, ...launch.args] : [...launch.args]
-  const child: ChildProcess = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn(command, argv, { stdio: [launch.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+  // A command written after the engine has gone fails here, not as an uncaught error.
+  child.stdin?.on('error', () => {})
 
   let readyLine = false
   const waiters = new Set<() => void>()
   const wake = (): void => {
     for (const w of [...waiters]) w()
   }
-  const tail = new OutputTail(launch.noise ?? [], (line) => {
+  const tail = new OutputTail(launch.noise ?? [], (line, stream) => {
     if (launch.readyLine.test(line)) readyLine = true
+    if (stream === 0) launch.onOutputLine?.(line)
     wake()
   })
   child.stdout!.setEncoding('utf8').on('data', (s: string) => tail.push(0, s))
@@ -224,6 +234,7 @@ export async function startEngine(launch: EngineLaunch): Promise<EngineProcess> 
       else exitCallbacks.push(cb)
     },
     stop,
-    output: () => tail.value
+    output: () => tail.value,
+    input: child.stdin ?? null
   }
 }

@@ -4,13 +4,15 @@
 // qemu-system-* of 7.2 or later serves, so a user who runs the firmware in QEMU has this engine
 // already; no privilege is needed. Compared with passt (README: "No root: user-mode networking"):
 // it completes a forwarded connection on which the device speaks first and a half-closed one,
-// which Debian 12's passt does not, but its gateway has libslirp's own MAC (not --gw-mac) and
-// its TCP is slower.
+// which Debian 12's passt does not, and its forwards change while it runs (QMP's hostfwd_add and
+// hostfwd_remove on its standard input), but its gateway has libslirp's own MAC (not --gw-mac)
+// and its TCP is slower.
 import { spawnSync } from 'node:child_process'
 
 import { UserError } from '../errors.js'
 import { startEngine, type EngineProcess } from './engineProcess.js'
-import { checkForwards, forwardRefused, type Forward } from './forwards.js'
+import { checkForwards, formatForward, forwardRefused, type Forward } from './forwards.js'
+import { QmpClient } from './qmpClient.js'
 
 export interface SlirpOptions {
   /** Where QEMU listens; a stale file there is removed first, a live server there is refused. */
@@ -61,6 +63,15 @@ function setprivLauncher(): string[] {
   return ['setpriv', ...asNobody, '--pdeathsig', 'TERM', '--']
 }
 
+/** QEMU's libslirp, whose forwards change while it runs. */
+export interface SlirpProcess extends EngineProcess {
+  /**
+   * Goes from the forwards `from` to `to` without a restart: the device's other connections carry
+   * on. Rejects with one sentence, `from` back in effect, when a host port cannot be had.
+   */
+  changeForwards(from: readonly Forward[], to: readonly Forward[]): Promise<void>
+}
+
 /** libslirp's hostfwd rule for a forward: `tcp:ADDR:HOSTPORT-DEVICEIP:DEVICEPORT`. */
 function hostfwd(forward: Forward, deviceIp: string): string {
   return `${forward.protocol}:${forward.bindAddress}:${forward.hostPort}-${deviceIp}:${forward.devicePort}`
@@ -96,7 +107,7 @@ export function explainSlirpExit(lines: readonly string[], forwards: readonly Fo
  * Starts QEMU's libslirp for a user-mode link. Resolves once its socket exists; rejects with a
  * one-sentence UserError otherwise (QEMU is stopped then).
  */
-export async function startSlirp(options: SlirpOptions): Promise<EngineProcess> {
+export async function startSlirp(options: SlirpOptions): Promise<SlirpProcess> {
   const { socketPath, forwards, deviceIp } = options
   checkForwards(forwards)
   const qemu = options.qemuPath ?? qemuForSlirp()
@@ -120,9 +131,12 @@ export async function startSlirp(options: SlirpOptions): Promise<EngineProcess> 
     '-netdev', `stream,id=link,server=on,addr.type=unix,addr.path=${socketPath}`,
     '-netdev', 'hubport,id=link-port,hubid=0,netdev=link'
   ]
-  return startEngine({
+  let qmp: QmpClient | null = null
+  const engine = await startEngine({
     command: qemu,
     args,
+    input: true,
+    onOutputLine: (line) => qmp?.onLine(line),
     launcher: options.launcher ?? setprivLauncher(),
     socketPath,
     readyLine: /^\{"QMP": /,
@@ -135,4 +149,40 @@ export async function startSlirp(options: SlirpOptions): Promise<EngineProcess> 
     noSocket: () => new UserError(`QEMU could not create its socket ${socketPath}; choose a socket path in a directory it can write to.`),
     notReady: (last, seconds) => new UserError(`QEMU (for its libslirp) did not get ready within ${seconds} s${last ? `; its last words were "${last}"` : ''}.`)
   })
+  const client = (qmp = new QmpClient(engine.input!))
+  void engine.exited.then(() => client.close())
+  try {
+    await client.command('qmp_capabilities')
+  } catch (error) {
+    await engine.stop()
+    throw error
+  }
+  return { ...engine, changeForwards: (from, to) => changeForwards(client, deviceIp, from, to) }
+}
+
+/** One forward's rule added (true) or its host port's rule removed (false); a refusal is thrown. */
+async function apply(qmp: QmpClient, deviceIp: string, forward: Forward, add: boolean): Promise<void> {
+  const rule = `${forward.protocol}:${forward.bindAddress}:${forward.hostPort}`
+  const said = await qmp.human(add ? `hostfwd_add slirp ${hostfwd(forward, deviceIp)}` : `hostfwd_remove slirp ${rule}`)
+  if (add && said !== '') throw /Could not set up host forwarding rule/.test(said) ? forwardRefused(forward) : new UserError(`QEMU did not add the forward ${formatForward(forward)}: ${said.slice(0, 200)}.`)
+}
+
+async function changeForwards(qmp: QmpClient, deviceIp: string, from: readonly Forward[], to: readonly Forward[]): Promise<void> {
+  checkForwards(to)
+  const key = (f: Forward): string => hostfwd(f, deviceIp)
+  const removed = from.filter((f) => !to.some((g) => key(g) === key(f)))
+  const added = to.filter((f) => !from.some((g) => key(g) === key(f)))
+  for (const f of removed) await apply(qmp, deviceIp, f, false)
+  const done: Forward[] = []
+  try {
+    for (const f of added) {
+      await apply(qmp, deviceIp, f, true)
+      done.push(f)
+    }
+  } catch (error) {
+    // Back to `from`: the new rules out, the old ones in (their ports were theirs a moment ago).
+    for (const f of done) await apply(qmp, deviceIp, f, false)
+    for (const f of removed) await apply(qmp, deviceIp, f, true).catch(() => undefined)
+    throw error
+  }
 }

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js'
 import type { EngineProcess } from './engineProcess.js'
 import type { Forward } from './forwards.js'
 import { passtInstalled, startPasst } from './passtProcess.js'
-import { qemuForSlirp, startSlirp } from './slirpProcess.js'
+import { qemuForSlirp, startSlirp, type SlirpProcess } from './slirpProcess.js'
 
 export type UserNetEngineName = 'passt' | 'slirp'
 export const USER_NET_ENGINES: readonly UserNetEngineName[] = ['passt', 'slirp']
@@ -44,6 +44,9 @@ export function engineTitle(engine: UserNetEngineName): string {
   return engine === 'passt' ? 'passt' : "QEMU's libslirp"
 }
 
-export function startUserNetEngine(engine: UserNetEngineName, addresses: UserNetAddresses, socketPath: string, forwards: readonly Forward[]): Promise<EngineProcess> {
+/** A running engine; one whose forwards change while it runs (libslirp) says how. */
+export type UserNetEngineProcess = EngineProcess & { changeForwards?: SlirpProcess['changeForwards'] }
+
+export function startUserNetEngine(engine: UserNetEngineName, addresses: UserNetAddresses, socketPath: string, forwards: readonly Forward[]): Promise<UserNetEngineProcess> {
   return engine === 'passt' ? startPasst({ ...addresses, socketPath, forwards }) : startSlirp({ ...addresses, socketPath, forwards })
 }

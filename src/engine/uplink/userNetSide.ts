@@ -2,11 +2,12 @@
 // started and stopped here with the link's addresses and the port forwards, and the connection to
 // its socket that UserNetUplink relays frames over.
 //
-// Forwards change while running by restarting the engine: Debian 12's passt (2023-03) takes its
-// forwards on the command line only, and libslirp is handled the same way. The device's
-// connections through the engine are reset then (callers say so); its address, its gateway's MAC
-// and the capture carry on. A restart whose new forwards the engine refuses (a port in use) brings
-// it back with the old ones and throws the refusal, so nothing is left half-configured.
+// Forwards change while running. QEMU's libslirp takes them through QMP, and the device's other
+// connections carry on. Debian 12's passt (2023-03) takes its forwards on the command line only,
+// so it is restarted: the device's connections through it are reset then (callers say so); its
+// address, its gateway's MAC and the capture carry on. Either way, new forwards the engine
+// refuses (a port in use) leave the old ones in effect and throw the refusal, so nothing is left
+// half-configured.
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,8 +15,7 @@ import { join } from 'node:path'
 import { UserError } from '../errors.js'
 import { createTransport, type Transport } from '../transport/index.js'
 import { checkForwards, type Forward } from './forwards.js'
-import type { EngineProcess } from './engineProcess.js'
-import { engineTitle, startUserNetEngine, type UserNetAddresses, type UserNetEngineName } from './userNetEngine.js'
+import { engineTitle, startUserNetEngine, type UserNetAddresses, type UserNetEngineName, type UserNetEngineProcess } from './userNetEngine.js'
 import type { UserNetUplink } from './userNetUplink.js'
 
 /** The uid and gid the engine drops to when started by root (Debian's nobody and nogroup). */
@@ -41,7 +41,7 @@ export interface UserNetSideEvents {
 export class UserNetSide {
   private readonly folder: string
   private readonly socketPath: string
-  private engineProcess: EngineProcess | null = null
+  private engineProcess: UserNetEngineProcess | null = null
   private link: Transport | null = null
   private forwardsNow: readonly Forward[]
   private stopping = false
@@ -76,14 +76,22 @@ export class UserNetSide {
   }
 
   /**
-   * Restarts the engine with `forwards` (the device's connections through it are reset). Rejects with
-   * a one-sentence UserError, the engine running again with the forwards it had, if they cannot be had.
+   * Changes the forwards to `forwards`: live (libslirp), or by restarting the engine (passt; the
+   * device's connections through it are reset). Rejects with a one-sentence UserError, the forwards
+   * it had still in effect, if they cannot be had.
    */
   setForwards(forwards: readonly Forward[]): Promise<void> {
     checkForwards(forwards)
     const change = this.changes.then(async () => {
       if (this.stopping) throw new UserError('The user-mode network is stopping; its forwards cannot change now.')
       const before = this.forwardsNow
+      const running = this.engineProcess
+      if (running?.changeForwards) {
+        await running.changeForwards(before, forwards)
+        this.forwardsNow = forwards
+        this.events.up(this.socketPath, forwards)
+        return
+      }
       await this.drop()
       try {
         await this.launch(forwards, true)

@@ -86,7 +86,7 @@ export function ForwardsEditor({ forwards, refusal, onChange }: Props): React.JS
             <button type="submit">Add</button>
           </form>
           {refusal && <p className="refusal" role="alert" data-testid="forwards-refused">{refusal}</p>}
-          <p className="muted hint">tcp:8080:80 forwards the host&apos;s 127.0.0.1:8080 to the device&apos;s port 80; udp:… too. A change restarts the user-mode network: the device&apos;s connections through it start over.</p>
+          <p className="muted hint">tcp:8080:80 forwards the host&apos;s 127.0.0.1:8080 to the device&apos;s port 80; udp:… too. With passt a change restarts it, and the device&apos;s connections through it start over; QEMU&apos;s libslirp changes them live.</p>
         </div>,
         document.body
       )}
