@@ -42,7 +42,11 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   bridge.on('device', (device) => log(describeDevice(device)))
   bridge.on('tun', (tun, created) => log(describeTun(tun, created)))
   bridge.on('userNet', ({ engine, forwards }) => log(`user-mode network (${engineTitle(engine)}) up${forwards.length > 0 ? `: ${forwards.map((f) => `${f.protocol} ${f.bindAddress}:${f.hostPort} → device port ${f.devicePort}`).join(', ')}` : ', no forwards'}`))
-  bridge.on('tunStatus', (status, problem) => log(problem ?? `${options.tun.name} is ${status} again`))
+  bridge.on('tunStatus', (status, problem) => {
+    // The user-mode network has no TUN: its link coming up is said by the 'userNet' line.
+    if (options.userNet && status === 'up') return
+    log(problem ?? `${options.tun.name} is ${status} again`)
+  })
   try {
     bridge.start()
   } catch (error) {

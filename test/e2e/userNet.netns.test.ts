@@ -58,6 +58,9 @@ for (const engine of ['passt', 'slirp'] as const) describe.skipIf(skipUserNetEng
     expect(processCredentials(bridge.child.pid!)).toEqual({ uid: NOBODY_UID, capEff: 0n })
     const links = (await world.device.exec('ip', ['-o', 'link'], { check: true })).stdout
     expect(links).not.toMatch(/tun|tap/)
+    // It says which network it is on, and never speaks of a TUN.
+    expect(bridge.stderr()).toMatch(engine === 'passt' ? /user-mode network \(passt\) up: tcp 127\.0\.0\.1:8080 → device port 80/ : /user-mode network \(QEMU's libslirp\) up: tcp 127\.0\.0\.1:8080/)
+    expect(bridge.stderr()).not.toMatch(/tun0/)
   })
 
   it("serves the device's HTTP on a forwarded host port", async () => {
