@@ -36,7 +36,7 @@ export interface FromDeviceContext {
   onDeviceChanged(identity: DeviceIdentity): void
 }
 
-/** Where the device's packets (or, for a TAP and passt, frames) go: `count` spans of `buffer`; returns how many it took. */
+/** Where the device's packets (or, for a TAP and a user-mode network, frames) go: `count` spans of `buffer`; returns how many it took. */
 export interface HostSide {
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number
 }
@@ -52,7 +52,7 @@ export class FromDevicePath implements FramingSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
   batchTime = 0
   readonly identity: DeviceIdentity
-  /** Where packets go (the TUN, or passt's user-mode network); null while it is gone (they are then dropped, counted as tunWriteError: refused by the host side). */
+  /** Where packets go (the TUN, or the user-mode network); null while it is gone (they are then dropped, counted as tunWriteError: refused by the host side). */
   hostSide: HostSide | null = null
   decoder: FrameDecoder | null = null
   private readonly spans = new Uint32Array(2 * MAX_SPANS)

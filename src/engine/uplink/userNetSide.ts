@@ -145,8 +145,8 @@ export class UserNetSide {
         }
       }
       await waitFor(() => link.state.status === 'connected')
-      const heardBefore = uplink.framesToPasst
-      await waitFor(() => uplink.framesToPasst !== heardBefore, () => this.events.askDevice())
+      const heardBefore = uplink.framesToEngine
+      await waitFor(() => uplink.framesToEngine !== heardBefore, () => this.events.askDevice())
     }
     // Only now are the forwards in effect (the status lists them, the app links them): a
     // connection before the engine has heard the device would be reset.

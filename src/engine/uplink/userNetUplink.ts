@@ -1,22 +1,21 @@
-// The host side without a TUN: passt's user-mode network (NAT to the host and
-// the internet, DHCP, DNS, port forwards), reached as a QEMU stream netdev (a
-// 4-byte length, then the Ethernet frame) on the unix socket passt serves.
-// Frames pass between the device and passt as they are, except that the MSS
-// of TCP SYNs is clamped both ways to what the device's frame limit allows:
-// passt offers 61 440, and a device that believed it would build segments its
-// own link refuses (the lwIP firmware stalls on them); and Ethernet padding is
-// taken off frames to passt, which drops padded TCP segments
+// The host side without a TUN: a user-mode network engine (passt, or QEMU's libslirp: NAT to the
+// host and the internet, DHCP, DNS, port forwards), reached as a QEMU stream netdev (a 4-byte
+// length, then the Ethernet frame) on the unix socket the engine serves. Frames pass between the
+// device and the engine as they are, except that the MSS of TCP SYNs is clamped both ways to what
+// the device's frame limit allows: the engines offer more (passt 61 440, libslirp 1460), and a
+// device that believed it would build segments its own link refuses (lwIP stalls on them); and
+// Ethernet padding is taken off frames to the engine, as passt drops padded TCP segments
 // (services/ethernetPadding.ts).
 //
-// Device → passt: the bridge's from-device path queues whole frames here, as
-// for a TAP; each batch becomes one write. passt → device: passt's frames are
-// decoded here and go to the device in its own framing, one write per batch.
+// Device → engine: the bridge's from-device path queues whole frames here, as for a TAP; each
+// batch becomes one write. Engine → device: the engine's frames are decoded here and go to the
+// device in its own framing, one write per batch.
 //
-// Neither way drops for want of room: whichever side is slower makes the
-// other wait. Reading from passt stops while the device's queue is full, and
-// reading from the device while passt's is. passt has no congestion control
-// towards the guest and recovers poorly from loss either way (a 4 MiB echo
-// stalled after 2-3 MB; a download ended short), where a wait costs nothing.
+// Neither way drops for want of room: whichever side is slower makes the other wait. Reading from
+// the engine stops while the device's queue is full, and reading from the device while the
+// engine's is. passt has no congestion control towards the guest and recovers poorly from loss
+// either way (a 4 MiB echo stalled after 2-3 MB; a download ended short), where a wait costs
+// nothing.
 import { BufferPool } from '../bufferPool.js'
 import type { CaptureRing } from '../capture/ring.js'
 import { Direction } from '../capture/ring.js'
@@ -30,72 +29,72 @@ import { clampMss } from '../services/mssClamp.js'
 import { refusedPort } from '../services/tcpRefusal.js'
 import type { StreamReceiver, Transport } from '../transport/index.js'
 
-/** passt's own limit on a frame from the guest (its 65 520-byte MTU plus the Ethernet header). */
-const PASST_MAX_FRAME = 65_535
+/** The engines' own limit on a frame (passt's 65 520-byte MTU plus the Ethernet header; libslirp's is lower). */
+const ENGINE_MAX_FRAME = 65_535
 const PREFIX = qemuFraming.header.bytes
-/** The most one read from passt takes: even doubled by SLIP's escapes, it fits beside what may wait. */
+/** The most one read from the engine takes: even doubled by SLIP's escapes, it fits beside what may wait. */
 const MAX_READ = 64 * 1024
-/** Reading from passt stops while more than this waits for the device (with one read, under the writer's bound). */
+/** Reading from the engine stops while more than this waits for the device (with one read, under the writer's bound). */
 const PAUSE_ABOVE = MAX_QUEUED_BYTES / 4
-/** Reading from the device stops while more than this waits for passt, and starts again at a quarter of it. */
+/** Reading from the device stops while more than this waits for the engine, and starts again at a quarter of it. */
 const DEVICE_PAUSE_ABOVE = 64 * 1024
-/** What may wait for passt: the pause point plus the device's largest read (its decoder's 256 KiB). */
-const PASST_QUEUE_LIMIT = 512 * 1024
-
+/** What may wait for the engine: the pause point plus the device's largest read (its decoder's 256 KiB). */
+const ENGINE_QUEUE_LIMIT = 512 * 1024
 
 export interface UserNetContext {
   counters: Counters
   capture: CaptureRing | null
-  /** How the device's link carries frames: passt's frames go to it in this framing. */
+  /** How the device's link carries frames: the engine's frames go to it in this framing. */
   deviceFraming: Framing
   /** Where frames for the device go, bounded. */
   writer: DeviceWriter
-  /** Stops (false) or restarts reading from the device's link while passt catches up. */
+  /** Stops (false) or restarts reading from the device's link while the engine catches up. */
   setDeviceReading(on: boolean): void
   /** The largest frame the device takes (--max-frame). */
   maxFrame: number
-  /** passt has a frame for the device (called before it goes): the bridge may need to learn the device's MAC for passt. */
+  /** The engine has a frame for the device (called before it goes): the bridge may need to learn the device's MAC for the engine. */
   onFrameForDevice(now: number): void
   /** The device refused a TCP connection on `port` (nothing listens there). */
   onDeviceRefused(port: number): void
 }
 
 export class UserNetUplink implements FramingSink, StreamReceiver {
-  /** Cuts passt's stream into frames. */
+  /** Cuts the engine's stream into frames. */
   private readonly decoder: FrameDecoder
-  /** The connection to passt's socket, which reads into this; the owner starts and stops it. */
+  /** The connection to the engine's socket, which reads into this; the owner starts and stops it. */
   private transport: Transport | null = null
-  /** Reading from the device is stopped until passt's queue drains. */
+  /** Reading from the device is stopped until the engine's queue drains. */
   private deviceWaits = false
-  /** Capture timestamp of passt's read being parsed. */
+  /** Capture timestamp of the engine's read being parsed. */
   private batchTime = 0
-  /** Records from passt its framing refused (passt is local and trusted: never seen, but counted). */
+  /** Records from the engine its framing refused (the engine is local and trusted: never seen, but counted). */
   streamErrors = 0
-  /** Frames from the device handed to passt's link: a passt that got one has heard the device. */
-  framesToPasst = 0
+  /** Frames from the device handed to the engine's link: an engine that got one has heard the device. */
+  framesToEngine = 0
   private readonly pool = new BufferPool(64 * 1024, 8)
   private out: Uint8Array | null = null
   private outLength = 0
   private outFrames = 0
 
   constructor(private readonly ctx: UserNetContext) {
-    this.decoder = qemuFraming.createDecoder(this, PASST_MAX_FRAME)
+    this.decoder = qemuFraming.createDecoder(this, ENGINE_MAX_FRAME)
   }
 
-  /**
-   * Device → passt: `count` frames, spans[2i] their start and spans[2i + 1] their length in
-   * `buffer`. Returns how many were taken (all, or none while passt is not connected or not
-   * keeping up).
-   */
   /** Relays over `link` from now on (null: none; the device may read again). */
   attach(link: Transport | null): void {
     this.transport = link
     this.deviceCanSend()
   }
 
+  /**
+   * Device → engine: `count` frames, spans[2i] their start and spans[2i + 1] their length in
+   * `buffer`. Returns how many were taken (all, or none while the engine is not connected or not
+   * keeping up).
+   */
+
   writePackets(buffer: Uint8Array, spans: Uint32Array, count: number): number {
     const transport = this.transport
-    if (!transport || transport.state.status !== 'connected' || transport.queuedBytes > PASST_QUEUE_LIMIT) return 0
+    if (!transport || transport.state.status !== 'connected' || transport.queuedBytes > ENGINE_QUEUE_LIMIT) return 0
     // Room for the frames as they came; padding taken off leaves some of it unused.
     let room = 0
     for (let i = 0; i < count; i++) room += PREFIX + spans[2 * i + 1]!
@@ -110,7 +109,7 @@ export class UserNetUplink implements FramingSink, StreamReceiver {
       qemuFraming.header.write(chunk, at, length)
       chunk.set(buffer.subarray(start, start + length), at + PREFIX)
       // What the device offers goes out as it came (the capture has it so), but no bigger than
-      // its own link takes when passt's side answers.
+      // its own link takes when the engine's side answers.
       clampMss(chunk, at + PREFIX, length, maxFrame)
       at += PREFIX + length
     }
@@ -122,7 +121,7 @@ export class UserNetUplink implements FramingSink, StreamReceiver {
       this.pool.give(chunk)
       return 0
     }
-    this.framesToPasst += count
+    this.framesToEngine += count
     if (!this.deviceWaits && transport.queuedBytes > DEVICE_PAUSE_ABOVE) {
       this.deviceWaits = true
       this.ctx.setDeviceReading(false)
@@ -136,7 +135,7 @@ export class UserNetUplink implements FramingSink, StreamReceiver {
     this.ctx.setDeviceReading(true)
   }
 
-  // ---- passt → device: the link's reads (StreamReceiver), cut into frames (FramingSink)
+  // ---- engine → device: the link's reads (StreamReceiver), cut into frames (FramingSink)
 
   space(): Uint8Array {
     const space = this.decoder.space()
