@@ -130,6 +130,18 @@ describe.each(FRAMINGS)('length-prefix decoder: %s', (_name, framing) => {
       expect(framesOf(decode(record(padded)))).toEqual([Array.from(padded)])
     })
 
+    // libslirp pads its ARP replies to 64 bytes, Ethernet's minimum with the FCS: refused as
+    // implausible, they never reached a QEMU guest, which then never learned its gateway.
+    it('accepts ARP and IP frames padded to 64 bytes, and refuses longer padding', () => {
+      const arp64 = concat([arpRequest, new Uint8Array(64 - arpRequest.length)])
+      const udp64 = concat([deviceUdpFrame(new Uint8Array(2)), new Uint8Array(64 - deviceUdpFrame(new Uint8Array(2)).length)])
+      expect(framesOf(decode(concat([record(arp64), record(udp64)])))).toEqual([Array.from(arp64), Array.from(udp64)])
+      const arp65 = concat([arpRequest, new Uint8Array(65 - arpRequest.length)])
+      const events = decode(concat([record(arp65), record(udp)]))
+      expect(framesOf(events)).toEqual([Array.from(udp)])
+      expect(errorsOf(events)).toEqual([{ kind: FramingError.implausible, skipped: arp65.length + width }])
+    })
+
     it('reports a record cut by a disconnect and starts fresh', () => {
       const whole = record(udp)
       const events = decode(whole.subarray(0, 20), undefined, { reset: true })

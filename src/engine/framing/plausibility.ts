@@ -8,8 +8,12 @@ import { ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '
 export const PLAUSIBLE = 0
 export const NEED_MORE = -1
 
-/** Frames up to this size may carry padding after the IP packet (60 = minimum frame without FCS). */
-const MIN_FRAME = 60
+/**
+ * Frames up to this size may carry padding after their packet: 60 is Ethernet's minimum without
+ * the FCS, 64 with it, and some stacks pad to that (libslirp's ARP replies are 64 bytes; taken for
+ * line noise, the QEMU guest behind it never learned its gateway).
+ */
+const MIN_FRAME = 64
 
 /** EtherTypes a device may send that the bridge does not forward but which are not line noise. */
 const OTHER_KNOWN_ETHERTYPES = new Set([0x8100, 0x88a8, 0x88cc, 0x8035, 0x8863, 0x8864, 0x88f7, 0x9000, 0x888e, 0x893a])
