@@ -73,6 +73,13 @@ export function sameSubnet(a: string, b: string, prefixLength: number): boolean 
   return true
 }
 
+/** The network `ip` is in, written ADDR/PREFIX (192.168.100.1 and 24: 192.168.100.0/24). */
+export function networkOf(ip: string, prefixLength: number): string {
+  const bytes = ipv4ToBytes(ip)
+  for (let bit = prefixLength; bit < 32; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7))
+  return `${bytes.join('.')}/${prefixLength}`
+}
+
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/
 
 /**

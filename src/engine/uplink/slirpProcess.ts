@@ -9,6 +9,7 @@
 // and its TCP is slower.
 import { spawnSync } from 'node:child_process'
 
+import { networkOf } from '../addresses.js'
 import { UserError } from '../errors.js'
 import { startEngine, type EngineProcess } from './engineProcess.js'
 import { checkForwards, formatForward, forwardRefused, type Forward } from './forwards.js'
@@ -75,13 +76,6 @@ export interface SlirpProcess extends EngineProcess {
 /** libslirp's hostfwd rule for a forward: `tcp:ADDR:HOSTPORT-DEVICEIP:DEVICEPORT`. */
 function hostfwd(forward: Forward, deviceIp: string): string {
   return `${forward.protocol}:${forward.bindAddress}:${forward.hostPort}-${deviceIp}:${forward.devicePort}`
-}
-
-function networkOf(ip: string, prefixLength: number): string {
-  const n = ip.split('.').reduce((acc, part) => (acc << 8) | Number(part), 0) >>> 0
-  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
-  const net = (n & mask) >>> 0
-  return `${[24, 16, 8, 0].map((shift) => (net >>> shift) & 0xff).join('.')}/${prefixLength}`
 }
 
 /** The one sentence for QEMU stopping before it was ready, from what it printed. */
