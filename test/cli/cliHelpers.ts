@@ -100,7 +100,7 @@ function nobodyCannotRun(bin: string): string | undefined {
 }
 
 /** What the built CLI needs at run time, relative to the checkout. */
-const CLI_RUNTIME = ['package.json', 'bin/tunscope.mjs', 'out/cli', 'src/native/build/Release/tunscope_tun.node', 'node_modules/commander', 'node_modules/ws']
+const CLI_RUNTIME = ['package.json', 'bin/tunscope.mjs', 'out/cli', 'out/renderer', 'src/native/build/Release/tunscope_tun.node', 'node_modules/commander', 'node_modules/ws']
 
 /**
  * The CLI as nobody can run it: this checkout's own when others may read it,
