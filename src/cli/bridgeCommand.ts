@@ -1,6 +1,7 @@
 // `tunscope bridge`: the headless bridge, with status output and optional
 // pcapng capture to a file or standard output.
 import { closeSync, createWriteStream, fstatSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Writable } from 'node:stream'
 
 import { Bridge, type BridgeStats } from '../engine/bridge.js'
@@ -9,7 +10,8 @@ import { CaptureRing } from '../engine/capture/ring.js'
 import { UserError } from '../engine/errors.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { engineTitle } from '../engine/uplink/userNetEngine.js'
-import { describeDevice, describeLink, describeTun, finalReport, statusLine } from './statusReport.js'
+import { settingsFolder } from './settingsFolder.js'
+import { describeDevice, describeLink, describeTun, finalReport, severalReport, statusLine } from './statusReport.js'
 import { VERSION } from './version.js'
 
 export interface BridgeCommandFlags extends BridgeFlags {
@@ -23,6 +25,10 @@ const PLAIN_STATUS_EVERY_MS = 10_000
 export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   if (flags.json && flags.pcap === '-') throw new UserError('--json and --pcap - both want standard output; write the capture to a file or drop --json.')
   const options = toBridgeOptions(flags)
+  if (options.dhcp && options.devices.length > 1) options.dhcp.leaseFile = join(settingsFolder(), 'leases.json')
+  const several = options.devices.length > 1
+  // With several devices each line names the device it is about.
+  const about = (name: string, line: string): string => (several ? `${name}: ${line}` : line)
   const pcapOut = flags.pcap === undefined ? null : openCaptureOutput(flags.pcap)
   // The pcapng writer, the only reader here, drains after every batch: a small
   // ring is enough and stays in cache.
@@ -32,14 +38,14 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
   const log = (line: string): void => {
     if (!flags.quiet) clearableStatus.write(line)
   }
-  let lastLink = ''
-  bridge.on('link', (link) => {
+  const lastLink = new Map<string, string>()
+  bridge.on('link', (link, name) => {
     // Retries repeat the same state with a new attempt number: say it once.
     const key = `${link.status} ${link.detail}`
-    if (key !== lastLink && link.status !== 'stopped') log(describeLink(link))
-    lastLink = key
+    if (key !== lastLink.get(name) && link.status !== 'stopped') log(about(name, describeLink(link)))
+    lastLink.set(name, key)
   })
-  bridge.on('device', (device) => log(describeDevice(device)))
+  bridge.on('device', (device, name) => log(about(name, describeDevice(device))))
   bridge.on('tun', (tun, created) => log(describeTun(tun, created)))
   bridge.on('userNet', ({ engine, forwards }) => log(`user-mode network (${engineTitle(engine)}) up${forwards.length > 0 ? `: ${forwards.map((f) => `${f.protocol} ${f.bindAddress}:${f.hostPort} → device port ${f.devicePort}`).join(', ')}` : ', no forwards'}`))
   bridge.on('tunStatus', (status, problem) => {
@@ -54,11 +60,11 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     throw error
   }
   pcapOut?.keep()
+  const leases = bridge.stats().leases
+  if (leases) log(leases.problem ?? `DHCP: ${leases.count} ${leases.count === 1 ? 'device' : 'devices'} remembered in ${leases.file}; new ones get addresses from ${options.deviceIp}`)
   const pcap = pcapOut && capture
     ? new PcapngWriter(capture, pcapOut.output, {
         application: `tunscope ${VERSION}`,
-        interfaceName: 'uart1',
-        interfaceDescription: `${options.framing.title} via ${bridge.stats().link.endpoint}`,
         onOverrun: (records) => (bridge.counters.drops.captureOverrun += records),
         onError: (error) => clearableStatus.write(`capture stopped: ${error.message}`),
         reuseWrittenChunks: true // a pipe, socket or standard output
@@ -107,10 +113,10 @@ export async function runBridge(flags: BridgeCommandFlags): Promise<void> {
     await bridge.stop()
     await pcap?.close()
   })
-  const counters = bridge.counters.snapshot()
-  const framing = options.framing.name
-  if (flags.json && stdoutOpen) process.stdout.write(`${JSON.stringify({ final: true, framing, payload: options.framing.payload, counters })}\n`)
-  else clearableStatus.finish(finalReport(counters, options.framing, bridge.stats().dhcp))
+  const stats = bridge.stats()
+  const devices = stats.devices.map(({ name, framing, payload, counters, dhcp }) => ({ name, framing, payload, counters, dhcp }))
+  if (flags.json && stdoutOpen) process.stdout.write(`${JSON.stringify({ final: true, framing: stats.framing, payload: stats.payload, counters: stats.counters, devices })}\n`)
+  else clearableStatus.finish(several ? severalReport(stats) : finalReport(stats.counters, options.devices[0]!.framing, stats.dhcp))
 }
 
 interface CaptureOutput {

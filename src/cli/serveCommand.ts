@@ -1,6 +1,5 @@
 // `tunscope serve`: the engine plus the inspector UI in a browser, for
 // machines without the Electron binary and for showing a device to others.
-import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 
 import type { Command } from 'commander'
@@ -13,6 +12,7 @@ import { findPackageFile } from '../engine/packageFile.js'
 import { EngineService } from '../service/engineService.js'
 import { startWebServer } from '../service/webServer.js'
 import type { BridgeSettings } from '../shared/protocol.js'
+import { settingsFolder } from './settingsFolder.js'
 import { VERSION } from './version.js'
 
 export interface ServeFlags extends BridgeFlags {
@@ -23,17 +23,17 @@ export interface ServeFlags extends BridgeFlags {
 
 /** Where settings are remembered between runs (shared with nothing else). */
 function settingsFile(): string {
-  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'tunscope', 'settings.json')
+  return join(settingsFolder(), 'settings.json')
 }
 
 /** Only the options given on the command line override the remembered settings. */
 function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSettings> {
   const given = (key: keyof ServeFlags): boolean => command.getOptionValueSource(key) === 'cli'
   const settings: Partial<BridgeSettings> = {}
-  if (given('tcp')) Object.assign(settings, { transport: flags.listen ? 'tcp-listen' : 'tcp', tcp: flags.tcp })
-  if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: flags.socket })
+  if (given('tcp')) Object.assign(settings, { transport: flags.listen ? 'tcp-listen' : 'tcp', tcp: onlyDevice(flags.tcp) })
+  if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: onlyDevice(flags.socket) })
   else if (given('listen') && !given('tcp')) settings.transport = 'listen'
-  if (given('serial')) Object.assign(settings, { transport: 'serial', serial: flags.serial })
+  if (given('serial')) Object.assign(settings, { transport: 'serial', serial: onlyDevice(flags.serial) })
   if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
   if (given('userNet')) settings.interfaceKind = 'user'
@@ -47,6 +47,13 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   if (given('dhcpLease')) settings.dhcpLease = String(flags.dhcpLease)
   if (given('dns')) settings.dns = (flags.dns ?? []).join(', ')
   return settings
+}
+
+/** The app shows one device at a time for now: several are for `tunscope bridge`. */
+function onlyDevice(value: string | string[] | undefined): string | undefined {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
+  if (list.length > 1) throw new UserError('The inspector bridges one device for now; give one --socket, --tcp or --serial, or bridge several with tunscope bridge.')
+  return list[0]
 }
 
 /** One sentence on stderr, as the command's other messages, if there is one. */

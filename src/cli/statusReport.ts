@@ -24,7 +24,7 @@ export function describeLink(link: LinkState): string {
 }
 
 export function describeDevice(device: DeviceInfo): string {
-  return `device ${device.mac ?? 'MAC not seen yet'}${device.ipv4 ? ` ${device.ipv4}` : ''}`
+  return `device ${device.mac ?? 'MAC not seen yet'}${device.ipv4 ? ` ${device.ipv4}` : ''}${device.conflict ? ` — conflict: ${device.conflict}` : ''}`
 }
 
 /** How many ways the status line can be said, from all words (0) to the shortest. */
@@ -54,13 +54,14 @@ function statusLineAt(stats: BridgeStats, level: number): string {
   const drops = Object.values(c.drops).reduce((sum, n) => sum + n, 0)
   const short = level >= 4
   const count = (n: number): string => (level >= 3 ? formatCount(n) : String(n))
-  const link = short ? LINK_SHORT[stats.link.status] : stats.link.status
+  const connected = stats.devices.filter((d) => d.link.status === 'connected').length
+  const link = stats.devices.length > 1 ? `${connected}/${stats.devices.length} ${short ? 'conn' : 'connected'}` : short ? LINK_SHORT[stats.link.status] : stats.link.status
   const kind = stats.tun?.kind === 'tap' ? 'TAP' : 'TUN'
   const tun = stats.tunStatus === 'up' ? '' : short ? ` ${kind} ${stats.tunStatus}` : `, ${kind} ${stats.tunStatus}`
   // Today's wire goes unsaid, so the ESP32 tunnel's line reads as it always has.
   const wire = stats.framing === DEFAULT_FRAMING ? [] : [level === 0 ? `framing ${stats.framing}` : stats.framing]
   const seen = stats.device.ipv4 ?? stats.device.mac
-  const device = [
+  const device = stats.devices.length > 1 ? devicesSummary(stats, level) : [
     `device ${seen ?? 'not seen'}`,
     `dev ${seen ?? 'not seen'}`,
     seen ?? 'no device',
@@ -100,6 +101,19 @@ function statusLineAt(stats: BridgeStats, level: number): string {
   ].join(level >= 5 ? ' ' : ' · ')
 }
 
+/**
+ * Several devices in a few words each: the name and the address seen (else the link's state), then
+ * a '!' where it conflicts with another; at the shortest, each one's last address byte.
+ */
+function devicesSummary(stats: BridgeStats, level: number): string {
+  return stats.devices.map((d) => {
+    const seen = d.device.ipv4 ?? (d.link.status === 'connected' ? 'no addr' : LINK_SHORT[d.link.status])
+    const mark = d.device.conflict ? '!' : ''
+    if (level >= 5) return `${d.device.ipv4 ? `.${d.device.ipv4.split('.').at(-1)}` : LINK_SHORT[d.link.status]}${mark}`
+    return `${d.name} ${seen}${mark}`
+  }).join(level >= 5 ? ' ' : ', ')
+}
+
 export function describeTun(tun: InterfaceState, created: boolean): string {
   return `${tun.kind === 'tap' ? 'TAP' : 'TUN'} ${tun.name} ${tun.address ?? 'no address'}/${tun.prefixLength ?? '-'} mtu ${tun.mtu} ${tun.up ? 'up' : 'DOWN'} (${created ? 'created' : 'attached'})`
 }
@@ -123,9 +137,21 @@ export function dhcpReport(d: DhcpServerCounters): string {
     ['unsupported', d.ignored.unsupported],
     ['not for us', d.ignored.notForUs],
     ['other client', d.ignored.otherClient],
-    ['no room', d.ignored.noRoom]
+    ['no room', d.ignored.noRoom],
+    ['no address left', d.ignored.poolFull]
   ])
   return `DHCP:           ${d.offers} offers, ${d.acks} ACKs, ${d.naks} NAKs, ${d.releases} releases, ${d.declines} declines; ${ignored} ignored${ignored > 0 ? ` (${why})` : ''}`
+}
+
+/** The final report of a bridge with several devices: the totals, then a line for each device. */
+export function severalReport(stats: BridgeStats): string {
+  const line = (d: BridgeStats['devices'][number]): string => {
+    const c = d.counters
+    const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
+    const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
+    return `  ${d.name} (${d.framing}, ${d.device.ipv4 ?? 'no address seen'}): → ${c.toDevice.frames} frames, ← ${c.fromDevice.frames} frames, ${errors} framing errors, ${drops} drops, ${c.reconnects} reconnects`
+  }
+  return [`totals over ${stats.devices.length} devices:`, finalReport(stats.counters, undefined, stats.dhcp), 'each device:', ...stats.devices.map(line)].join('\n')
 }
 
 /**

@@ -7,16 +7,19 @@ import { EventEmitter } from 'node:events'
 import type { InterfaceState } from '../native/index.js'
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
-import { Counters, type CountersSnapshot } from './counters.js'
-import type { DeviceIdentity } from './deviceIdentity.js'
+import { Counters, sumCounters, type CountersSnapshot } from './counters.js'
+import { ipv4Key } from './deviceIdentity.js'
 import { DevicePort } from './devicePort.js'
+import { DeviceSwitch } from './deviceSwitch.js'
 import { PROBE_EVERY_MS } from './fromDevice.js'
 import type { FramePayload, Framing, FramingName } from './framing/framing.js'
 import { TunKeeper, type TunStatus } from './host/tunKeeper.js'
 import { openHostTun } from './host/tunSetup.js'
-import { RateMeter, type Rates } from './rates.js'
+import { sumRates, type Rates } from './rates.js'
 import { DhcpServer, type DhcpServerCounters } from './services/dhcpServer.js'
+import { LeasePool } from './services/leasePool.js'
 import { ToDevicePath } from './toDevice.js'
+import { ToDevicesPath } from './toDevices.js'
 import type { LinkState, TransportOptions } from './transport/index.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
@@ -25,22 +28,36 @@ import { chooseUserNetEngine, engineTitle, type UserNetEngineName } from './upli
 import { UserNetSide } from './uplink/userNetSide.js'
 import { UserNetUplink } from './uplink/userNetUplink.js'
 
-export interface BridgeOptions {
+/** One device on the bridge: how it is reached, how its stream carries frames, and what it is. */
+export interface DeviceOptions {
+  /** What the person calls it: the socket's or serial port's name, or the name they gave. */
+  name: string
   transport: TransportOptions
   /** How the device's stream carries frames. */
   framing: Framing
-  tun: { name: string; kind: 'tun' | 'tap'; hostIp: Ipv4Cidr; mtu: number }
   /** Largest Ethernet frame the device takes, header included (the firmware's 1500). */
   maxFrame: number
-  gatewayMac: Uint8Array
-  /** The device's configured IPv4 address. */
-  deviceIp: string
+  /** The device's address, or null: learned from its frames (one of several devices, or given by DHCP). */
+  deviceIp: string | null
   /** Destination MAC towards the device until its own is learned. */
   defaultDeviceMac: Uint8Array
   baud: number
+}
+
+export interface BridgeOptions {
+  /** The devices, one port each (at least one). */
+  devices: DeviceOptions[]
+  tun: { name: string; kind: 'tun' | 'tap'; hostIp: Ipv4Cidr; mtu: number }
+  gatewayMac: Uint8Array
+  /** The address DHCP hands out (to one device), or the first it hands out (to several). */
+  deviceIp: string
   capture: CaptureRing | null
-  /** Answer the device's DHCP requests with deviceIp (the host as router), or null to let them through. */
-  dhcp?: { leaseSeconds: number; dnsServers: string[] } | null
+  /**
+   * Answer the devices' DHCP requests (the host as router), or null to let them through. One device
+   * gets deviceIp; several get an address each from deviceIp up, kept per MAC in `leaseFile`
+   * (null: for this run only).
+   */
+  dhcp?: { leaseSeconds: number; dnsServers: string[]; leaseFile?: string | null } | null
   /** The IPv6 /64 prefix (8 bytes) a SLIP device's tunslip6 '?P' request is answered with; null: not answered. */
   slipPrefix?: Uint8Array | null
   /** No TUN: the host side is a user-mode network, with these port forwards (tun's hostIp is the gateway). */
@@ -61,15 +78,40 @@ export interface ForwardStats extends Forward {
 export interface DeviceInfo {
   mac: string | null
   ipv4: string | null
+  /** Another device on the bridge has the same MAC or address, in one sentence; else null. */
+  conflict: string | null
 }
 
-export interface BridgeStats {
+/** One device: its link, what the bridge learned of it, and its own counters and rates. */
+export interface DeviceStats {
+  name: string
   /** The framing's name (esp32, qemu, slip). */
   framing: FramingName
   /** What its records carry: Ethernet frames, or bare IP packets (SLIP without TAP). */
   payload: FramePayload
-  /** What the DHCP server answered and ignored (--dhcp), or null when it is off. */
+  link: LinkState
+  device: DeviceInfo
+  /** What this device's DHCP server answered and ignored (--dhcp), or null when it is off. */
   dhcp: DhcpServerCounters | null
+  counters: CountersSnapshot
+  rates: Rates
+  baud: number
+  /** Bytes per second one direction of its UART carries at its baud (8N1). */
+  lineBytesPerSecond: number
+}
+
+/**
+ * The bridge as a whole. The counters, rates, baud and line rate are the totals over every device
+ * and the host side (with one device, that device's own); framing, payload, link and device are
+ * the first device's (with one device, all there is); `devices` has each.
+ */
+export interface BridgeStats {
+  framing: FramingName
+  payload: FramePayload
+  /** What the DHCP servers answered and ignored together (--dhcp), or null when it is off. */
+  dhcp: DhcpServerCounters | null
+  /** Several devices with DHCP: the leases kept per MAC, where, and any trouble keeping them (one sentence). */
+  leases: { file: string | null; count: number; problem: string | null } | null
   link: LinkState
   tun: InterfaceState | null
   /** Whether the TUN can take packets: 'down' and 'missing' (deleted) drop what the device sends. */
@@ -79,6 +121,7 @@ export interface BridgeStats {
   /** errno name of the last packet the TUN refused (e.g. EIO while it is down), or null. */
   tunWriteError: string | null
   device: DeviceInfo
+  devices: DeviceStats[]
   /** The user-mode network's forwards in effect, or null with a TUN. */
   userNet: {
     engine: UserNetEngineName
@@ -88,8 +131,8 @@ export interface BridgeStats {
   } | null
   counters: CountersSnapshot
   rates: Rates
+  /** The devices' bauds together: what the totals' utilization is measured against. */
   baud: number
-  /** Bytes per second one direction of the UART carries at the configured baud (8N1). */
   lineBytesPerSecond: number
 }
 
@@ -98,8 +141,10 @@ export interface BridgeEvents {
   tun: [InterfaceState, boolean]
   /** The TUN went down or missing, or is up again. */
   tunStatus: [TunStatus, string | null]
-  link: [LinkState]
-  device: [DeviceInfo]
+  /** A device's link changed: its state, and the device's name. */
+  link: [LinkState, string]
+  /** What the bridge knows of a device changed: that, and the device's name. */
+  device: [DeviceInfo, string]
   /** Something fatal happened after start (e.g. the listen socket failed). */
   fatal: [Error]
   /** The user-mode network is up, with its engine and forwards. */
@@ -110,89 +155,122 @@ const TUN_READ_BUFFER = 1024 * 1024
 const TUN_BATCH = 512
 
 export class Bridge extends EventEmitter<BridgeEvents> {
+  /** The host side's own counters (what no device was there to take, capture overruns); the totals add every device's. */
   readonly counters = new Counters()
-  private readonly rates: RateMeter
+  /** One port per device, in the order given. */
+  readonly ports: readonly DevicePort[]
+  /** Between several devices; null with one. */
+  private readonly deviceSwitch: DeviceSwitch | null
+  private readonly dhcpServers: (DhcpServer | null)[]
+  /** The addresses DHCP hands several devices, one per MAC; null with one device or without DHCP. */
+  readonly leases: LeasePool | null
+  private readonly infos: DeviceInfo[]
   private tun: TunKeeper | null = null
-  private port: DevicePort | null = null
-  private dhcp: DhcpServer | null = null
   private userNet: UserNetSide | null = null
   private uplink: UserNetUplink | null = null
   /** Connections the device refused (RST to the SYN), by its forwarded TCP port. */
   private readonly refusedPorts = new Map<number, number>()
   /** Asks for the device's MAC every second while the user-mode network has not heard it. */
   private prober: NodeJS.Timeout | undefined
-  private device: DeviceInfo = { mac: null, ipv4: null }
 
   constructor(readonly options: BridgeOptions) {
     super()
-    this.rates = new RateMeter(this.counters, options.baud)
+    const o = options
+    if (o.devices.length === 0) throw new UserError('The bridge needs a device: give its socket, TCP address or serial port.')
+    const several = o.devices.length > 1
+    if (several && (o.userNet || o.tun.kind === 'tap')) throw new UserError(`Several devices share a TUN for now; ${o.userNet ? 'the user-mode network' : 'a TAP'} takes one device.`)
+    // A user-mode engine takes and gives whole Ethernet frames, as a TAP does.
+    const tap = o.tun.kind === 'tap' || !!o.userNet
+    const hostIp = ipv4ToBytes(o.tun.hostIp.address)
+    const hostKey = ipv4Key(hostIp, 0)
+    const { prefixLength } = o.tun.hostIp
+    this.leases = o.dhcp && several
+      ? new LeasePool({ hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(ipv4Key(ip, 0)) != null })
+      : null
+    this.dhcpServers = o.devices.map(() => (o.dhcp ? this.dhcpServer(o.dhcp) : null))
+    this.infos = o.devices.map(() => ({ mac: null, ipv4: null, conflict: null }))
+    this.ports = o.devices.map((d, index) => new DevicePort({
+      name: d.name,
+      transport: d.transport,
+      framing: d.framing,
+      maxFrame: d.maxFrame,
+      baud: d.baud,
+      defaultDeviceMac: d.defaultDeviceMac,
+      capture: o.capture,
+      capturePort: index,
+      tap,
+      gatewayMac: o.gatewayMac,
+      deviceIp: d.deviceIp === null ? null : ipv4ToBytes(d.deviceIp),
+      hostIp,
+      prefixLength,
+      probesForMac: !!o.userNet || (!tap && d.framing.payload === 'ethernet'),
+      slipPrefix: o.slipPrefix ?? null,
+      dhcp: this.dhcpServers[index]!,
+      toOtherDevices: several ? (b, ip, length, time) => this.deviceSwitch!.fromDevice(this.ports[index]!, b, ip, length, time) : null,
+      addressTaken: (key) => (this.deviceSwitch ? this.deviceSwitch.addressTaken(key) : key === hostKey)
+    }, {
+      link: (state) => this.emit('link', state, d.name),
+      device: () => this.devicesChanged(),
+      fatal: (error) => this.emit('fatal', error)
+    }))
+    this.deviceSwitch = several ? new DeviceSwitch(this.ports, hostKey, prefixLength) : null
   }
 
   /**
    * Prepares the host side (throws a UserError if the TUN or a user-mode engine cannot be had; the
    * engine, which starts in the background, reports its trouble as 'fatal') and starts reaching
-   * for the device.
+   * for the devices.
    */
   start(): void {
     const o = this.options
     const userNet = o.userNet ?? null
-    // A user-mode engine takes and gives whole Ethernet frames, as a TAP does.
-    const tap = o.tun.kind === 'tap' || userNet !== null
     const engine = userNet ? chooseUserNetEngine(userNet.engine) : null
-    if (o.capture) o.capture.framing = o.framing
+    o.capture?.setPorts(this.ports.map((port) => ({ name: port.name, description: `${port.options.framing.title} via ${port.linkState.endpoint}`, framing: port.options.framing })))
     const firstTun = userNet ? null : openHostTun(o.tun)
-    const port = new DevicePort({
-      transport: o.transport,
-      framing: o.framing,
-      maxFrame: o.maxFrame,
-      counters: this.counters,
-      capture: o.capture,
-      tap,
-      gatewayMac: o.gatewayMac,
-      deviceIp: ipv4ToBytes(o.deviceIp),
-      hostIp: ipv4ToBytes(o.tun.hostIp.address),
-      probesForMac: userNet !== null || (!tap && o.framing.payload === 'ethernet'),
-      slipPrefix: o.slipPrefix ?? null,
-      dhcp: this.dhcp = o.dhcp ? this.dhcpServer(o.dhcp) : null
-    }, {
-      link: (state) => this.linkChanged(state),
-      device: (identity) => this.deviceChanged(identity),
-      fatal: (error) => this.emit('fatal', error)
-    })
-    this.port = port
-    this.rates.start()
-    if (userNet) this.startUserNet(engine!, userNet, port)
-    else this.startTun(firstTun!, port, tap)
-    port.start()
+    if (userNet) this.startUserNet(engine!, userNet, this.ports[0]!)
+    else this.startTun(firstTun!)
+    for (const port of this.ports) port.start()
   }
 
-  /** The host side is a TUN (or TAP): the host's packets are read in batches and framed for the device. */
-  private startTun(firstTun: ReturnType<typeof openHostTun>, port: DevicePort, tap: boolean): void {
+  /** The host side is a TUN (or TAP): the host's packets are read in batches and framed for the devices. */
+  private startTun(firstTun: ReturnType<typeof openHostTun>): void {
+    const o = this.options
+    const reader = this.deviceSwitch
+      ? new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH)
+      : this.toDevicePath(this.ports[0]!)
+    this.tun = new TunKeeper(o.tun, firstTun, {
+      attached: (device, state, created) => {
+        for (const port of this.ports) port.fromDevice.hostSide = device
+        device.startReading(reader.buffer, reader.headroom, TUN_BATCH, (count) => reader.onTunBatch(count), (code) => this.tun?.readFailed(code))
+        this.emit('tun', state, created)
+      },
+      detached: () => {
+        for (const port of this.ports) port.fromDevice.hostSide = null
+      },
+      status: (status, problem) => this.emit('tunStatus', status, problem)
+    })
+  }
+
+  /** One device: the TUN's batches are framed in place for it. */
+  private toDevicePath(port: DevicePort): ToDevicePath {
     const o = this.options
     const { fromDevice, writer } = port
-    const toDevice = new ToDevicePath(
+    const d = port.options
+    return new ToDevicePath(
       {
-        counters: this.counters,
+        counters: port.counters,
         capture: o.capture,
+        capturePort: 0,
         writer,
-        framing: o.framing,
-        tap,
-        maxFrame: o.maxFrame,
+        framing: d.framing,
+        tap: o.tun.kind === 'tap',
+        maxFrame: d.maxFrame,
         gatewayMac: o.gatewayMac,
-        deviceMac: () => fromDevice.identity.mac ?? o.defaultDeviceMac,
+        deviceMac: () => fromDevice.identity.mac ?? d.defaultDeviceMac,
         onHostTraffic: (now) => fromDevice.probeDevice(now)
       },
       new Uint8Array(TUN_READ_BUFFER)
     )
-    this.tun = new TunKeeper(o.tun, firstTun, {
-      attached: (device, state, created) => {
-        fromDevice.hostSide = device
-        device.startReading(toDevice.buffer, toDevice.headroom, TUN_BATCH, (count) => toDevice.onTunBatch(count), (code) => this.tun?.readFailed(code))
-        this.emit('tun', state, created)
-      },
-      detached: () => (fromDevice.hostSide = null),
-      status: (status, problem) => this.emit('tunStatus', status, problem)
-    })
   }
 
   /**
@@ -203,11 +281,11 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const o = this.options
     const { fromDevice, writer } = port
     const uplink = this.uplink = new UserNetUplink({
-      counters: this.counters,
+      counters: port.counters,
       capture: o.capture,
-      deviceFraming: o.framing,
+      deviceFraming: port.options.framing,
       writer,
-      maxFrame: o.maxFrame,
+      maxFrame: port.options.maxFrame,
       setDeviceReading: (on) => port.transport.setReading(on),
       onFrameForDevice: (now) => fromDevice.probeDevice(now),
       onDeviceRefused: (port) => {
@@ -222,7 +300,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       if (port.connected) fromDevice.probeDevice(performance.now())
     }, PROBE_EVERY_MS)
     const { address, prefixLength } = o.tun.hostIp
-    const addresses = { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: o.maxFrame - ETHERNET_HEADER }
+    const addresses = { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: port.options.maxFrame - ETHERNET_HEADER }
     this.userNet = new UserNetSide(uplink, engine, addresses, userNet.forwards, {
       up: (socketPath, forwards) => this.emit('userNet', { socketPath, engine, forwards: [...forwards] }),
       connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : `the user-mode network (${engineTitle(engine)}) is not connected`),
@@ -245,8 +323,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   async stop(): Promise<void> {
-    this.rates.stop()
-    await this.port?.stop()
+    await Promise.all(this.ports.map((port) => port.stop()))
     await this.stopUserNet()
     this.tun?.close()
     this.tun = null
@@ -257,27 +334,54 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     await this.userNet?.stop()
   }
 
+  /** Every device's counters and the host side's, added up. */
+  totals(): CountersSnapshot {
+    return sumCounters([this.counters.snapshot(), ...this.ports.map((port) => port.countersNow())])
+  }
+
   stats(): BridgeStats {
-    const baud = this.options.baud
+    const devices = this.ports.map((port, index) => this.deviceStats(port, index))
+    const first = devices[0]!
+    const baud = devices.reduce((sum, d) => sum + d.baud, 0)
+    const dhcp = devices.flatMap((d) => (d.dhcp ? [d.dhcp] : []))
     return {
-      framing: this.options.framing.name,
-      payload: this.options.framing.payload,
-      dhcp: this.dhcp && structuredClone(this.dhcp.counters),
-      link: this.port?.linkState ?? { status: 'stopped', endpoint: '', attempt: 0, connections: 0, detail: null },
+      framing: first.framing,
+      payload: first.payload,
+      dhcp: dhcp.length > 0 ? sumCounters(dhcp) : null,
+      leases: this.leases && { file: this.options.dhcp?.leaseFile ?? null, count: this.leases.count, problem: this.leases.problem },
+      link: first.link,
       tun: this.tun?.state ?? null,
       tunStatus: this.tun?.status ?? (this.userNet?.connected ? 'up' : 'missing'),
       tunProblem: this.tun?.problem ?? null,
       tunWriteError: this.tun?.device?.lastWriteError ?? null,
-      device: this.device,
+      device: first.device,
+      devices,
       userNet: this.userNet && {
         engine: this.userNet.engine,
         streamErrors: this.uplink?.streamErrors ?? 0,
         forwards: this.userNet.forwards.map((f) => ({ ...f, refusedByDevice: f.protocol === 'tcp' ? (this.refusedPorts.get(f.devicePort) ?? 0) : 0 }))
       },
-      counters: this.countersNow(),
-      rates: this.rates.rates(),
+      counters: sumCounters([this.counters.snapshot(), ...devices.map((d) => d.counters)]),
+      rates: devices.length === 1 ? first.rates : sumRates(devices.map((d) => d.rates), baud),
       baud,
       lineBytesPerSecond: baud / 10
+    }
+  }
+
+  private deviceStats(port: DevicePort, index: number): DeviceStats {
+    const d = port.options
+    const dhcp = this.dhcpServers[index]
+    return {
+      name: port.name,
+      framing: d.framing.name,
+      payload: d.framing.payload,
+      link: port.linkState,
+      device: this.infos[index]!,
+      dhcp: dhcp ? structuredClone(dhcp.counters) : null,
+      counters: port.countersNow(),
+      rates: port.rates.rates(),
+      baud: d.baud,
+      lineBytesPerSecond: d.baud / 10
     }
   }
 
@@ -289,29 +393,37 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       deviceIp: ipv4ToBytes(this.options.deviceIp),
       gatewayMac: this.options.gatewayMac,
       leaseSeconds: settings.leaseSeconds,
-      dnsServers: settings.dnsServers.map(ipv4ToBytes)
+      dnsServers: settings.dnsServers.map(ipv4ToBytes),
+      addressFor: this.leases ? (mac, at) => this.leases!.addressFor(mac, at) : undefined
     }, { now: () => performance.now() })
   }
 
-  /** The counters, with the bytes a hunt under way has skipped so far: junk that keeps coming shows at once. */
-  private countersNow(): CountersSnapshot {
-    const counters = this.counters.snapshot()
-    counters.bytesSkipped += this.port?.decoder.skippedInHunt ?? 0
-    return counters
-  }
-
-  private linkChanged(state: LinkState): void {
-    if (state.status === 'connected' && state.connections > 1) this.counters.reconnects++
-    this.emit('link', state)
-  }
-
-  private deviceChanged(identity: DeviceIdentity): void {
-    const next: DeviceInfo = {
-      mac: identity.mac ? formatMacBytes(identity.mac) : this.device.mac,
-      ipv4: identity.ipv4 ? identity.ipv4.join('.') : this.device.ipv4
+  /**
+   * What the bridge knows of a device changed: each device's MAC and address (kept when a new
+   * connection forgets them until they are learned again), and which share them with another.
+   */
+  private devicesChanged(): void {
+    const next = this.ports.map((port, index): DeviceInfo => {
+      const { mac, ipv4 } = port.identity
+      return { mac: mac ? formatMacBytes(mac) : this.infos[index]!.mac, ipv4: ipv4 ? ipv4.join('.') : this.infos[index]!.ipv4, conflict: null }
+    })
+    for (const [index, info] of next.entries()) info.conflict = conflictOf(next, index, this.ports)
+    for (const [index, info] of next.entries()) {
+      const before = this.infos[index]!
+      if (info.mac === before.mac && info.ipv4 === before.ipv4 && info.conflict === before.conflict) continue
+      this.infos[index] = info
+      this.emit('device', info, this.ports[index]!.name)
     }
-    if (next.mac === this.device.mac && next.ipv4 === this.device.ipv4) return
-    this.device = next
-    this.emit('device', next)
   }
+}
+
+/** The device at `index` shares its MAC or address with another: one sentence naming it, else null. */
+function conflictOf(infos: readonly DeviceInfo[], index: number, ports: readonly DevicePort[]): string | null {
+  const me = infos[index]!
+  for (const [other, info] of infos.entries()) {
+    if (other === index) continue
+    if (me.mac !== null && info.mac === me.mac) return `same MAC ${me.mac} as ${ports[other]!.name}: DHCP would give both one address; give each device its own MAC`
+    if (me.ipv4 !== null && info.ipv4 === me.ipv4) return `same address ${me.ipv4} as ${ports[other]!.name}: ${index < other ? 'the host reaches this one' : `the host reaches ${ports[other]!.name}`}`
+  }
+  return null
 }

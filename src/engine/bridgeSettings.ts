@@ -5,7 +5,8 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 
 import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseIpv6Prefix64, parseMac, sameSubnet } from './addresses.js'
-import type { BridgeOptions } from './bridge.js'
+import type { BridgeOptions, DeviceOptions } from './bridge.js'
+import { deviceNames, parseDeviceSpec, type DeviceSpec } from './deviceSpecs.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import { DEFAULT_DHCP_LEASE, MAX_DNS_SERVERS } from './services/dhcpServer.js'
@@ -23,11 +24,13 @@ const LARGEST_MAX_FRAME = 0xffff
 const MAX_SOCKET_PATH = 107
 
 export interface BridgeFlags {
-  socket?: string
-  tcp?: string
+  /** Unix sockets, one device each: `[NAME=][FRAMING:]PATH` (deviceSpecs.ts). */
+  socket?: string | string[]
+  /** TCP addresses, one device each: `[NAME=][FRAMING:]HOST:PORT`. */
+  tcp?: string | string[]
   listen?: boolean
-  /** A serial device (instead of a socket), run at `baud`. */
-  serial?: string
+  /** Serial devices, one device each (`[NAME=][FRAMING:]PATH`), run at `baud`. */
+  serial?: string | string[]
   /** esp32 (the default), qemu or slip. */
   framing?: string
   /** What the framing's records carry, where it has a choice (slip): ethernet (the default) or ip. */
@@ -79,29 +82,70 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   if (!sameSubnet(hostIp.address, deviceIp, hostIp.prefixLength)) {
     throw new UserError(`${name('--device-ip')} ${deviceIp} is outside ${hostIp.address}/${hostIp.prefixLength}, so the host would not route to it; pick an address in that subnet.`)
   }
-  const framing = parseFraming(flags, name)
-  const slipPrefix = toSlipPrefix(flags, framing, name)
-  const maxFrame = flags.maxFrame === undefined
-    ? framing.limits.defaultMaxFrame
-    : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
-  // A TUN's packets become frames behind an Ethernet header, unless the device takes bare IP.
-  const largestMtu = maxFrame - (flags.tap || framing.payload === 'ip' ? 0 : ETHERNET_HEADER)
+  const specs = deviceSpecs(flags, name)
+  const framings = specs.map((spec) => parseFraming(spec.framing ?? flags.framing ?? DEFAULT_FRAMING, flags, name))
+  checkPayload(flags, framings, name)
+  const framing = framings[0]!
+  const slipPrefix = toSlipPrefix(flags, framings, name)
+  const maxFrames = framings.map((f) => (flags.maxFrame === undefined
+    ? f.limits.defaultMaxFrame
+    : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, f.limits.largestFrame), name('--max-frame'))))
+  // A TUN's packets become frames behind an Ethernet header, unless the device takes bare IP; every device must take the TUN's largest.
+  const largestMtu = Math.min(...framings.map((f, i) => maxFrames[i]! - (flags.tap || f.payload === 'ip' ? 0 : ETHERNET_HEADER)))
   const mtu = flags.mtu === undefined ? largestMtu : parseIntegerInRange(flags.mtu, 68, 65535, name('--mtu'))
   if (mtu > largestMtu) {
-    throw new UserError(`${name('--mtu')} ${mtu} would make frames longer than ${name('--max-frame')} ${maxFrame} allows; use at most ${largestMtu}.`)
+    throw new UserError(`${name('--mtu')} ${mtu} would make frames longer than ${name('--max-frame')} ${Math.min(...maxFrames)} allows; use at most ${largestMtu}.`)
   }
   const tun = { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' as const : 'tun' as const, hostIp, mtu }
   const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
-  const defaultDeviceMac = parseMac(flags.deviceMac ?? framing.defaultDeviceMac, name('--device-mac'))
+  const deviceMac = flags.deviceMac === undefined ? null : parseMac(flags.deviceMac, name('--device-mac'))
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
   const dhcp = toDhcp(flags, name)
-  const transport = flags.serial === undefined ? toTransport(flags, name) : toSerialTransport(flags, baud, name)
+  const several = specs.length > 1
+  if (several && (flags.tap || flags.userNet)) {
+    throw new UserError(`Several devices share a TUN for now; ${flags.tap ? name('--tap') : name('--user-net')} takes one device.`)
+  }
+  const deviceNamesGiven = deviceNames(specs, (kind) => name(kind === 'socket' ? '--socket' : kind === 'tcp' ? '--tcp' : '--serial'))
+  const transports = specs.map((spec) => (spec.kind === 'serial' ? toSerialTransport(spec.address, flags, baud, name) : toTransport(spec, flags, name)))
+  const seen = new Set<string>()
+  for (const [i, transport] of transports.entries()) {
+    const key = transport.kind === 'tcp-client' || transport.kind === 'tcp-server' ? `tcp ${transport.host}:${transport.port}` : `path ${transport.path}`
+    if (seen.has(key)) throw new UserError(`${specs[i]!.address.slice(0, 80)} is given for two devices; give each device its own socket, TCP port or serial port.`)
+    seen.add(key)
+  }
   // Last: every flag is checked before anything about the machine.
-  // A serial device may be plugged in later (at Start), but a path that is something else never is one.
-  if (transport.kind === 'serial') {
-    if (checkSocketFolder || existsSync(transport.path)) checkSerialDevice(transport.path, name('--serial'))
-  } else if (checkSocketFolder && (transport.kind === 'unix-client' || transport.kind === 'unix-server')) checkSocketFolderExists(transport.path, name('--socket'))
-  return { transport, framing, tun, maxFrame, gatewayMac, defaultDeviceMac, deviceIp, baud, dhcp, slipPrefix, userNet: toUserNet(flags, framing, name) }
+  for (const transport of transports) {
+    // A serial device may be plugged in later (at Start), but a path that is something else never is one.
+    if (transport.kind === 'serial') {
+      if (checkSocketFolder || existsSync(transport.path)) checkSerialDevice(transport.path, name('--serial'))
+    } else if (checkSocketFolder && (transport.kind === 'unix-client' || transport.kind === 'unix-server')) checkSocketFolderExists(transport.path, name('--socket'))
+  }
+  const devices = specs.map((_, i): DeviceOptions => ({
+    name: deviceNamesGiven[i]!,
+    transport: transports[i]!,
+    framing: framings[i]!,
+    maxFrame: maxFrames[i]!,
+    // One device has the configured address; several show theirs (or get them from DHCP).
+    deviceIp: several ? null : deviceIp,
+    defaultDeviceMac: deviceMac ?? parseMac(framings[i]!.defaultDeviceMac),
+    baud
+  }))
+  return { devices, tun, gatewayMac, deviceIp, dhcp, slipPrefix, userNet: toUserNet(flags, framing, name) }
+}
+
+const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
+
+/** The devices given, in the order sockets, TCP addresses, serial ports; none: the default socket. */
+function deviceSpecs(flags: BridgeFlags, name: (field: BridgeField) => string): DeviceSpec[] {
+  const specs = [
+    ...listOf(flags.socket).map((text) => parseDeviceSpec('socket', text)),
+    ...listOf(flags.tcp).map((text) => parseDeviceSpec('tcp', text)),
+    ...listOf(flags.serial).map((text) => parseDeviceSpec('serial', text))
+  ]
+  if (flags.listen && !specs.some((spec) => spec.kind !== 'serial') && specs.length > 0) {
+    throw new UserError(`${name('--listen')} listens on a socket or a TCP address, and a serial port is neither; drop ${name('--listen')}, or add ${name('--socket')} or ${name('--tcp')}.`)
+  }
+  return specs.length > 0 ? specs : [parseDeviceSpec('socket', DEFAULT_SOCKET)]
 }
 
 function toUserNet(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): BridgeOptions['userNet'] {
@@ -123,9 +167,9 @@ function toUserNet(flags: BridgeFlags, framing: Framing, name: (field: BridgeFie
   return { forwards: parsed, engine: engine as UserNetEngineName }
 }
 
-function toSlipPrefix(flags: BridgeFlags, framing: Framing, name: (field: BridgeField) => string): Uint8Array | null {
+function toSlipPrefix(flags: BridgeFlags, framings: readonly Framing[], name: (field: BridgeField) => string): Uint8Array | null {
   if (flags.ipv6Prefix === undefined) return null
-  if (framing.name !== 'slip') throw new UserError(`${name('--ipv6-prefix')} answers tunslip6's prefix request, which only SLIP devices send; add ${name('--framing')} slip or drop it.`)
+  if (!framings.some((framing) => framing.name === 'slip')) throw new UserError(`${name('--ipv6-prefix')} answers tunslip6's prefix request, which only SLIP devices send; add ${name('--framing')} slip or drop it.`)
   return parseIpv6Prefix64(flags.ipv6Prefix, name('--ipv6-prefix'))
 }
 
@@ -143,12 +187,11 @@ function toDhcp(flags: BridgeFlags, name: (field: BridgeField) => string): Bridg
   }
 }
 
-function parseFraming(flags: BridgeFlags, name: (field: BridgeField) => string): Framing {
-  const framingName = flags.framing ?? DEFAULT_FRAMING
+/** The framing named (a device's prefix, or --framing), carrying --payload where it has the choice. */
+function parseFraming(framingName: string, flags: BridgeFlags, name: (field: BridgeField) => string): Framing {
   if (!isFramingName(framingName)) throw new UserError(`${name('--framing')} "${framingName}" is not a framing this bridge speaks; choose ${FRAMING_NAMES.slice(0, -1).join(', ')} or ${FRAMING_NAMES.at(-1)}.`)
   const payloads = payloadsOf(framingName)
-  if (flags.payload === undefined) return framingFor(framingName)
-  if (payloads.length === 1) throw new UserError(`${name('--payload')} is for framings that can carry bare IP (slip); ${framingName} always carries Ethernet frames.`)
+  if (flags.payload === undefined || payloads.length === 1) return framingFor(framingName)
   if (!isFramePayload(flags.payload) || !payloads.includes(flags.payload)) {
     throw new UserError(`${name('--payload')} "${flags.payload}" is not what ${framingName} can carry; choose ${payloads.join(' or ')}.`)
   }
@@ -160,15 +203,18 @@ function parseFraming(flags: BridgeFlags, name: (field: BridgeField) => string):
   return framing
 }
 
-function toSerialTransport(flags: BridgeFlags, baud: number, name: (field: BridgeField) => string): TransportOptions {
-  if (flags.socket !== undefined || flags.tcp !== undefined || flags.listen) {
-    throw new UserError(`${name('--serial')} cannot be combined with ${name('--socket')}, ${name('--tcp')} or ${name('--listen')}; choose one way to reach the device.`)
-  }
-  if (flags.serial!.trim() === '') throw new UserError(`${name('--serial')} is empty; give the serial device's path, such as /dev/ttyUSB0.`)
+/** --payload chooses for framings with a choice: a bridge with none of them has no use for it. */
+function checkPayload(flags: BridgeFlags, framings: readonly Framing[], name: (field: BridgeField) => string): void {
+  if (flags.payload === undefined || framings.some((framing) => payloadsOf(framing.name).length > 1)) return
+  throw new UserError(`${name('--payload')} is for framings that can carry bare IP (slip); ${framings[0]!.name} always carries Ethernet frames.`)
+}
+
+function toSerialTransport(path: string, flags: BridgeFlags, baud: number, name: (field: BridgeField) => string): TransportOptions {
+  if (path.trim() === '') throw new UserError(`${name('--serial')} is empty; give the serial device's path, such as /dev/ttyUSB0.`)
   if (!STANDARD_BAUD_RATES.includes(baud)) {
     throw new UserError(`${name('--baud')} "${flags.baud}" is not a speed serial ports take; choose a standard rate such as 9600, 115200 or 921600.`)
   }
-  return { kind: 'serial', path: resolve(flags.serial!), baud }
+  return { kind: 'serial', path: resolve(path), baud }
 }
 
 /** The serial device must exist now and be one (a regular file or a folder is a mistake); it may come and go later. */
@@ -184,15 +230,15 @@ function checkSerialDevice(path: string, what: string): void {
   if (problem) throw new UserError(`The ${what} path ${problem}; give a serial device such as /dev/ttyUSB0.`)
 }
 
-function toTransport(flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
-  if (flags.tcp !== undefined) {
-    if (flags.socket !== undefined) throw new UserError(`${name('--tcp')} cannot be combined with ${name('--socket')}; choose one way to reach the device.`)
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(flags.tcp)
-    if (!match) throw new UserError(`${name('--tcp')} "${flags.tcp}" is not HOST:PORT; write it like ${flags.listen ? '127.0.0.1' : 'localhost'}:5555.`)
+function toTransport(spec: DeviceSpec, flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
+  if (spec.kind === 'tcp') {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d+)$/.exec(spec.address)
+    if (!match) throw new UserError(`${name('--tcp')} "${spec.address.slice(0, 80)}" is not HOST:PORT; write it like ${flags.listen ? '127.0.0.1' : 'localhost'}:5555.`)
     // listening: the host must be this machine's (0.0.0.0 or another non-loopback address opens the device to the network)
     return { kind: flags.listen ? 'tcp-server' : 'tcp-client', host: match[1] ?? match[2]!, port: parseIntegerInRange(match[3]!, 1, 65535, 'TCP port') }
   }
-  const path = parseSocketPath(flags.socket, name('--socket'), false)
+  if (spec.address.trim() === '') throw new UserError(`${name('--socket')} "${spec.text.slice(0, 80)}" names no socket; write it like qemu:temp/qemu-nic.sock, or a path alone.`)
+  const path = parseSocketPath(spec.address, name('--socket'), false)
   return { kind: flags.listen ? 'unix-server' : 'unix-client', path }
 }
 

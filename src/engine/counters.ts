@@ -36,7 +36,7 @@ export function framingErrorKind(code: number): FramingErrorKind | null {
   return FRAMING_ERROR_KINDS[code - 1] ?? null
 }
 
-export type DropCause = 'noLink' | 'tooBigForDevice' | 'tunWriteError' | 'backPressure' | 'otherEtherType' | 'notIp' | 'captureOverrun'
+export type DropCause = 'noLink' | 'tooBigForDevice' | 'tunWriteError' | 'backPressure' | 'otherEtherType' | 'notIp' | 'noDevice' | 'captureOverrun'
 
 /** What the UI, the final report and the status line call each drop cause. */
 export const DROP_TEXT: Record<DropCause, string> = {
@@ -46,6 +46,7 @@ export const DROP_TEXT: Record<DropCause, string> = {
   backPressure: 'UART back-pressure',
   otherEtherType: 'other EtherType',
   notIp: 'not IP',
+  noDevice: 'no device has that address',
   captureOverrun: 'capture overrun'
 }
 
@@ -78,7 +79,7 @@ export class Counters {
   /** Bytes thrown away while hunting for the next plausible record. */
   bytesSkipped = 0
   readonly drops: Record<DropCause, number> = {
-    noLink: 0, tooBigForDevice: 0, tunWriteError: 0, backPressure: 0, otherEtherType: 0, notIp: 0, captureOverrun: 0
+    noLink: 0, tooBigForDevice: 0, tunWriteError: 0, backPressure: 0, otherEtherType: 0, notIp: 0, noDevice: 0, captureOverrun: 0
   }
   /**
    * Packets for the device before it first connected: nobody to send them to
@@ -121,4 +122,22 @@ export type CountersSnapshot = {
   arpProbes: number
   reconnects: number
   textFromDevice: number
+}
+
+/**
+ * The sum of counters of one shape (plain objects of numbers, nested): a bridge's totals over its
+ * devices and its host side. `parts` must not be empty.
+ */
+export function sumCounters<T extends object>(parts: readonly T[]): T {
+  const total = structuredClone(parts[0]!) as Record<string, unknown>
+  for (const part of parts.slice(1)) addInto(total, part as Record<string, unknown>)
+  return total as T
+}
+
+function addInto(total: Record<string, unknown>, part: Record<string, unknown>): void {
+  for (const key of Object.keys(total)) {
+    const value = part[key]
+    if (typeof value === 'number') total[key] = (total[key] as number) + value
+    else if (value !== null && typeof value === 'object') addInto(total[key] as Record<string, unknown>, value as Record<string, unknown>)
+  }
 }

@@ -5,6 +5,11 @@
 // link; and when the device's MAC changes on a live link (new firmware, a
 // different board behind the same socket), the new one takes over once its
 // proven frames keep coming while the old one has gone quiet.
+//
+// A device whose address is not configured (one of several on a bridge, or
+// one given its address by DHCP) proves itself with any address of the link's
+// subnet but the host's: its port is its own link, so such a frame can only
+// be the device's, and the address it uses is learned with its MAC.
 import { ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.js'
 
 /** Proven frames in a row from another MAC, none from the known one in between, before it takes over. */
@@ -16,19 +21,47 @@ const IPV4_SOURCE = ETHERNET_HEADER + 12
 const ARP_SENDER_IP = 28
 const ARP_TARGET_IP = 38
 
+/** The link's subnet, where an unconfigured device's address must lie. */
+export interface LinkSubnet {
+  /** The host's address on the link, as a 32-bit number. */
+  hostIp: number
+  prefixLength: number
+}
+
 export class DeviceIdentity {
   /** The proven MAC, or null: frames to the device then use the configured one. */
   mac: Uint8Array | null = null
   /** The IPv4 address the proven MAC sends from. */
   ipv4: Uint8Array | null = null
+  /**
+   * The device's address as a 32-bit number, what the switch routes by: the configured one, else
+   * the learned one, else -1.
+   */
+  addressKey = -1
   private readonly challenger = new Uint8Array(6)
   private challengerFrames = 0
 
+  private readonly mask: number
+  private readonly network: number
+
   constructor(
-    /** The device's configured address. */
-    private readonly deviceIp: Uint8Array,
+    /** The device's configured address, or null: any address of `subnet` but the host's. */
+    private readonly deviceIp: Uint8Array | null,
+    private readonly subnet: LinkSubnet,
     private readonly onChanged: () => void
-  ) {}
+  ) {
+    this.mask = subnet.prefixLength === 0 ? 0 : (0xffffffff << (32 - subnet.prefixLength)) >>> 0
+    this.network = (subnet.hostIp & this.mask) >>> 0
+    if (deviceIp !== null) this.addressKey = ipv4Key(deviceIp, 0)
+  }
+
+  /** Whether the address at b[at] can be the device's. */
+  private claims(b: Uint8Array, at: number): boolean {
+    if (this.deviceIp !== null) return equalAt(b, at, this.deviceIp)
+    const ip = ipv4Key(b, at)
+    const host = (ip & ~this.mask) >>> 0
+    return ((ip & this.mask) >>> 0) === this.network && ip !== this.subnet.hostIp && host !== 0 && host !== (~this.mask >>> 0)
+  }
 
   /** Every frame the framing accepted from the device passes here. */
   observe(b: Uint8Array, frame: number, etherType: number): void {
@@ -40,7 +73,7 @@ export class DeviceIdentity {
 
   /** A bare IP packet (a link without MACs, such as SLIP): one from the configured address names the device. */
   observePacket(b: Uint8Array, packet: number): void {
-    if (b[packet]! >> 4 === 4 && equalAt(b, packet + IPV4_SOURCE - ETHERNET_HEADER, this.deviceIp)) this.learnIpv4(b, packet + IPV4_SOURCE - ETHERNET_HEADER)
+    if (b[packet]! >> 4 === 4 && this.claims(b, packet + IPV4_SOURCE - ETHERNET_HEADER)) this.learnIpv4(b, packet + IPV4_SOURCE - ETHERNET_HEADER)
   }
 
   /** A new connection may be a new device. */
@@ -52,11 +85,11 @@ export class DeviceIdentity {
   }
 
   private proves(b: Uint8Array, frame: number, etherType: number): boolean {
-    if (etherType === ETHERTYPE_IPV4) return equalAt(b, frame + IPV4_SOURCE, this.deviceIp)
+    if (etherType === ETHERTYPE_IPV4) return this.claims(b, frame + IPV4_SOURCE)
     if (etherType !== ETHERTYPE_ARP) return false
-    if (equalAt(b, frame + ARP_SENDER_IP, this.deviceIp)) return true
+    if (this.claims(b, frame + ARP_SENDER_IP)) return true
     // A probe (RFC 5227) asks for the device's address from 0.0.0.0.
-    return isZeroAt(b, frame + ARP_SENDER_IP) && equalAt(b, frame + ARP_TARGET_IP, this.deviceIp)
+    return isZeroAt(b, frame + ARP_SENDER_IP) && this.claims(b, frame + ARP_TARGET_IP)
   }
 
   private proven(b: Uint8Array, at: number): void {
@@ -79,11 +112,18 @@ export class DeviceIdentity {
 
   private learnIpv4(b: Uint8Array, at: number): void {
     if (this.ipv4 !== null && equalAt(b, at, this.ipv4)) return
-    // 0.0.0.0 is a device without an address yet (DHCP, ARP probes), not an address.
-    if (isZeroAt(b, at)) return
+    // 0.0.0.0 is a device without an address yet (DHCP, ARP probes), not an address; an unconfigured
+    // device's address is one of the link's.
+    if (isZeroAt(b, at) || (this.deviceIp === null && !this.claims(b, at))) return
     this.ipv4 = b.slice(at, at + 4)
+    if (this.deviceIp === null) this.addressKey = ipv4Key(b, at)
     this.onChanged()
   }
+}
+
+/** The IPv4 address at b[at] as an unsigned 32-bit number. */
+export function ipv4Key(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
 }
 
 function equalAt(b: Uint8Array, at: number, bytes: Uint8Array): boolean {

@@ -1,18 +1,29 @@
 // One device on the bridge: its transport (the byte stream: a socket, TCP, a serial port), its
-// framing's decoder, the path its frames take towards the host side, and the bounded writer every
-// frame towards it goes through. The bridge owns the host side (a TUN, a TAP or a user-mode
-// network) and joins it to the port; a port knows nothing of which.
+// framing's decoder, the path its frames take towards the host side, the bounded writer every
+// frame towards it goes through, and its own counters and rates. The bridge owns the host side (a
+// TUN, a TAP or a user-mode network) and the switch between several ports; a port knows nothing
+// of which.
+import { BufferPool } from './bufferPool.js'
+import { Counters } from './counters.js'
 import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
 import { FromDevicePath, type FromDeviceContext } from './fromDevice.js'
 import type { FrameDecoder } from './framing/framing.js'
+import { PacketFramer } from './packetFramer.js'
+import { RateMeter } from './rates.js'
 import { createTransport, type LinkState, type StreamReceiver, type Transport, type TransportOptions } from './transport/index.js'
 
 /** What the port is built from: its transport, its framing's limit, and what its frames' path needs. */
-export interface DevicePortOptions extends Omit<FromDeviceContext, 'writer' | 'onDeviceChanged'> {
+export interface DevicePortOptions extends Omit<FromDeviceContext, 'writer' | 'onDeviceChanged' | 'counters'> {
+  /** What the person calls the device (the socket's name, unless they named it). */
+  name: string
   transport: TransportOptions
   /** Largest frame the device takes, its Ethernet header included. */
   maxFrame: number
+  /** The device's line speed, which its rates are measured against. */
+  baud: number
+  /** Destination MAC towards the device until its own is learned. */
+  defaultDeviceMac: Uint8Array
 }
 
 export interface DevicePortEvents {
@@ -23,15 +34,22 @@ export interface DevicePortEvents {
 }
 
 export class DevicePort {
+  readonly name: string
+  readonly counters = new Counters()
+  readonly rates: RateMeter
   readonly transport: Transport
   /** Every frame towards the device goes through here, bounded. */
   readonly writer: DeviceWriter
   /** The device's frames, counted, captured and answered or queued for the host side. */
   readonly fromDevice: FromDevicePath
   readonly decoder: FrameDecoder
+  /** Frames a packet for the device where its bytes are copied anyway (another device's, or a TUN batch shared by several). */
+  readonly framer: PacketFramer
+  private readonly pool = new BufferPool(4 * 1024, 8)
 
-  constructor(options: DevicePortOptions, events: DevicePortEvents) {
+  constructor(readonly options: DevicePortOptions, events: DevicePortEvents) {
     const port = this
+    this.name = options.name
     // The transport reads into the decoder, whose sink (fromDevice) writes through the writer,
     // which needs the transport: the receiver reaches the others through the port.
     const receiver: StreamReceiver = {
@@ -50,12 +68,31 @@ export class DevicePort {
         port.fromDevice.forgetDevice()
       }
     }
-    this.transport = createTransport(options.transport, receiver, { onState: (state) => events.link(state), onFatal: (error) => events.fatal(error) })
-    this.writer = new DeviceWriter(this.transport, options.counters)
-    const { transport: _transport, maxFrame: _maxFrame, ...pathContext } = options
-    this.fromDevice = new FromDevicePath({ ...pathContext, writer: this.writer, onDeviceChanged: (identity) => events.device(identity) })
+    this.transport = createTransport(options.transport, receiver, {
+      onState: (state) => {
+        if (state.status === 'connected' && state.connections > 1) this.counters.reconnects++
+        events.link(state)
+      },
+      onFatal: (error) => events.fatal(error)
+    })
+    this.writer = new DeviceWriter(this.transport, this.counters)
+    const { transport: _transport, maxFrame: _maxFrame, name: _name, baud: _baud, defaultDeviceMac: _mac, ...pathContext } = options
+    this.fromDevice = new FromDevicePath({ ...pathContext, counters: this.counters, writer: this.writer, onDeviceChanged: (identity) => events.device(identity) })
     this.decoder = options.framing.createDecoder(this.fromDevice, options.maxFrame)
     this.fromDevice.decoder = this.decoder
+    this.rates = new RateMeter(this.counters, options.baud)
+    this.framer = new PacketFramer({
+      framing: options.framing,
+      maxFrame: options.maxFrame,
+      gatewayMac: options.gatewayMac,
+      deviceMac: () => this.fromDevice.identity.mac ?? options.defaultDeviceMac,
+      capture: options.capture,
+      capturePort: options.capturePort
+    })
+  }
+
+  get identity(): DeviceIdentity {
+    return this.fromDevice.identity
   }
 
   get linkState(): LinkState {
@@ -66,11 +103,37 @@ export class DevicePort {
     return this.transport.state.status === 'connected'
   }
 
+  /** The counters, with the bytes a hunt under way has skipped so far: junk that keeps coming shows at once. */
+  countersNow(): ReturnType<Counters['snapshot']> {
+    const counters = this.counters.snapshot()
+    counters.bytesSkipped += this.decoder.skippedInHunt
+    return counters
+  }
+
+  /**
+   * One packet b[ip, ip + length) to the device, framed for it in a write of its own (a packet
+   * from another device): bounded like all traffic to it, and counted where it is dropped.
+   */
+  sendPacket(b: Uint8Array, ip: number, length: number, time: number): void {
+    if (!this.writer.admit(1)) return
+    const chunk = this.pool.take(this.framer.maxBytes(length))
+    const wireLength = this.framer.frame(b, ip, length, chunk, 0, time)
+    if (wireLength === 0) {
+      this.counters.drops.tooBigForDevice++
+      this.pool.give(chunk)
+      return
+    }
+    this.options.capture?.publish()
+    this.writer.write(chunk.subarray(0, wireLength), 1, () => this.pool.give(chunk))
+  }
+
   start(): void {
+    this.rates.start()
     this.transport.start()
   }
 
   stop(): Promise<void> {
+    this.rates.stop()
     return this.transport.stop()
   }
 }

@@ -5,9 +5,9 @@
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import { framingErrorKind, TextRecord, type Counters } from './counters.js'
-import { DeviceIdentity } from './deviceIdentity.js'
+import { DeviceIdentity, ipv4Key, type LinkSubnet } from './deviceIdentity.js'
 import type { DeviceWriter } from './deviceWriter.js'
-import { ARP_FRAME, arpTargetIpEquals, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeArpRequest, writeProxyArpReply } from './ethernet.js'
+import { ARP_FRAME, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeArpRequest, writeProxyArpReply } from './ethernet.js'
 import type { FrameDecoder, Framing, FramingSink, TextKind } from './framing/framing.js'
 import { DHCP_ANSWER_MAX, isDhcpRequest, type DhcpServer } from './services/dhcpServer.js'
 
@@ -18,10 +18,16 @@ export interface FromDeviceContext {
   framing: Framing
   tap: boolean
   gatewayMac: Uint8Array
-  /** The device's configured address: frames from it prove the device's MAC; requests for it get no proxy answer. */
-  deviceIp: Uint8Array
+  /**
+   * The device's configured address: frames from it prove the device's MAC; requests for it get no
+   * proxy answer. null: learned from the device's frames, as any address of the link's subnet.
+   */
+  deviceIp: Uint8Array | null
   /** The host's address on the TUN: the sender of the bridge's ARP probes. */
   hostIp: Uint8Array
+  prefixLength: number
+  /** The port's capture interface. */
+  capturePort: number
   /**
    * Frames to the device need its MAC before it has spoken: the bridge addresses the host's
    * packets itself (a TUN carrying Ethernet), or passt sends nothing to a guest it has not heard.
@@ -33,6 +39,13 @@ export interface FromDeviceContext {
   writer: DeviceWriter
   /** Answers the device's DHCP requests (--dhcp); null lets them through like any packet. */
   dhcp: DhcpServer | null
+  /**
+   * With several devices on the bridge: takes an IPv4 packet b[ip, ip + length) meant for other
+   * devices (true when it is theirs alone; a broadcast goes to them and on to the host). null: one device.
+   */
+  toOtherDevices: ((b: Uint8Array, ip: number, length: number, time: number) => boolean) | null
+  /** Whether the host or a device on the bridge has the address (a 32-bit number). */
+  addressTaken(ip: number): boolean
   onDeviceChanged(identity: DeviceIdentity): void
 }
 
@@ -42,6 +55,9 @@ export interface HostSide {
 }
 
 const MAX_SPANS = 16_384
+/** Offsets inside an ARP frame (Ethernet/IPv4). */
+const ARP_SENDER_IP = 28
+const ARP_TARGET_IP = 38
 const QUESTION_MARK = 0x3f
 const EXCLAMATION_MARK = 0x21
 const LETTER_P = 0x50
@@ -63,7 +79,8 @@ export class FromDevicePath implements FramingSink {
 
   constructor(private readonly ctx: FromDeviceContext) {
     this.ipPayload = ctx.framing.payload === 'ip'
-    this.identity = new DeviceIdentity(ctx.deviceIp, () => {
+    const subnet: LinkSubnet = { hostIp: ipv4Key(ctx.hostIp, 0), prefixLength: ctx.prefixLength }
+    this.identity = new DeviceIdentity(ctx.deviceIp, subnet, () => {
       if (this.decoder) this.decoder.deviceMac = this.identity.mac
       ctx.onDeviceChanged(this.identity)
     })
@@ -88,11 +105,21 @@ export class FromDevicePath implements FramingSink {
    */
   probeDevice(now: number, afresh = false): void {
     const ctx = this.ctx
-    if (!ctx.probesForMac) return
-    if (!afresh && (this.identity.mac !== null || now - this.lastProbe < PROBE_EVERY_MS)) return
+    if (!ctx.probesForMac || ctx.deviceIp === null) return
+    if (!afresh && this.identity.mac !== null) return
+    this.probeAddress(ctx.deviceIp, now, afresh)
+  }
+
+  /**
+   * Asks the device whether `ip` is its address (at most once a second unless `afresh`): how the
+   * switch finds which of several quiet devices has an address the host sends to.
+   */
+  probeAddress(ip: Uint8Array, now: number, afresh = false): void {
+    const ctx = this.ctx
+    if (this.ipPayload || (!afresh && now - this.lastProbe < PROBE_EVERY_MS)) return
     this.lastProbe = now
     this.batchTime = now
-    this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ctx.deviceIp, record, at), () => ctx.counters.arpProbes++)
+    this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ip, record, at), () => ctx.counters.arpProbes++)
     ctx.capture?.publish()
   }
 
@@ -106,7 +133,7 @@ export class FromDevicePath implements FramingSink {
     const headerBytes = ctx.framing.header.bytes
     ctx.counters.fromDevice.frames++
     ctx.counters.fromDevice.bytes += wireLength
-    ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, frame - headerBytes, headerBytes + frameLength, wireLength)
+    ctx.capture?.append(this.batchTime, Direction.fromDevice, 0, buffer, frame - headerBytes, headerBytes + frameLength, wireLength, ctx.capturePort)
     if (this.ipPayload) {
       this.onPacket(buffer, frame)
       return
@@ -135,12 +162,12 @@ export class FromDevicePath implements FramingSink {
     const kind = framingErrorKind(code)
     if (kind) counters.framingErrors[kind]++
     counters.bytesSkipped += skipped
-    this.ctx.capture?.append(this.batchTime, Direction.fromDevice, code, kept, 0, kept.length, skipped)
+    this.ctx.capture?.append(this.batchTime, Direction.fromDevice, code, kept, 0, kept.length, skipped, this.ctx.capturePort)
   }
 
   onText(kind: TextKind, buffer: Uint8Array, start: number, length: number, wireLength: number): void {
     this.ctx.counters.textFromDevice++
-    this.ctx.capture?.append(this.batchTime, Direction.fromDevice, TextRecord[kind], buffer, start, length, wireLength)
+    this.ctx.capture?.append(this.batchTime, Direction.fromDevice, TextRecord[kind], buffer, start, length, wireLength, this.ctx.capturePort)
     const prefix = this.ctx.slipPrefix
     if (prefix && kind === 'control' && length >= 2 && buffer[start] === QUESTION_MARK && buffer[start + 1] === LETTER_P) this.answerPrefixRequest(prefix)
   }
@@ -156,10 +183,16 @@ export class FromDevicePath implements FramingSink {
     this.queueIp(buffer, packet)
   }
 
-  /** Queues the IP packet at `ip` by its own length, which drops any Ethernet padding after it. */
+  /**
+   * Queues the IP packet at `ip` by its own length, which drops any Ethernet padding after it; with
+   * several devices, an IPv4 packet for another device goes to it instead.
+   */
   private queueIp(buffer: Uint8Array, ip: number): void {
-    if (buffer[ip]! >> 4 === 4) this.queue(buffer, ip, (buffer[ip + 2]! << 8) | buffer[ip + 3]!)
-    else this.queue(buffer, ip, 40 + ((buffer[ip + 4]! << 8) | buffer[ip + 5]!))
+    if (buffer[ip]! >> 4 === 4) {
+      const length = (buffer[ip + 2]! << 8) | buffer[ip + 3]!
+      if (this.ctx.toOtherDevices?.(buffer, ip, length, this.batchTime)) return
+      this.queue(buffer, ip, length)
+    } else this.queue(buffer, ip, 40 + ((buffer[ip + 4]! << 8) | buffer[ip + 5]!))
   }
 
   private queue(buffer: Uint8Array, start: number, length: number): void {
@@ -176,8 +209,16 @@ export class FromDevicePath implements FramingSink {
     this.spanCount = 0
   }
 
+  /**
+   * Proxy ARP: the bridge answers for every address but the asker's own. With several devices, an
+   * unconfigured device's probe (RFC 5227, from 0.0.0.0) for an address nobody on the bridge has is
+   * not answered: that address is free for it to take.
+   */
   private answerArp(buffer: Uint8Array, frame: number): void {
-    if (!isArpRequestForOther(buffer, frame) || arpTargetIpEquals(buffer, frame, this.ctx.deviceIp)) return
+    if (!isArpRequestForOther(buffer, frame)) return
+    const target = ipv4Key(buffer, frame + ARP_TARGET_IP)
+    if (target === this.identity.addressKey) return
+    if (this.ctx.toOtherDevices !== null && ipv4Key(buffer, frame + ARP_SENDER_IP) === 0 && !this.ctx.addressTaken(target)) return
     const counters = this.ctx.counters
     this.sendAnswer(ARP_FRAME, (record, at) => writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, at), () => counters.proxyArpReplies++)
   }
@@ -188,7 +229,7 @@ export class FromDevicePath implements FramingSink {
     if (!writer.admit(1)) return
     const text = Uint8Array.of(EXCLAMATION_MARK, LETTER_P, ...prefix)
     const wire = this.wireOf(text, text.length)
-    capture?.append(this.batchTime, Direction.toDevice, TextRecord.control, text, 0, text.length, wire.length)
+    capture?.append(this.batchTime, Direction.toDevice, TextRecord.control, text, 0, text.length, wire.length, this.ctx.capturePort)
     writer.write(wire, 1)
   }
 
@@ -212,7 +253,7 @@ export class FromDevicePath implements FramingSink {
     header.write(record, 0, frameLength)
     const recordLength = header.bytes + frameLength
     const wire = this.wireOf(record, recordLength)
-    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, recordLength, wire.length)
+    this.ctx.capture?.append(this.batchTime, Direction.toDevice, 0, record, 0, recordLength, wire.length, this.ctx.capturePort)
     writer.write(wire, 1, (ok) => {
       if (ok) delivered?.()
     })

@@ -99,3 +99,20 @@ export class RateMeter {
     }
   }
 }
+
+/** Several lines' rates together, their utilization against all those lines' capacity (`baud`, their bauds' sum). */
+export function sumRates(parts: readonly Rates[], baud: number): Rates {
+  const sum = (window: 'window1s' | 'window10s', direction: 'fromDevice' | 'toDevice'): DirectionRate => {
+    let bytesPerSecond = 0
+    let framesPerSecond = 0
+    for (const part of parts) {
+      bytesPerSecond += part[window][direction].bytesPerSecond
+      framesPerSecond += part[window][direction].framesPerSecond
+    }
+    return { bytesPerSecond, framesPerSecond, utilization: baud > 0 ? bytesPerSecond / (baud / 10) : 0 }
+  }
+  return {
+    window1s: { fromDevice: sum('window1s', 'fromDevice'), toDevice: sum('window1s', 'toDevice') },
+    window10s: { fromDevice: sum('window10s', 'fromDevice'), toDevice: sum('window10s', 'toDevice') }
+  }
+}

@@ -26,6 +26,8 @@ export interface ToDeviceContext {
   deviceMac(): Uint8Array
   /** The host has packets for the device (called once per batch, before they go). */
   onHostTraffic(now: number): void
+  /** The port's capture interface. */
+  capturePort: number
 }
 
 export class ToDevicePath {
@@ -73,7 +75,7 @@ export class ToDevicePath {
       frames++
       if (encoded) {
         const wireLength = encoder!.encode(b, frame, frameLength, encoded, out)
-        capture?.append(time, Direction.toDevice, 0, b, frame, frameLength, wireLength)
+        capture?.append(time, Direction.toDevice, 0, b, frame, frameLength, wireLength, this.ctx.capturePort)
         out += wireLength
         continue
       }
@@ -81,7 +83,7 @@ export class ToDevicePath {
       header.write(b, start, frameLength) // over the addon's length, read above
       const recordLength = header.bytes + frameLength
       if (out !== start) b.copyWithin(out, start, start + recordLength)
-      capture?.append(time, Direction.toDevice, 0, b, out, recordLength)
+      capture?.append(time, Direction.toDevice, 0, b, out, recordLength, recordLength, this.ctx.capturePort)
       out += recordLength
     }
     capture?.publish()

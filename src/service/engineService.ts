@@ -37,7 +37,7 @@ const FORM_NAMES: FieldNames = {
   '--dhcp': 'Serve DHCP to the device', '--dhcp-lease': 'Lease', '--dns': 'DNS servers',
   '--user-net': 'Host interface', '--user-net-engine': 'Host interface', '--forward': 'Port forwards'
 }
-const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null }
+const NO_DEVICE: DeviceInfo = { mac: null, ipv4: null, conflict: null }
 
 /** The device is reached over TCP (the bridge connects, or listens), not a unix socket. */
 const overTcp = (s: BridgeSettings): boolean => s.transport === 'tcp' || s.transport === 'tcp-listen'
@@ -174,8 +174,6 @@ export class EngineService {
   async writePcapng(out: Writable): Promise<void> {
     const writer = new PcapngWriter(this.ring, out, {
       application: this.options.application,
-      interfaceName: 'uart1',
-      interfaceDescription: `${framingOf(this.settings).title} via ${this.endpoint()}`,
       from: this.ring.tail
     })
     writer.start()
@@ -230,7 +228,7 @@ export class EngineService {
     let bridge: Bridge
     try {
       let options = toBridgeOptions(this.flags(), FORM_NAMES)
-      if (this.settings.transport === 'demo') await this.startDemo(options.baud, options.tun.hostIp.address)
+      if (this.settings.transport === 'demo') await this.startDemo(options.devices[0]!.baud, options.tun.hostIp.address)
       try {
         bridge = this.startedBridge(options)
       } catch (error) {
@@ -372,11 +370,6 @@ export class EngineService {
       dhcpLease: s.dhcp && s.dhcpLease.trim() !== '' ? s.dhcpLease : undefined,
       dns: s.dhcp ? s.dns.split(/[\s,]+/).filter((server) => server !== '') : []
     }
-  }
-
-  private endpoint(): string {
-    const s = this.settings
-    return this.bridge?.stats().link.endpoint ?? (overTcp(s) ? s.tcp : s.transport === 'serial' ? s.serial : s.socket)
   }
 
   private status(): StatusMessage {

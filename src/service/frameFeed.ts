@@ -32,7 +32,7 @@ export class FrameFeed {
   private readonly visit = (r: CaptureRecordView): void => {
     if (this.leftFrom >= 0) return
     if (this.writer.byteLength >= MAX_BYTES_PER_BATCH) this.leftFrom = r.seq
-    else this.writer.add(r.seq, r.time, r.direction, r.error, r.wireLength, r.framing, r.data, r.offset, r.length)
+    else this.writer.add(r.seq, r.time, r.direction, r.error, r.wireLength, r.framing, r.port, r.data, r.offset, r.length)
   }
 
   private cursor: number

@@ -1,11 +1,11 @@
 // Captured frames travel to the UI as one binary message per batch (at most
 // ~30 a second): a small header, then per record its sequence number,
-// timestamp, direction, framing error kind, framing and raw wire bytes (the
-// framing's record header included). Little-endian throughout.
+// timestamp, direction, framing error kind, framing, capture port and raw wire
+// bytes (the framing's record header included). Little-endian throughout.
 
 const MAGIC = 0x42465354 // 'TSFB'
 const HEADER_BYTES = 8
-const RECORD_HEADER_BYTES = 27
+const RECORD_HEADER_BYTES = 28
 
 /** One record as the reader sees it; one object is reused for every record. */
 export interface FrameRecord {
@@ -20,6 +20,8 @@ export interface FrameRecord {
   wireLength: number
   /** The framing it came in (engine/framing framingOfCode); absent: the default framing. */
   framing?: number
+  /** The capture port (device) it came from (engine/capture/ring capture interface id (ring.interfaces)); absent: port 0. */
+  port?: number
   /** The record's bytes: data[offset, offset + length). */
   data: Uint8Array
   offset: number
@@ -40,7 +42,7 @@ export class FrameBatchWriter {
     return this.used
   }
 
-  add(seq: number, time: number, direction: number, error: number, wireLength: number, framing: number, data: Uint8Array, offset: number, length: number): void {
+  add(seq: number, time: number, direction: number, error: number, wireLength: number, framing: number, port: number, data: Uint8Array, offset: number, length: number): void {
     this.reserve(RECORD_HEADER_BYTES + length)
     const v = this.view
     let at = this.used
@@ -51,6 +53,7 @@ export class FrameBatchWriter {
     v.setUint8(at + 24, direction)
     v.setUint8(at + 25, error)
     v.setUint8(at + 26, framing)
+    v.setUint8(at + 27, port)
     at += RECORD_HEADER_BYTES
     this.bytes.set(data.subarray(offset, offset + length), at)
     this.used = at + length
@@ -92,7 +95,7 @@ export function readFrameBatch(bytes: Uint8Array, visit: (record: FrameRecord) =
     at += RECORD_HEADER_BYTES + v.getUint32(at + 20, true)
   }
   if (at !== bytes.length) return -1
-  const record: FrameRecord = { seq: 0, time: 0, direction: 0, error: 0, wireLength: 0, framing: 0, data: bytes, offset: 0, length: 0 }
+  const record: FrameRecord = { seq: 0, time: 0, direction: 0, error: 0, wireLength: 0, framing: 0, port: 0, data: bytes, offset: 0, length: 0 }
   at = HEADER_BYTES
   for (let i = 0; i < count; i++) {
     record.seq = v.getFloat64(at, true)
@@ -102,6 +105,7 @@ export function readFrameBatch(bytes: Uint8Array, visit: (record: FrameRecord) =
     record.direction = v.getUint8(at + 24)
     record.error = v.getUint8(at + 25)
     record.framing = v.getUint8(at + 26)
+    record.port = v.getUint8(at + 27)
     record.offset = at + RECORD_HEADER_BYTES
     visit(record)
     at = record.offset + record.length

@@ -7,7 +7,7 @@ import { FRAMING_NAMES } from '../engine/framing'
 import type { FramePayload, FramingName } from '../engine/framing/framing'
 import { isDemoFault, type DemoFault } from './demoFaults'
 
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** The bridge settings as the settings form holds them (strings, as typed). */
 export interface BridgeSettings {

@@ -82,13 +82,16 @@ describe('SLIP records: the frame as it was, the wire bytes counted, bare IP dec
   const packet = frame.subarray(14) // the IPv4/UDP packet inside the Ethernet frame
   // Bytes SLIP must escape, so the wire is longer than the frame.
   const escaped = deviceUdpFrame(Uint8Array.of(0xc0, 0xdb, 0xc0, 0x41))
+  // Two devices: one SLIP link carrying Ethernet (port 0), one carrying bare IP (port 1).
   const ring = new CaptureRing({ dataBytes: 64 * 1024, maxRecords: 64 })
-  ring.framing = slipEthernetFraming
-  ring.append(1, Direction.fromDevice, 0, escaped, 0, escaped.length, slipWire(escaped).length)
-  ring.framing = slipIpFraming
-  ring.append(2, Direction.toDevice, 0, packet, 0, packet.length, slipWire(packet).length)
+  ring.setPorts([
+    { name: 'slip-eth', description: 'SLIP (Ethernet)', framing: slipEthernetFraming },
+    { name: 'slip-ip', description: 'SLIP (IP)', framing: slipIpFraming }
+  ])
+  ring.append(1, Direction.fromDevice, 0, escaped, 0, escaped.length, slipWire(escaped).length, 0)
+  ring.append(2, Direction.toDevice, 0, packet, 0, packet.length, slipWire(packet).length, 1)
   const debug = new TextEncoder().encode('\rslip: up\n')
-  ring.append(3, Direction.fromDevice, TextRecord.debug, debug, 0, debug.length, debug.length + 2)
+  ring.append(3, Direction.fromDevice, TextRecord.debug, debug, 0, debug.length, debug.length + 2, 1)
   const store = new FrameStore(64, 64 * 1024)
   new FrameFeed({ sendFrames: (batch) => void readFrameBatch(batch, (r) => store.append(r)), backlog: () => 0 }, ring).tick(ring)
   const tree = (index: number) =>
@@ -114,11 +117,11 @@ describe('SLIP records: the frame as it was, the wire bytes counted, bare IP dec
     expect(tree(2)[1]).toMatchObject({ label: 'SLIP debug text: "\\rslip: up\\n"' })
   })
 
-  it('writes Ethernet records on interface 0 and bare IP on the raw-IP interface 1, with the frame as the original length', async () => {
+  it("writes each record on its port's interface (Ethernet: link type 1, bare IP: 101), with the frame as the original length", async () => {
     const out = new PassThrough()
     const chunks: Buffer[] = []
     out.on('data', (c: Buffer) => chunks.push(c))
-    const writer = new PcapngWriter(ring, out, { application: 'test', interfaceName: 'tun0', interfaceDescription: 'SLIP', from: 0 })
+    const writer = new PcapngWriter(ring, out, { application: 'test', from: 0 })
     writer.start()
     await writer.close()
     const { idbs, packets } = parsePcapng(Buffer.concat(chunks))
@@ -126,7 +129,7 @@ describe('SLIP records: the frame as it was, the wire bytes counted, bare IP dec
     expect(packets.map((p) => [p.interfaceId, p.capturedLength, p.originalLength])).toEqual([
       [0, escaped.length, escaped.length],
       [1, packet.length, packet.length],
-      [0, 0, debug.length + 2] // the text, as a comment
+      [1, 0, debug.length + 2] // the text, as a comment, on the port it came from
     ])
   })
 })

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CaptureRing, Direction, type DirectionCode } from '../../src/engine/capture/ring'
 import { PcapngWriter, type PcapngWriterOptions } from '../../src/engine/capture/pcapngWriter'
 import { FramingError } from '../../src/engine/counters'
+import { esp32Framing } from '../../src/engine/framing/esp32'
 import { summarizeFrame } from '../../src/engine/decode'
 import { fixtures } from '../decode/fixtures'
 import {
@@ -63,7 +64,7 @@ function appendFrame(ring: CaptureRing, time: number, direction: DirectionCode, 
 }
 
 function writerOptions(over: Partial<PcapngWriterOptions> = {}): PcapngWriterOptions {
-  return { application: APPLICATION, interfaceName: INTERFACE_NAME, interfaceDescription: INTERFACE_DESCRIPTION, ...over }
+  return { application: APPLICATION, ...over }
 }
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ')
@@ -148,6 +149,7 @@ async function writeMainCapture(): Promise<void> {
   mainFile = join(tempDir, 'fixtures.pcapng')
   mainFdFile = join(tempDir, 'fixtures-fd.pcapng')
   const ring = new CaptureRing({ dataBytes: 1 << 20, maxRecords: 4096 })
+  ring.setPorts([{ name: INTERFACE_NAME, description: INTERFACE_DESCRIPTION, framing: esp32Framing }])
   const report = writerOptions({
     onError: (e) => mainErrors.push(e),
     onOverrun: (n) => mainOverruns.push(n)
@@ -198,7 +200,7 @@ describe('pcapng file from the ring (own reader)', () => {
   it('is a sequence of whole blocks: total length equal front and back, 32-bit aligned, nothing left over', () => {
     const file = readFileSync(mainFile)
     const blocks = splitBlocks(file)
-    expect(blocks.map((b) => b.type)).toEqual([BLOCK_SHB, BLOCK_IDB, BLOCK_IDB, ...mainLog.map(() => BLOCK_EPB)])
+    expect(blocks.map((b) => b.type)).toEqual([BLOCK_SHB, BLOCK_IDB, ...mainLog.map(() => BLOCK_EPB)])
     let end = 0
     for (const b of blocks) {
       expect(b.offset).toBe(end)
@@ -222,10 +224,9 @@ describe('pcapng file from the ring (own reader)', () => {
     expect(optionText(shb.options, SHB_USERAPPL)).toBe(APPLICATION)
   })
 
-  it('has an Ethernet interface (link type 1) and a raw-IP one (101, for bare-IP links) with microsecond timestamps and its name', () => {
+  it("has one interface per capture port (one here): Ethernet (link type 1), with microsecond timestamps and the port's name and description", () => {
     const { idb, idbs } = mainParsed
-    expect(idbs.map((d) => d.linkType)).toEqual([LINKTYPE_ETHERNET, 101])
-    expect(idbs[1]!.options).toEqual(idb.options)
+    expect(idbs.map((d) => d.linkType)).toEqual([LINKTYPE_ETHERNET])
     expect(idb.linkType).toBe(LINKTYPE_ETHERNET)
     expect(idb.reserved).toBe(0)
     expect(optionText(idb.options, IF_NAME)).toBe(INTERFACE_NAME)

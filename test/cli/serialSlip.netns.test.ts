@@ -57,7 +57,7 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     expect((await ping([])).stdout).toMatch(/3 packets transmitted, 3 received/)
     const stats = await bridge.waitFor((s) => s.device.mac !== null, 5_000, 'the device MAC')
     expect(stats.framing).toBe('slip')
-    expect(stats.device).toEqual({ mac: ZEPHYR_SLIP_MAC, ipv4: DEVICE })
+    expect(stats.device).toEqual({ mac: ZEPHYR_SLIP_MAC, ipv4: DEVICE, conflict: null })
   })
 
   it('carries 1500-byte IP packets (1514-byte frames, escaped) whole', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 
 import { describeTun, finalReport, statusLine } from '../../src/cli/statusReport.js'
 import { framingFor } from '../../src/engine/framing/index.js'
-import type { BridgeStats } from '../../src/engine/bridge.js'
+import type { BridgeStats, DeviceStats } from '../../src/engine/bridge.js'
 import { Counters } from '../../src/engine/counters.js'
 import { newDhcpServerCounters } from '../../src/engine/services/dhcpServer.js'
 
@@ -22,21 +22,27 @@ function stats(shape: 'busy' | 'worst'): BridgeStats {
   counters.bytesSkipped = shape === 'worst' ? 987_654_321 : 63_210
   counters.drops.noLink = shape === 'worst' ? 54_321 : 7
   counters.drops.tunWriteError = 2
-  return {
+  const device: DeviceStats = {
+    name: 'esp32-uart1',
     framing: 'esp32',
     payload: 'ethernet',
     dhcp: null,
     link: { status: shape === 'worst' ? 'reconnecting' : 'connected', endpoint: '/home/me/firmware/temp/esp32-uart1.sock', attempt: 12, connections: 3, detail: null },
-    tun: null,
-    tunStatus: shape === 'worst' ? 'missing' : 'up',
-    tunProblem: null,
-    tunWriteError: null,
-    device: shape === 'worst' ? { mac: '02:00:00:00:00:02', ipv4: null } : { mac: '02:00:00:00:00:02', ipv4: '192.168.100.2' },
-    userNet: null,
+    device: shape === 'worst' ? { mac: '02:00:00:00:00:02', ipv4: null, conflict: null } : { mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', conflict: null },
     counters: counters.snapshot(),
     rates: { window1s: { toDevice: rate(11_520), fromDevice: rate(11_406) }, window10s: { toDevice: rate(11_000), fromDevice: rate(11_000) } },
     baud: 115_200,
     lineBytesPerSecond: 11_520
+  }
+  return {
+    ...device,
+    leases: null,
+    tun: null,
+    tunStatus: shape === 'worst' ? 'missing' : 'up',
+    tunProblem: null,
+    tunWriteError: null,
+    devices: [device],
+    userNet: null
   }
 }
 

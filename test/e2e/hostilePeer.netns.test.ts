@@ -124,7 +124,7 @@ describe.skipIf(skipNetns)('tunscope bridge against hostile UART peers', () => {
     expect(replies).toHaveLength(10)
     for (const reply of replies) expect(reply.subarray(0, 6)).toEqual(Buffer.from(DEVICE_MAC))
     const stats = await bridge.waitFor((s) => s.device.mac !== null)
-    expect(stats.device).toEqual({ mac: formatMacBytes(DEVICE_MAC), ipv4: '192.168.100.2' })
+    expect(stats.device).toEqual({ mac: formatMacBytes(DEVICE_MAC), ipv4: '192.168.100.2', conflict: null })
     expect(stats.counters.framingErrors.implausible).toBe(0)
     expect(stats.counters.drops.otherEtherType).toBe(1)
   })

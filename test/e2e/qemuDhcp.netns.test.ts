@@ -60,7 +60,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --dhcp: 
     const stats = await bridge.waitFor((s) => (s.dhcp?.acks ?? 0) >= 1 && s.device.ipv4 === LEASED_IP, 5_000, 'the DHCP ACK and the guest learned')
     expect(stats.dhcp).toMatchObject({ offers: 1, acks: 1, naks: 0 })
     expect(Object.values(stats.dhcp!.ignored).every((n) => n === 0)).toBe(true)
-    expect(stats.device).toEqual({ mac: GUEST_MAC, ipv4: LEASED_IP })
+    expect(stats.device).toEqual({ mac: GUEST_MAC, ipv4: LEASED_IP, conflict: null })
     expect(stats.counters.framingErrors).toMatchObject({ tooLong: 0, implausible: 0 })
   })
 })

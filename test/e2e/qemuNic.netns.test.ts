@@ -200,7 +200,7 @@ async function countersNow(bridge: BridgeProcess): Promise<CountersSnapshot> {
 function expectClean(counters: CountersSnapshot, provoked: Partial<CountersSnapshot['drops']> = {}): void {
   expect(counters.framingErrors).toEqual({ zeroLength: 0, tooLong: 0, tooShort: 0, implausible: 0, cutByDisconnect: 0, slipEscape: 0 })
   expect(counters.bytesSkipped).toBe(0)
-  expect(counters.drops).toEqual({ noLink: 0, tooBigForDevice: 0, tunWriteError: 0, backPressure: 0, otherEtherType: 0, notIp: 0, captureOverrun: 0, ...provoked })
+  expect(counters.drops).toEqual({ noLink: 0, tooBigForDevice: 0, tunWriteError: 0, backPressure: 0, otherEtherType: 0, notIp: 0, noDevice: 0, captureOverrun: 0, ...provoked })
 }
 
 /** SIGINT: exit 0 and final counters with no framing error, no skipped byte and no drop but `provoked`. */
@@ -262,7 +262,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing qemu --socket
     const grown = (now: CountersSnapshot, then: CountersSnapshot, d: 'toDevice' | 'fromDevice'): boolean =>
       now[d].frames - then[d].frames >= 6 && now[d].bytes - then[d].bytes >= least
     const after = await link().bridge.waitFor((s) => grown(s.counters, before, 'toDevice') && grown(s.counters, before, 'fromDevice'), 5_000, 'the pings counted both ways')
-    expect(after.device).toEqual({ mac: GUEST_MAC, ipv4: DEVICE_IP })
+    expect(after.device).toEqual({ mac: GUEST_MAC, ipv4: DEVICE_IP, conflict: null })
     expectClean(after.counters)
 
     // 1501 bytes with DF over a 1500-byte MTU: the host's kernel refuses it; it never reaches the bridge.
@@ -369,7 +369,7 @@ describe.skipIf(skipNetns || skipGuest)("tunscope bridge --framing qemu --tcp wi
   it("reaches the guest before it has sent a frame the bridge could learn its MAC from", async () => {
     expect(link().bridge.latest()?.device.mac ?? null).toBeNull() // nothing proven yet: frames go to the default
     await expectPings(link())
-    expect((await link().bridge.waitFor((s) => s.device.mac !== null)).device).toEqual({ mac: GUEST_MAC, ipv4: DEVICE_IP })
+    expect((await link().bridge.waitFor((s) => s.device.mac !== null)).device).toEqual({ mac: GUEST_MAC, ipv4: DEVICE_IP, conflict: null })
   })
 
   it('carries 1 MB of TCP each way intact', async () => {

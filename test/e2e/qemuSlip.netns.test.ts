@@ -77,7 +77,7 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing slip --payloa
     const { counters, device } = await bridge.waitFor((s) => s.counters.fromDevice.frames >= 9)
     expect(counters.framingErrors).toEqual({ zeroLength: 0, tooLong: 0, tooShort: 0, implausible: 0, cutByDisconnect: 0, slipEscape: 0 })
     expect(counters.bytesSkipped).toBe(0)
-    expect(device).toEqual({ mac: null, ipv4: DEVICE_IP }) // a SLIP link has no MAC; the address is learned
+    expect(device).toEqual({ mac: null, ipv4: DEVICE_IP, conflict: null }) // a SLIP link has no MAC; the address is learned
   }, 60_000)
 
   it('carries TCP both ways intact: 200 kB to an echo server in the guest and back', async () => {
@@ -98,7 +98,8 @@ describe.skipIf(skipNetns || skipGuest)('tunscope bridge --framing slip --payloa
     expect(fields.status, fields.stderr).toBe(0)
     const rows = fields.stdout.trim().split('\n').map((line) => line.split('|'))
     expect(rows.length).toBeGreaterThan(20)
-    expect(rows.every(([iface, , , malformed]) => iface === '1' && malformed === '')).toBe(true)
+    // One device: one interface (0), of the raw-IP link type.
+    expect(rows.every(([iface, , , malformed]) => iface === '0' && malformed === '')).toBe(true)
     expect(rows.some(([, src, protocol]) => src === DEVICE_IP && protocol === 'ICMP')).toBe(true)
     const linkTypes = spawnSync('capinfos', ['-E', pcapPath], { encoding: 'utf8' })
     expect(linkTypes.stdout).toMatch(/Raw IP/)

@@ -2,7 +2,7 @@
 // device's, and a changed MAC takes over only after repeated proof.
 import { describe, expect, it } from 'vitest'
 
-import { DeviceIdentity, TAKEOVER_FRAMES } from '../../src/engine/deviceIdentity.js'
+import { DeviceIdentity, ipv4Key, TAKEOVER_FRAMES } from '../../src/engine/deviceIdentity.js'
 import { arp, DEVICE_IP, DEVICE_MAC, ethernet, GATEWAY_MAC, HOST_IP, ipv4, udp } from '../helpers/frames.js'
 
 const OTHER_MAC = Uint8Array.of(2, 0, 0, 0, 0, 0x22)
@@ -14,7 +14,7 @@ const arpFrom = (mac: Uint8Array, sender: Uint8Array, target: Uint8Array): Uint8
 
 function watch(): { identity: DeviceIdentity; changes: () => number; see: (frame: Uint8Array) => void } {
   let changes = 0
-  const identity = new DeviceIdentity(DEVICE_IP, () => changes++)
+  const identity = new DeviceIdentity(DEVICE_IP, { hostIp: ipv4Key(HOST_IP, 0), prefixLength: 24 }, () => changes++)
   return { identity, changes: () => changes, see: (f) => identity.observe(f, 0, (f[12]! << 8) | f[13]!) }
 }
 

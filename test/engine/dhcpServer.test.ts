@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 
 import { fold, onesSum } from '../../src/engine/decode/bytes'
 import { dissectFrame, summarizeFrame } from '../../src/engine/decode'
-import { DHCP_ANSWER_MAX, DhcpServer, isDhcpRequest, OFFER_HOLD_MS, type DhcpServerConfig } from '../../src/engine/services/dhcpServer'
+import { DHCP_ANSWER_MAX, DhcpServer, isDhcpRequest, newDhcpServerCounters, OFFER_HOLD_MS, type DhcpServerConfig } from '../../src/engine/services/dhcpServer'
+import { LeasePool } from '../../src/engine/services/leasePool'
 import { ManualClock } from '../helpers/manualClock'
 import { problems } from '../decode/wellformed'
 import * as real from '../fixtures/dhcp/requests'
@@ -278,6 +279,121 @@ describe('DHCP server lease: one client at a time', () => {
     expect(() => server({ gatewayMac: mac('01:00:5e:00:00:01') })).toThrow(/unicast/)
     expect(() => server({ dnsServers: Array.from({ length: 9 }, () => ip4('9.9.9.9')) })).toThrow(/dnsServers/)
     expect(() => server({ leaseSeconds: 0 })).toThrow(/leaseSeconds/)
+  })
+})
+
+describe('DHCP servers of several ports sharing a lease pool (addressFor)', () => {
+  const A = '02:00:00:00:00:0a'
+  const B = '02:00:00:00:00:0b'
+  const sharedPool = (): LeasePool => new LeasePool({ hostIp: HOST_IP, prefixLength: 24, firstIp: DEVICE_IP, file: null })
+  const pooled = (p: { addressFor(mac: Uint8Array, macAt: number): Uint8Array | null }) => server({ addressFor: (m, at) => p.addressFor(m, at) })
+  const selecting = (m: string, ip: number[]) => buildRequest({ type: 3, mac: m, options: [50, 4, ...ip, 54, 4, 192, 168, 100, 1] })
+
+  it('gives two clients on two ports different addresses, each stable, and NAKs one asking for the other’s', () => {
+    const p = sharedPool()
+    const one = pooled(p).s
+    const two = pooled(p).s
+    expect(read(answer(one, buildRequest({ type: 1, mac: A }))).yiaddr).toBe('192.168.100.2')
+    const offer = read(answer(two, buildRequest({ type: 1, mac: B })))
+    expect(offer).toMatchObject({ ethDst: '02000000000b', ipDst: '192.168.100.3', yiaddr: '192.168.100.3', udpChecksumOk: true })
+    expect(read(answer(two, selecting(B, [192, 168, 100, 3]))).options[0]).toEqual([53, '05'])
+    expect(read(answer(one, selecting(A, [192, 168, 100, 3]))).options[0]).toEqual([53, '06'])
+    const ack = read(answer(one, selecting(A, [192, 168, 100, 2])))
+    expect(ack).toMatchObject({ yiaddr: '192.168.100.2', ipDst: '192.168.100.2' })
+    expect(ack.options[0]).toEqual([53, '05'])
+    // Renewal to ciaddr, and the device moved to the other port: the same address.
+    expect(read(answer(one, buildRequest({ type: 3, mac: A, ciaddr: '192.168.100.2' }))).yiaddr).toBe('192.168.100.2')
+    two.forgetLease()
+    expect(read(answer(two, buildRequest({ type: 1, mac: A }))).yiaddr).toBe('192.168.100.2')
+    expect(p.leases()).toEqual([
+      { mac: A, ip: '192.168.100.2' },
+      { mac: B, ip: '192.168.100.3' }
+    ])
+    expect(one.counters).toEqual({ ...newDhcpServerCounters(), offers: 1, acks: 2, naks: 1 })
+  })
+
+  it('ignores a request the pool has no address for (poolFull), DISCOVER and REQUEST alike', () => {
+    const { s } = pooled({ addressFor: () => null })
+    expect(answer(s, buildRequest({ type: 1, mac: A }))).toHaveLength(0)
+    expect(answer(s, selecting(A, [192, 168, 100, 2]))).toHaveLength(0)
+    expect(s.counters.ignored).toEqual({ ...newDhcpServerCounters().ignored, poolFull: 2 })
+    expect(s.counters).toMatchObject({ offers: 0, acks: 0, naks: 0 })
+    expect(s.lease).toBeNull()
+  })
+
+  it('a full /30 pool: the first client gets the address, the next on another port is ignored with poolFull = 1', () => {
+    const p = new LeasePool({ hostIp: HOST_IP, prefixLength: 30, firstIp: DEVICE_IP, file: null })
+    const one = pooled(p).s
+    const two = pooled(p).s
+    expect(read(answer(one, buildRequest({ type: 1, mac: A }))).yiaddr).toBe('192.168.100.2')
+    expect(answer(two, buildRequest({ type: 1, mac: B }))).toHaveLength(0)
+    expect(two.counters.ignored.poolFull).toBe(1)
+    expect(p.full).toBe(1)
+  })
+
+  it('does not ask the pool for a client it ignores or NAKs as another client', () => {
+    const asked: string[] = []
+    const p = sharedPool()
+    const { s } = pooled({ addressFor: (m, at) => (asked.push(hexOf(m.subarray(at, at + 6))), p.addressFor(m, at)) })
+    answer(s, selecting(A, [192, 168, 100, 2]))
+    expect(answer(s, buildRequest({ type: 1, mac: B }))).toHaveLength(0)
+    expect(read(answer(s, selecting(B, [192, 168, 100, 3]))).options[0]).toEqual([53, '06'])
+    expect(asked).toEqual(['02000000000a'])
+    expect(p.leases()).toHaveLength(1)
+  })
+
+  it('takes RELEASE and DECLINE of the pool’s address from its holder', () => {
+    const { s } = pooled(sharedPool())
+    answer(s, buildRequest({ type: 1, mac: A }))
+    answer(s, selecting(A, [192, 168, 100, 2]))
+    expect(answer(s, buildRequest({ type: 7, mac: A, ciaddr: '192.168.100.3' }))).toHaveLength(0)
+    expect(s.lease).not.toBeNull()
+    expect(answer(s, buildRequest({ type: 7, mac: A, ciaddr: '192.168.100.2' }))).toHaveLength(0)
+    expect(s.lease).toBeNull()
+    expect(s.counters).toMatchObject({ releases: 1, ignored: { notForUs: 1 } })
+  })
+
+  it('counts a pool that throws or answers nonsense as poolFull, without throwing', () => {
+    const bad: ((m: Uint8Array, at: number) => Uint8Array | null)[] = [
+      () => {
+        throw new Error('pool broken')
+      },
+      () => new Uint8Array(3),
+      () => HOST_IP
+    ]
+    for (const addressFor of bad) {
+      const { s } = server({ addressFor })
+      expect(answer(s, buildRequest({ type: 1, mac: A }))).toHaveLength(0)
+      expect(s.counters.ignored.poolFull).toBe(1)
+    }
+  })
+
+  it('copies the pool’s answer: a later change to the pool’s array does not reach an answer', () => {
+    const ip = ip4('192.168.100.9')
+    const { s } = server({ addressFor: () => ip })
+    answer(s, buildRequest({ type: 1, mac: A }))
+    ip[3] = 77
+    expect(answer(s, buildRequest({ type: 7, mac: A, ciaddr: '192.168.100.9' }))).toHaveLength(0)
+    expect(s.counters.releases).toBe(1)
+  })
+
+  it('never throws on mutated requests from many MACs, and never hands out the host’s address', () => {
+    const p = sharedPool()
+    const { s, clock } = pooled(p)
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.values(real)), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), (base, flips) => {
+        const frame = base.slice()
+        for (const [at, value] of flips) frame[42 + (at % (frame.length - 42))] = value
+        clock.advance(OFFER_HOLD_MS)
+        s.forgetLease()
+        const out = new Uint8Array(DHCP_ANSWER_MAX)
+        const n = s.answer(fixIpChecksum(frame), 0, frame.length, out, 0)
+        if (n > 0) expect(read(out.slice(0, n)).yiaddr).not.toBe('192.168.100.1')
+      }),
+      { numRuns: 1000 }
+    )
+    expect(p.leases().every((l) => l.ip !== '192.168.100.1')).toBe(true)
+    expect(s.counters.offers + s.counters.acks).toBeGreaterThan(0)
   })
 })
 

@@ -590,7 +590,7 @@ describe.skipIf(skipTshark)(`clampMss: tshark reads the clamped frames${tsharkTi
       return copy
     })
     const frames = [...before, ...after]
-    const header = pcapngHeader('tunscope mssClamp test', { name: 'test', description: 'MSS clamp before/after' })
+    const header = pcapngHeader('tunscope mssClamp test', [{ name: 'test', description: 'MSS clamp before/after', payload: 'ethernet' }])
     const file = new Uint8Array(header.length + frames.reduce((n, f) => n + epbLength(f.length), 0))
     file.set(header)
     const view = new DataView(file.buffer)

@@ -30,6 +30,10 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
     gatewayMac: GATEWAY_MAC,
     deviceIp: DEVICE_IP,
     hostIp: HOST_IP,
+    prefixLength: 24,
+    capturePort: 0,
+    toOtherDevices: null,
+    addressTaken: () => false,
     probesForMac: true,
     slipPrefix: null,
     writer: {} as DeviceWriter, // only proxy ARP writes, and no ARP is sent here

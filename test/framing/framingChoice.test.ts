@@ -12,7 +12,12 @@ import { EngineService } from '../../src/service/engineService.js'
 import { DEFAULT_SETTINGS, parseSettings, settingsFields, type BridgeSettings } from '../../src/shared/protocol.js'
 
 const flags: BridgeFlags = { socket: '/tmp/uart.sock', tun: 'tun0', hostIp: '192.168.100.1/24', deviceIp: '192.168.100.2', gwMac: '02:00:00:00:00:01', baud: '115200' }
-const options = (more: Partial<BridgeFlags>) => toBridgeOptions({ ...flags, ...more }, {}, false)
+const bridgeOptions = (more: Partial<BridgeFlags>) => toBridgeOptions({ ...flags, ...more }, {}, false)
+/** One device's options, with the bridge's TUN and prefix beside them. */
+const options = (more: Partial<BridgeFlags>) => {
+  const o = bridgeOptions(more)
+  return { ...o.devices[0]!, tun: o.tun, slipPrefix: o.slipPrefix }
+}
 
 describe('the framing choice', () => {
   it("is the ESP32 tunnel unless told otherwise, with its 1500-byte frames (MTU 1486) and the firmware's MAC", () => {

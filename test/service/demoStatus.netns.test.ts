@@ -48,7 +48,7 @@ describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event
     const { datagrams, readings, ...ignored } = status.telemetry!.counts
     expect(readings).toBe(datagrams)
     expect(Object.values(ignored).every((n) => n === 0)).toBe(true)
-    expect(status.device).toEqual({ mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', live: true })
+    expect(status.device).toEqual({ mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', conflict: null, live: true })
   })
 
   it('keeps the device and the last reading after Stop, as last seen, and forgets both at the next Start', async () => {
@@ -58,13 +58,13 @@ describe.skipIf(skipNetns)('the demo device in tunscope serve, through the event
     const stopped = await statusWhere((s) => !s.running && s.telemetry?.listening === null, beforeStop)
     expect(stopped.telemetry).toMatchObject({ problem: null, last: { fields: expect.any(Array) } })
     for (const status of statuses.slice(beforeStop).filter((s) => !s.running)) {
-      expect(status.device).toEqual({ mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', live: false })
+      expect(status.device).toEqual({ mac: '02:00:00:00:00:02', ipv4: '192.168.100.2', conflict: null, live: false })
     }
 
     const beforeStart = statuses.length
     send({ type: 'start', settings: stopped.settings })
     const started = await statusWhere((s) => s.running, beforeStart)
-    expect(started.device).toEqual({ mac: null, ipv4: null, live: true })
+    expect(started.device).toEqual({ mac: null, ipv4: null, conflict: null, live: true })
     expect(started.telemetry?.last ?? null).toBeNull()
     // The new bridge learns the device again and takes readings on the port the first one freed.
     const relearned = await statusWhere((s) => s.running && s.device.mac !== null && s.telemetry?.last != null, beforeStart)

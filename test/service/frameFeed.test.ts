@@ -12,7 +12,7 @@ const MAX_LAG = 65_536
 const MAX_BYTES_PER_BATCH = 1024 * 1024
 const MAX_BACKLOG = 4 * 1024 * 1024
 const BATCH_HEADER_BYTES = 8
-const RECORD_HEADER_BYTES = 27
+const RECORD_HEADER_BYTES = 28
 
 interface Got {
   seq: number

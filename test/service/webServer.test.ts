@@ -13,7 +13,7 @@ import WebSocket from 'ws'
 
 import { EngineService } from '../../src/service/engineService'
 import { startWebServer, type RunningWebServer } from '../../src/service/webServer'
-import { DEFAULT_SETTINGS, type EngineMessage } from '../../src/shared/protocol'
+import { DEFAULT_SETTINGS, PROTOCOL_VERSION, type EngineMessage } from '../../src/shared/protocol'
 
 let dir: string
 let service: EngineService
@@ -176,7 +176,7 @@ describe('tunscope serve web server', () => {
     await refused({ origin: `http://${origin}` }) // no token
     const stream = await openStream({ cookie: `tunscope_token=${token}`, origin: `http://${origin}` })
     const hello = stream.messages.find((m) => m.type === 'hello') ?? (await stream.next('hello'))
-    expect(hello).toMatchObject({ type: 'hello', version: 1, status: { running: false, settings: DEFAULT_SETTINGS } })
+    expect(hello).toMatchObject({ type: 'hello', version: PROTOCOL_VERSION, status: { running: false, settings: DEFAULT_SETTINGS } })
     stream.ws.close()
   })
 

@@ -1,7 +1,10 @@
-// pcapng encoding (draft-ietf-opsawg-pcapng): one section header, two
-// interfaces (Ethernet, and raw IP for links that carry bare packets, such
-// as SLIP without TAP), and an Enhanced Packet Block per frame with the
+// pcapng encoding (draft-ietf-opsawg-pcapng): a section header, one
+// interface per interface of the capture (a device port as it was set:
+// Ethernet, or raw IP for links that carry bare packets, such as SLIP without
+// TAP), and an Enhanced Packet Block per frame, naming its interface, with the
 // direction in epb_flags and framing errors as packet comments.
+import type { FramePayload } from '../framing/framing.js'
+
 const SHB = 0x0a0d0d0a
 const IDB = 0x00000001
 const EPB = 0x00000006
@@ -27,8 +30,10 @@ const EPB_TRAILER_BYTES = 16
 const encoder = new TextEncoder()
 const pad4 = (n: number): number => (n + 3) & ~3
 
-/** The interface an Enhanced Packet Block names, by what its records carry. */
-export const PCAPNG_INTERFACE = { ethernet: 0, ip: 1 } as const
+/** An option's value is at most this long (its length is 16 bits); longer texts are cut. */
+const MAX_OPTION_BYTES = 0xffff
+/** An interface's link type, by what its packets are. */
+const LINK_TYPE: Record<FramePayload, number> = { ethernet: LINKTYPE_ETHERNET, ip: LINKTYPE_RAW }
 
 /** performance.timeOrigin is a getter into the runtime: read it once. */
 const EPOCH_MS = performance.timeOrigin
@@ -116,34 +121,67 @@ class BlockBuffer {
 }
 
 export interface PcapngInterface {
+  /** if_name */
   name: string
+  /** if_description */
   description: string
+  /** What its packets are: Ethernet frames (link type 1) or bare IP packets (101). */
+  payload: FramePayload
 }
 
-/** The section header and the interface descriptions (PCAPNG_INTERFACE's, in order) that start every file. */
-export function pcapngHeader(application: string, iface: PcapngInterface): Uint8Array {
-  const texts = [application, iface.name, iface.description].map((text) => encoder.encode(text))
-  const b = new BlockBuffer(192 + texts.reduce((sum, text) => sum + 2 * pad4(text.length), 0))
-  let at = b.open(SHB)
+/** UTF-8 text cut (at a character boundary) to what an option can hold. */
+function optionText(text: string): Uint8Array {
+  const bytes = encoder.encode(text)
+  if (bytes.length <= MAX_OPTION_BYTES) return bytes
+  let end = MAX_OPTION_BYTES
+  while ((bytes[end]! & 0xc0) === 0x80) end-- // not inside a character
+  return bytes.subarray(0, end)
+}
+
+/**
+ * The section header and one interface description per entry of `interfaces`
+ * (interface id = its index) that start every file, and every further section.
+ */
+export function pcapngHeader(application: string, interfaces: readonly PcapngInterface[]): Uint8Array {
+  const appl = optionText(application)
+  const b = new BlockBuffer(36 + pad4(appl.length))
+  const at = b.open(SHB)
   b.u32(BYTE_ORDER_MAGIC)
   b.u16(1)
   b.u16(0)
   b.u32(0xffffffff) // section length unknown (-1 as 64 bits)
   b.u32(0xffffffff)
-  b.option(SHB_USERAPPL, texts[0]!)
+  b.option(SHB_USERAPPL, appl)
   b.u32(OPT_END)
   b.close(at)
-  for (const linkType of [LINKTYPE_ETHERNET, LINKTYPE_RAW]) {
-    at = b.open(IDB)
-    b.u16(linkType)
+  const shb = b.take()
+  const idbs = pcapngInterfaces(interfaces)
+  const header = new Uint8Array(shb.length + idbs.length)
+  header.set(shb, 0)
+  header.set(idbs, shb.length)
+  return header
+}
+
+/**
+ * Interface descriptions, one per entry of `interfaces`: they take the next
+ * interface ids of the section (a section may describe more interfaces after
+ * packets, before the first packet that names them).
+ */
+export function pcapngInterfaces(interfaces: readonly PcapngInterface[]): Uint8Array {
+  const texts = interfaces.map((iface) => [optionText(iface.name), optionText(iface.description)] as const)
+  const textBytes = texts.reduce((sum, [name, description]) => sum + pad4(name.length) + pad4(description.length), 0)
+  const b = new BlockBuffer(48 * interfaces.length + textBytes)
+  interfaces.forEach((iface, i) => {
+    const at = b.open(IDB)
+    b.u16(LINK_TYPE[iface.payload])
     b.u16(0)
     b.u32(0) // no snap length limit
-    b.option(IF_NAME, texts[1]!)
-    b.option(IF_DESCRIPTION, texts[2]!)
+    b.option(IF_NAME, texts[i]![0])
+    b.option(IF_DESCRIPTION, texts[i]![1])
     b.option(IF_TSRESOL, Uint8Array.of(6)) // microseconds
     b.u32(OPT_END)
     b.close(at)
-  }
+  })
   return b.take()
 }
 
@@ -151,8 +189,8 @@ export function pcapngHeader(application: string, iface: PcapngInterface): Uint8
  * An Enhanced Packet Block with no packet bytes and a comment: how a framing
  * error is recorded (original length = the bytes lost).
  */
-export function commentedEmptyPacket(microseconds: number, epbFlags: number, originalLength: number, comment: string): Uint8Array {
-  const text = encoder.encode(comment)
+export function commentedEmptyPacket(microseconds: number, epbFlags: number, originalLength: number, comment: string, interfaceId = 0): Uint8Array {
+  const text = optionText(comment)
   const b = new BlockBuffer(EPB_HEADER_BYTES + EPB_TRAILER_BYTES + 4 + pad4(text.length))
   b.length = EPB_HEADER_BYTES // the header goes in last, when the length is known
   b.u16(EPB_FLAGS)
@@ -161,6 +199,6 @@ export function commentedEmptyPacket(microseconds: number, epbFlags: number, ori
   b.option(OPT_COMMENT, text)
   b.u32(OPT_END)
   b.u32(b.length + 4)
-  writeEpbHeader(b.view, 0, b.length, microseconds, 0, originalLength)
+  writeEpbHeader(b.view, 0, b.length, microseconds, 0, originalLength, interfaceId)
   return b.take()
 }

@@ -1,9 +1,12 @@
 // The DHCP server on the device's link (RFC 2131/2132): the host end of the link hands the device
-// its one configured address, so a firmware with its DHCP client on (ESP-IDF's open_eth examples,
-// Zephyr, a Linux guest's udhcpc) comes up without a static configuration.
+// its address, so a firmware with its DHCP client on (ESP-IDF's open_eth examples, Zephyr, a Linux
+// guest's udhcpc) comes up without a static configuration. The address is the one configured
+// (deviceIp) or, on a bridge with several device ports, the one a shared pool (leasePool.ts, through
+// config.addressFor) gives the client's chaddr, looked up at each DISCOVER and REQUEST; when the pool
+// has none left the request is ignored (counted poolFull).
 //
 // It answers DHCPDISCOVER with an OFFER and DHCPREQUEST (selecting, init-reboot, renewing, rebinding)
-// with an ACK for the configured device address or a NAK for any other; DHCPRELEASE and DHCPDECLINE
+// with an ACK for the client's address or a NAK for any other; DHCPRELEASE and DHCPDECLINE
 // forget the lease (no answer); DHCPINFORM gets an ACK without an address. Replies carry the message
 // type, the server identifier (the host's address), lease time with T1/T2 at 50 %/87.5 % (not for
 // INFORM), subnet mask, router (the host) and DNS servers when configured, in the order of the
@@ -11,11 +14,12 @@
 // follows RFC 2131 §4.1: NAK broadcast; to ciaddr when the client has one; broadcast when it sets the
 // broadcast flag; otherwise unicast to yiaddr at chaddr. Relayed requests (giaddr set) are not ours.
 //
-// One address, one client at a time: a request from any MAC may get the address (the device's MAC
-// changes with its firmware), but while a lease (or an offer, held OFFER_HOLD_MS) is live for one
-// chaddr, a DISCOVER from another is ignored (counted otherClient) and its REQUESTs are NAKed. The
-// lease ends on RELEASE, DECLINE, expiry (injected clock) or forgetLease(), which the bridge calls
-// when a new device connects. State is O(1); answer() allocates nothing and never throws: anything it
+// One client at a time (one device per port): a request from any MAC may get an address (the device's
+// MAC changes with its firmware), but while a lease (or an offer, held OFFER_HOLD_MS) is live for one
+// chaddr, a DISCOVER from another is ignored (counted otherClient) and its REQUESTs are NAKed, without
+// asking the pool. The lease ends on RELEASE, DECLINE, expiry (injected clock) or forgetLease(), which
+// the bridge calls when a new device connects; the pool's lease of the MAC stays. State is O(1);
+// answer() allocates nothing (the pool may, when it makes a new lease) and never throws: anything it
 // will not answer is counted in `counters.ignored` by reason. The message format is written here, on
 // the decoder's option walk (decode/dhcp.ts): npm's `dhcp` (infusion/node-dhcp) owns its sockets, builds
 // Node Buffers per message and throws on bad input, which fits neither the bridge's buffers nor the engine.
@@ -29,8 +33,13 @@ export interface DhcpServerConfig {
   hostIp: Uint8Array
   /** The link's prefix length (1–30): the subnet mask option. */
   prefixLength: number
-  /** The one address handed out. */
+  /** The one address handed out; unused when addressFor is given. */
   deviceIp: Uint8Array
+  /**
+   * The address for the client whose MAC is at `mac[macAt, macAt + 6)` (a shared lease pool), asked at
+   * each DISCOVER and REQUEST; null: none left (ignored.poolFull). Must not throw; its answer is copied.
+   */
+  addressFor?: (mac: Uint8Array, macAt: number) => Uint8Array | null
   /** The MAC the bridge answers with (proxy ARP): the replies' Ethernet source. */
   gatewayMac: Uint8Array
   /** Lease time in seconds (1 to 0xffffffff, which means infinite). */
@@ -62,13 +71,15 @@ export interface DhcpServerCounters {
     otherClient: number
     /** The caller's buffer had no room for the answer. */
     noRoom: number
+    /** The address pool (config.addressFor) had no address for the client. */
+    poolFull: number
   }
 }
 
 export type DhcpIgnoreReason = keyof DhcpServerCounters['ignored']
 
 export function newDhcpServerCounters(): DhcpServerCounters {
-  return { offers: 0, acks: 0, naks: 0, releases: 0, declines: 0, ignored: { malformed: 0, unsupported: 0, notForUs: 0, otherClient: 0, noRoom: 0 } }
+  return { offers: 0, acks: 0, naks: 0, releases: 0, declines: 0, ignored: { malformed: 0, unsupported: 0, notForUs: 0, otherClient: 0, noRoom: 0, poolFull: 0 } }
 }
 
 /** The longest answer frame: Ethernet + IPv4 + UDP + a 576-byte DHCP message. Give answer() this much room. */
@@ -177,7 +188,9 @@ function checkConfig(c: DhcpServerConfig): void {
 export class DhcpServer {
   readonly counters: DhcpServerCounters = newDhcpServerCounters()
   private readonly hostIp: Uint8Array
+  /** The client's address: deviceIp, or the pool's answer for the chaddr of the last DISCOVER/REQUEST. */
   private readonly deviceIp: Uint8Array
+  private readonly addressFor: ((mac: Uint8Array, macAt: number) => Uint8Array | null) | null
   private readonly gatewayMac: Uint8Array
   private readonly mask: number
   private readonly leaseSeconds: number
@@ -190,6 +203,7 @@ export class DhcpServer {
     checkConfig(config)
     this.hostIp = Uint8Array.from(config.hostIp)
     this.deviceIp = Uint8Array.from(config.deviceIp)
+    this.addressFor = config.addressFor ?? null
     this.gatewayMac = Uint8Array.from(config.gatewayMac)
     this.mask = (0xffffffff << (32 - config.prefixLength)) >>> 0
     this.leaseSeconds = config.leaseSeconds
@@ -255,13 +269,16 @@ export class DhcpServer {
     switch (frame[typeAt + 2]) {
       case DISCOVER:
         if (this.heldByOther(frame, m)) return this.ignore('otherClient')
+        if (!this.addressOf(frame, m)) return this.ignore('poolFull')
         if (!(this.live() && this.leaseState === BOUND)) this.hold(frame, m, OFFERED, OFFER_HOLD_MS)
         return this.reply(OFFER, frame, m, options, optionsEnd, out, at)
       case REQUEST: {
         // Selecting and init-reboot name the address in option 50; renewing and rebinding in ciaddr.
         const addressAt = requestedAt >= 0 ? requestedAt + 2 : serverIdAt >= 0 ? -1 : ciaddr
         if (addressAt < 0 || isZero4(frame, addressAt)) return this.ignore('malformed')
-        if (this.heldByOther(frame, m) || !equal4(frame, addressAt, this.deviceIp)) return this.reply(NAK, frame, m, options, optionsEnd, out, at)
+        if (this.heldByOther(frame, m)) return this.reply(NAK, frame, m, options, optionsEnd, out, at)
+        if (!this.addressOf(frame, m)) return this.ignore('poolFull')
+        if (!equal4(frame, addressAt, this.deviceIp)) return this.reply(NAK, frame, m, options, optionsEnd, out, at)
         const answer = this.reply(ACK, frame, m, options, optionsEnd, out, at)
         if (answer > 0) this.hold(frame, m, BOUND, this.leaseSeconds === 0xffffffff ? Infinity : this.leaseSeconds * 1000)
         return answer
@@ -282,6 +299,20 @@ export class DhcpServer {
       default:
         return this.ignore('unsupported')
     }
+  }
+
+  /** Sets deviceIp to the pool's address for the chaddr of the message at `m`; false when there is none. Fixed deviceIp: true. */
+  private addressOf(frame: Uint8Array, m: number): boolean {
+    if (this.addressFor === null) return true
+    let ip: Uint8Array | null
+    try {
+      ip = this.addressFor(frame, m + 28)
+    } catch {
+      return false
+    }
+    if (ip === null || ip.length !== 4 || equal4(ip, 0, this.hostIp)) return false
+    copy(this.deviceIp, 0, ip, 0, 4)
+    return true
   }
 
   private ignore(reason: DhcpIgnoreReason): 0 {

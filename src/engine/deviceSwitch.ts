@@ -1,0 +1,66 @@
+// Several devices on one bridge: which port an IPv4 address belongs to, and packets from one device
+// to another, which go straight to the other's port (no detour through the host's kernel, no IP
+// forwarding needed). Devices reach each other as they reach the host: proxy ARP answers every
+// address with the gateway's MAC, so their frames to each other arrive addressed to the bridge,
+// which routes them by destination address. A broadcast or multicast goes to every other device and
+// on to the host. Ports number a handful: lookups are a scan, which beats a map at that size.
+import type { DevicePort } from './devicePort.js'
+import { ipv4Key } from './deviceIdentity.js'
+
+/** The IPv4 destination's offset in its header. */
+const IPV4_DESTINATION = 16
+
+export class DeviceSwitch {
+  /** The subnet's broadcast address (a 32-bit number). */
+  private readonly subnetBroadcast: number
+
+  constructor(
+    readonly ports: readonly DevicePort[],
+    /** The host's address on the link (a 32-bit number). */
+    private readonly hostKey: number,
+    prefixLength: number
+  ) {
+    const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
+    this.subnetBroadcast = (hostKey | ~mask) >>> 0
+  }
+
+  /** The index of the first port whose device has the address `key` (a 32-bit number), or -1. */
+  portIndexFor(key: number): number {
+    const ports = this.ports
+    for (let p = 0; p < ports.length; p++) if (ports[p]!.identity.addressKey === key) return p
+    return -1
+  }
+
+  /** The first port whose device has the address `key`, or null. */
+  portFor(key: number): DevicePort | null {
+    const p = this.portIndexFor(key)
+    return p === -1 ? null : this.ports[p]!
+  }
+
+  /** Whether the address goes to every device: limited or subnet broadcast, or multicast (224/4). */
+  isFlooded(key: number): boolean {
+    return key === 0xffffffff || key === this.subnetBroadcast || key >>> 28 === 0xe
+  }
+
+  /** Whether the host or any device has the address. */
+  addressTaken(key: number): boolean {
+    return key === this.hostKey || this.portFor(key) !== null
+  }
+
+  /**
+   * An IPv4 packet from `from`'s device: to the device it is addressed to (true: nothing for the
+   * host), or for a broadcast to every other connected device as well as the host (false).
+   */
+  fromDevice(from: DevicePort, b: Uint8Array, ip: number, length: number, time: number): boolean {
+    const key = ipv4Key(b, ip + IPV4_DESTINATION)
+    if (this.isFlooded(key)) {
+      for (const port of this.ports) if (port !== from && port.connected) port.sendPacket(b, ip, length, time)
+      return false
+    }
+    if (key === this.hostKey) return false
+    const target = this.portFor(key)
+    if (target === null || target === from) return false
+    target.sendPacket(b, ip, length, time)
+    return true
+  }
+}

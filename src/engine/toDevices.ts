@@ -1,0 +1,122 @@
+// Host → several devices: each packet of a TUN batch goes to the port whose device has its
+// destination address, framed for that port; each port gets the batch's packets for it in one
+// write. A broadcast or multicast (IPv4 or IPv6) goes to every connected device. A packet for an
+// address no device has shown is dropped (counted), and the devices that have not shown theirs are
+// asked for it (ARP), so the next one finds its way; a device that takes bare IP cannot be asked:
+// it is found once it has sent something. IPv6 unicast finds no device (addresses are learned for
+// IPv4 only). (One device: toDevice.ts frames in place.)
+import { BufferPool } from './bufferPool.js'
+import type { Counters } from './counters.js'
+import { ipv4Key } from './deviceIdentity.js'
+import type { DevicePort } from './devicePort.js'
+import type { DeviceSwitch } from './deviceSwitch.js'
+
+/** The addon's big-endian length before each packet it reads. */
+const ADDON_LENGTH_FIELD = 2
+const IPV4_DESTINATION = 16
+const IPV6_DESTINATION = 24
+/** Where a packet goes: to every connected port, or nowhere. Others are port indexes. */
+const FLOOD = -1
+const NOWHERE = -2
+
+export class ToDevicesPath {
+  /** The addon leaves room for its length field only: packets are copied into each port's write. */
+  readonly headroom = ADDON_LENGTH_FIELD
+  private readonly targets: Int16Array
+  private readonly bytesFor: Float64Array
+  private readonly framesFor: Uint32Array
+  private readonly pool = new BufferPool(64 * 1024, 8)
+  private readonly probe = new Uint8Array(4)
+
+  constructor(
+    private readonly deviceSwitch: DeviceSwitch,
+    /** The host side's own counters: what no device was there to take. */
+    private readonly counters: Counters,
+    readonly buffer: Uint8Array,
+    maxBatch: number
+  ) {
+    this.targets = new Int16Array(maxBatch)
+    this.bytesFor = new Float64Array(deviceSwitch.ports.length)
+    this.framesFor = new Uint32Array(deviceSwitch.ports.length)
+  }
+
+  /** The addon's batch callback: `count` packets laid out from buffer[0]. */
+  onTunBatch(count: number): void {
+    const time = performance.now()
+    const b = this.buffer
+    const ports = this.deviceSwitch.ports
+    this.bytesFor.fill(0)
+    this.framesFor.fill(0)
+    for (let pos = 0, i = 0; i < count; i++) {
+      const length = (b[pos]! << 8) | b[pos + 1]!
+      const ip = pos + ADDON_LENGTH_FIELD
+      const target = this.targetOf(b, ip, length, time)
+      this.targets[i] = target
+      for (let p = 0; p < ports.length; p++) {
+        if (target !== p && (target !== FLOOD || !ports[p]!.connected)) continue
+        this.bytesFor[p] += ports[p]!.framer.maxBytes(length)
+        this.framesFor[p]++
+      }
+      pos = ip + length
+    }
+    for (let p = 0; p < ports.length; p++) if (this.framesFor[p]! > 0) this.sendTo(ports[p]!, p, count, time)
+  }
+
+  /** Where the packet b[ip, ip + length) goes. */
+  private targetOf(b: Uint8Array, ip: number, length: number, time: number): number {
+    const version = b[ip]! >> 4
+    if (version === 6) return b[ip + IPV6_DESTINATION] === 0xff ? FLOOD : this.nowhere()
+    if (version !== 4 || length < 20) {
+      this.counters.drops.notIp++
+      return NOWHERE
+    }
+    const key = ipv4Key(b, ip + IPV4_DESTINATION)
+    if (this.deviceSwitch.isFlooded(key)) return FLOOD
+    const port = this.deviceSwitch.portIndexFor(key)
+    if (port !== -1) return port
+    this.askWhoHas(b, ip + IPV4_DESTINATION, time)
+    return this.nowhere()
+  }
+
+  private nowhere(): number {
+    this.counters.drops.noDevice++
+    return NOWHERE
+  }
+
+  /** Asks every connected device that has not shown its address whether this is it. */
+  private askWhoHas(b: Uint8Array, at: number, time: number): void {
+    this.probe.set(b.subarray(at, at + 4))
+    for (const port of this.deviceSwitch.ports) {
+      if (port.connected && port.identity.addressKey === -1) port.fromDevice.probeAddress(this.probe, time)
+    }
+  }
+
+  /** The batch's packets for port `p` (its own and the flooded ones), framed into one write. */
+  private sendTo(port: DevicePort, p: number, count: number, time: number): void {
+    if (!port.writer.admit(this.framesFor[p]!)) return
+    const b = this.buffer
+    const chunk = this.pool.take(this.bytesFor[p]!)
+    let out = 0
+    let frames = 0
+    for (let pos = 0, i = 0; i < count; i++) {
+      const length = (b[pos]! << 8) | b[pos + 1]!
+      const ip = pos + ADDON_LENGTH_FIELD
+      pos = ip + length
+      const target = this.targets[i]!
+      if (target !== p && target !== FLOOD) continue
+      const wireLength = port.framer.frame(b, ip, length, chunk, out, time)
+      if (wireLength === 0) {
+        port.counters.drops.tooBigForDevice++
+        continue
+      }
+      out += wireLength
+      frames++
+    }
+    port.options.capture?.publish()
+    if (frames === 0) {
+      this.pool.give(chunk)
+      return
+    }
+    port.writer.write(chunk.subarray(0, out), frames, () => this.pool.give(chunk))
+  }
+}
