@@ -166,6 +166,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   readonly leases: LeasePool | null
   private readonly infos: DeviceInfo[]
   private tun: TunKeeper | null = null
+  /** Host → several devices (null with one device, or a user-mode network). */
+  private toDevices: ToDevicesPath | null = null
   private userNet: UserNetSide | null = null
   private uplink: UserNetUplink | null = null
   /** Connections the device refused (RST to the SYN), by its forwarded TCP port. */
@@ -236,7 +238,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private startTun(firstTun: ReturnType<typeof openHostTun>): void {
     const o = this.options
     const reader = this.deviceSwitch
-      ? new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH)
+      ? (this.toDevices = new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH))
       : this.toDevicePath(this.ports[0]!)
     this.tun = new TunKeeper(o.tun, firstTun, {
       attached: (device, state, created) => {
@@ -323,6 +325,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   async stop(): Promise<void> {
+    this.toDevices?.held.clear()
     await Promise.all(this.ports.map((port) => port.stop()))
     await this.stopUserNet()
     this.tun?.close()
@@ -408,6 +411,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       return { mac: mac ? formatMacBytes(mac) : this.infos[index]!.mac, ipv4: ipv4 ? ipv4.join('.') : this.infos[index]!.ipv4, conflict: null }
     })
     for (const [index, info] of next.entries()) info.conflict = conflictOf(next, index, this.ports)
+    // A device that has just shown its address may be what held packets wait for.
+    this.toDevices?.held.release(performance.now())
     for (const [index, info] of next.entries()) {
       const before = this.infos[index]!
       if (info.mac === before.mac && info.ipv4 === before.ipv4 && info.conflict === before.conflict) continue

@@ -1,15 +1,16 @@
 // Host → several devices: each packet of a TUN batch goes to the port whose device has its
 // destination address, framed for that port; each port gets the batch's packets for it in one
 // write. A broadcast or multicast (IPv4 or IPv6) goes to every connected device. A packet for an
-// address no device has shown is dropped (counted), and the devices that have not shown theirs are
-// asked for it (ARP), so the next one finds its way; a device that takes bare IP cannot be asked:
-// it is found once it has sent something. IPv6 unicast finds no device (addresses are learned for
+// address no device has shown is held (heldPackets.ts) while the devices that have not shown theirs
+// are asked for it (ARP); a device that takes bare IP cannot be asked: it is found once it has sent
+// something. IPv6 unicast finds no device (addresses are learned for
 // IPv4 only). (One device: toDevice.ts frames in place.)
 import { BufferPool } from './bufferPool.js'
 import type { Counters } from './counters.js'
 import { ipv4Key } from './deviceIdentity.js'
 import type { DevicePort } from './devicePort.js'
 import type { DeviceSwitch } from './deviceSwitch.js'
+import { HeldPackets } from './heldPackets.js'
 
 /** The addon's big-endian length before each packet it reads. */
 const ADDON_LENGTH_FIELD = 2
@@ -27,6 +28,8 @@ export class ToDevicesPath {
   private readonly framesFor: Uint32Array
   private readonly pool = new BufferPool(64 * 1024, 8)
   private readonly probe = new Uint8Array(4)
+  /** Packets for addresses no device has shown yet, until one does. */
+  readonly held: HeldPackets
 
   constructor(
     private readonly deviceSwitch: DeviceSwitch,
@@ -38,6 +41,7 @@ export class ToDevicesPath {
     this.targets = new Int16Array(maxBatch)
     this.bytesFor = new Float64Array(deviceSwitch.ports.length)
     this.framesFor = new Uint32Array(deviceSwitch.ports.length)
+    this.held = new HeldPackets(deviceSwitch, counters)
   }
 
   /** The addon's batch callback: `count` packets laid out from buffer[0]. */
@@ -74,8 +78,9 @@ export class ToDevicesPath {
     if (this.deviceSwitch.isFlooded(key)) return FLOOD
     const port = this.deviceSwitch.portIndexFor(key)
     if (port !== -1) return port
+    this.held.hold(b, ip, length, time)
     this.askWhoHas(b, ip + IPV4_DESTINATION, time)
-    return this.nowhere()
+    return NOWHERE
   }
 
   private nowhere(): number {

@@ -2,9 +2,10 @@
 // file Tunscope cannot read, or can read only in part, is never overwritten:
 // it is renamed aside first, and the user is told where it went. Fields that
 // are well-formed are kept; the others start from the defaults.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
+import { moveAside } from '../engine/fileAside.js'
 import { settingsFields, type BridgeSettings } from '../shared/protocol.js'
 
 export interface LoadedSettings {
@@ -55,16 +56,14 @@ export function saveSettings(file: string, settings: BridgeSettings): string | n
 
 /** Renames the file to `<file>.bad-<time>`; `what` went wrong with it, and `rest` is what follows for the settings. */
 function keepAside(file: string, now: Date, settings: Partial<BridgeSettings>, what: string, rest = 'Tunscope starts from the defaults'): LoadedSettings {
-  const aside = `${file}.bad-${now.toISOString().replace(/[:.]/g, '-')}`
-  try {
-    renameSync(file, aside)
-  } catch (error) {
+  const moved = moveAside(file, now)
+  if ('failed' in moved) {
     return {
       settings,
       found: true,
-      unreadable: `The settings file ${file} ${what} and could not be kept aside (${(error as Error).message}); it is left as it is, ${rest}, and nothing is remembered until you quit.`,
+      unreadable: `The settings file ${file} ${what} and could not be kept aside (${moved.failed}); it is left as it is, ${rest}, and nothing is remembered until you quit.`,
       writable: false
     }
   }
-  return { settings, found: true, unreadable: `The settings file ${file} ${what}; it is kept as ${aside}, and ${rest}.`, writable: true }
+  return { settings, found: true, unreadable: `The settings file ${file} ${what}; it is kept as ${moved.aside}, and ${rest}.`, writable: true }
 }

@@ -18,6 +18,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSyn
 import { dirname } from 'node:path'
 
 import { formatMacBytes } from '../addresses.js'
+import { moveAside } from '../fileAside.js'
 
 export interface LeasePoolConfig {
   /** The host's address on the link: never handed out; with the prefix length, the subnet. */
@@ -240,17 +241,16 @@ export class LeasePool {
 
   /** Renames an unreadable file to `<file>.bad-<time>` (as the settings file is); returns 0 entries skipped. */
   private keepAside(file: string, now: Date, what: string): 0 {
-    const aside = `${file}.bad-${now.toISOString().replace(/[:.]/g, '-')}`
-    try {
-      renameSync(file, aside)
-    } catch (error) {
+    const moved = moveAside(file, now)
+    if ('failed' in moved) {
       this.writable = false
-      this.problem = `The lease file ${file} ${what} and could not be kept aside (${(error as Error).message}); it is left as it is, and new leases are not remembered until you quit.`
+      this.problem = `The lease file ${file} ${what} and could not be kept aside (${moved.failed}); it is left as it is, and new leases are not remembered until you quit.`
       return 0
     }
-    this.problem = `The lease file ${file} ${what}; it is kept as ${aside}, and addresses are handed out afresh.`
+    this.problem = `The lease file ${file} ${what}; it is kept as ${moved.aside}, and addresses are handed out afresh.`
     return 0
   }
+
 
   /** Writes the whole table: `<file>.tmp`, then renamed over the file. Never throws. */
   private save(): void {
