@@ -11,7 +11,7 @@ import { esp32Framing } from '../engine/framing/esp32.js'
 import type { Framing } from '../engine/framing/framing.js'
 import { serveEcho } from './apps/echo.js'
 import { serveHttp } from './apps/httpServer.js'
-import { Telemetry } from './apps/telemetry.js'
+import { Telemetry, TELEMETRY_PORT } from './apps/telemetry.js'
 import { statusPage } from './statusPage.js'
 import type { DemoFault } from '../shared/demoFaults.js'
 import { junkBytes, oversizeRecord, zeroLengthRecord } from './faults.js'
@@ -57,6 +57,8 @@ export interface DemoDeviceOptions {
   framing?: Framing
   /** The device's MAC (aa:bb:cc:dd:ee:ff); the framing's defaultDeviceMac when not given. */
   mac?: string
+  /** Where its telemetry goes: another device's address (a small network), else the gateway (the host). */
+  telemetryTo?: string
 }
 
 export interface DemoDeviceStats {
@@ -75,6 +77,8 @@ export interface DemoDeviceStats {
   tcp: DeviceStack['tcp']['stats']
   httpRequests: number
   telemetrySent: number
+  /** Telemetry datagrams other devices sent it, and the address of the last sender. */
+  peerTelemetry: { received: number; lastFrom: string | null }
   faultsInjected: number
   /** The DHCP client's counters and leased address, or null with a static address. */
   dhcp: (DhcpClientCounters & { ip: string | null }) | null
@@ -97,6 +101,7 @@ export class DemoDevice {
   private readonly startedAt: number
   private httpRequests = 0
   private faultsInjected = 0
+  private readonly peerTelemetry: DemoDeviceStats['peerTelemetry'] = { received: 0, lastFrom: null }
   private burstLeft = 0
   private burstUntil = 0
 
@@ -136,7 +141,12 @@ export class DemoDevice {
     serveEcho(this.stack)
     serveHttp(this.stack, statusPage(() => this.stats(), () => this.ipText ?? 'no address yet'), () => this.httpRequests++)
     this.gatewayDiscard = { ip: ipv4FromText(options.gateway), port: DISCARD_PORT }
-    this.telemetry = new Telemetry(this.stack, this.gatewayDiscard.ip, clock, () => this.reading())
+    this.telemetry = new Telemetry(this.stack, options.telemetryTo ? ipv4FromText(options.telemetryTo) : this.gatewayDiscard.ip, clock, () => this.reading())
+    // Another demo device may send its telemetry here, as a sensor reports to a gateway device.
+    this.stack.bindUdp(TELEMETRY_PORT, (_datagram, from) => {
+      this.peerTelemetry.received++
+      this.peerTelemetry.lastFrom = ipv4ToText(from.ip)
+    })
     if (options.ip === null) this.dhcp = this.dhcpClient()
   }
 
@@ -210,6 +220,7 @@ export class DemoDevice {
       tcp: { ...this.stack.tcp.stats },
       httpRequests: this.httpRequests,
       telemetrySent: this.telemetry.sent,
+      peerTelemetry: { ...this.peerTelemetry },
       faultsInjected: this.faultsInjected,
       dhcp: this.dhcp && { ...this.dhcp.counters, ip: this.ipText }
     }

@@ -9,7 +9,7 @@ import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Counters, sumCounters, type CountersSnapshot } from './counters.js'
 import { ipv4Key } from './deviceIdentity.js'
-import { DevicePort } from './devicePort.js'
+import { DevicePort, type DeviceInfo } from './devicePort.js'
 import { DeviceSwitch } from './deviceSwitch.js'
 import { PROBE_EVERY_MS } from './fromDevice.js'
 import type { FramePayload, Framing, FramingName } from './framing/framing.js'
@@ -23,6 +23,8 @@ import { ToDevicesPath } from './toDevices.js'
 import type { LinkState, TransportOptions } from './transport/index.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
+import { MAX_DEVICES } from './deviceSpecs.js'
+import { transportKey } from './transport/index.js'
 import type { Forward } from './uplink/forwards.js'
 import { chooseUserNetEngine, engineTitle, type UserNetEngineName } from './uplink/userNetEngine.js'
 import { UserNetSide } from './uplink/userNetSide.js'
@@ -47,6 +49,8 @@ export interface DeviceOptions {
 export interface BridgeOptions {
   /** The devices, one port each (at least one). */
   devices: DeviceOptions[]
+  /** Devices may be added while it runs (the app): the switch is there from the start, even for one. */
+  growable?: boolean
   tun: { name: string; kind: 'tun' | 'tap'; hostIp: Ipv4Cidr; mtu: number }
   gatewayMac: Uint8Array
   /** The address DHCP hands out (to one device), or the first it hands out (to several). */
@@ -75,12 +79,7 @@ export interface ForwardStats extends Forward {
   refusedByDevice: number
 }
 
-export interface DeviceInfo {
-  mac: string | null
-  ipv4: string | null
-  /** Another device on the bridge has the same MAC or address, in one sentence; else null. */
-  conflict: string | null
-}
+export type { DeviceInfo } from './devicePort.js'
 
 /** One device: its link, what the bridge learned of it, and its own counters and rates. */
 export interface DeviceStats {
@@ -157,41 +156,50 @@ const TUN_BATCH = 512
 export class Bridge extends EventEmitter<BridgeEvents> {
   /** The host side's own counters (what no device was there to take, capture overruns); the totals add every device's. */
   readonly counters = new Counters()
-  /** One port per device, in the order given. */
-  readonly ports: readonly DevicePort[]
-  /** Between several devices; null with one. */
+  /** One port per device, in the order given (then added). */
+  private readonly portList: DevicePort[] = []
+  /** Between several devices (or one, where more may be added); null for one device alone. */
   private readonly deviceSwitch: DeviceSwitch | null
-  private readonly dhcpServers: (DhcpServer | null)[]
-  /** The addresses DHCP hands several devices, one per MAC; null with one device or without DHCP. */
+  /** The addresses DHCP hands devices without one of their own, one per MAC; null without DHCP or the switch. */
   readonly leases: LeasePool | null
-  private readonly infos: DeviceInfo[]
   private tun: TunKeeper | null = null
-  /** Host → several devices (null with one device, or a user-mode network). */
+  /** Host → devices through the switch (null for one device alone, or a user-mode network). */
   private toDevices: ToDevicesPath | null = null
+  private started = false
   private userNet: UserNetSide | null = null
   private uplink: UserNetUplink | null = null
   /** Connections the device refused (RST to the SYN), by its forwarded TCP port. */
   private readonly refusedPorts = new Map<number, number>()
   /** Asks for the device's MAC every second while the user-mode network has not heard it. */
   private prober: NodeJS.Timeout | undefined
+  private readonly hostIp: Uint8Array
 
   constructor(readonly options: BridgeOptions) {
     super()
     const o = options
     if (o.devices.length === 0) throw new UserError('The bridge needs a device: give its socket, TCP address or serial port.')
-    const several = o.devices.length > 1
-    if (several && (o.userNet || o.tun.kind === 'tap')) throw new UserError(`Several devices share a TUN for now; ${o.userNet ? 'the user-mode network' : 'a TAP'} takes one device.`)
+    const switching = o.devices.length > 1 || !!o.growable
+    if (switching && (o.userNet || o.tun.kind === 'tap')) throw new UserError(`Several devices share a TUN for now; ${o.userNet ? 'the user-mode network' : 'a TAP'} takes one device.`)
+    this.hostIp = ipv4ToBytes(o.tun.hostIp.address)
+    const { prefixLength } = o.tun.hostIp
+    this.deviceSwitch = switching ? new DeviceSwitch(this.portList, ipv4Key(this.hostIp, 0), prefixLength) : null
+    this.leases = o.dhcp && switching
+      ? new LeasePool({ hostIp: this.hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(ipv4Key(ip, 0)) != null })
+      : null
+    for (const d of o.devices) this.portList.push(this.newPort(d))
+  }
+
+  /** The devices' ports, in order. */
+  get ports(): readonly DevicePort[] {
+    return this.portList
+  }
+
+  private newPort(d: DeviceOptions): DevicePort {
+    const o = this.options
     // A user-mode engine takes and gives whole Ethernet frames, as a TAP does.
     const tap = o.tun.kind === 'tap' || !!o.userNet
-    const hostIp = ipv4ToBytes(o.tun.hostIp.address)
-    const hostKey = ipv4Key(hostIp, 0)
-    const { prefixLength } = o.tun.hostIp
-    this.leases = o.dhcp && several
-      ? new LeasePool({ hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(ipv4Key(ip, 0)) != null })
-      : null
-    this.dhcpServers = o.devices.map(() => (o.dhcp ? this.dhcpServer(o.dhcp) : null))
-    this.infos = o.devices.map(() => ({ mac: null, ipv4: null, conflict: null }))
-    this.ports = o.devices.map((d, index) => new DevicePort({
+    const hostKey = ipv4Key(this.hostIp, 0)
+    const port: DevicePort = new DevicePort({
       name: d.name,
       transport: d.transport,
       framing: d.framing,
@@ -199,23 +207,23 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       baud: d.baud,
       defaultDeviceMac: d.defaultDeviceMac,
       capture: o.capture,
-      capturePort: index,
+      capturePort: this.portList.length,
       tap,
       gatewayMac: o.gatewayMac,
       deviceIp: d.deviceIp === null ? null : ipv4ToBytes(d.deviceIp),
-      hostIp,
-      prefixLength,
+      hostIp: this.hostIp,
+      prefixLength: o.tun.hostIp.prefixLength,
       probesForMac: !!o.userNet || (!tap && d.framing.payload === 'ethernet'),
       slipPrefix: o.slipPrefix ?? null,
-      dhcp: this.dhcpServers[index]!,
-      toOtherDevices: several ? (b, ip, length, time) => this.deviceSwitch!.fromDevice(this.ports[index]!, b, ip, length, time) : null,
+      dhcp: o.dhcp ? this.dhcpServer(o.dhcp, d.deviceIp) : null,
+      toOtherDevices: this.deviceSwitch ? (b, ip, length, time) => this.deviceSwitch!.fromDevice(port, b, ip, length, time) : null,
       addressTaken: (key) => (this.deviceSwitch ? this.deviceSwitch.addressTaken(key) : key === hostKey)
     }, {
       link: (state) => this.emit('link', state, d.name),
       device: () => this.devicesChanged(),
       fatal: (error) => this.emit('fatal', error)
-    }))
-    this.deviceSwitch = several ? new DeviceSwitch(this.ports, hostKey, prefixLength) : null
+    })
+    return port
   }
 
   /**
@@ -227,11 +235,49 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const o = this.options
     const userNet = o.userNet ?? null
     const engine = userNet ? chooseUserNetEngine(userNet.engine) : null
-    o.capture?.setPorts(this.ports.map((port) => ({ name: port.name, description: `${port.options.framing.title} via ${port.linkState.endpoint}`, framing: port.options.framing })))
+    this.describeCapturePorts()
     const firstTun = userNet ? null : openHostTun(o.tun)
-    if (userNet) this.startUserNet(engine!, userNet, this.ports[0]!)
+    if (userNet) this.startUserNet(engine!, userNet, this.portList[0]!)
     else this.startTun(firstTun!)
-    for (const port of this.ports) port.start()
+    this.started = true
+    for (const port of this.portList) port.start()
+  }
+
+  /**
+   * Adds a device while the bridge runs (or before it starts): the others carry on. Throws a
+   * UserError, changing nothing, if the bridge has no switch (one device, made without `growable`),
+   * is full, or another device has its name or address.
+   */
+  addDevice(d: DeviceOptions): void {
+    if (!this.deviceSwitch) throw new UserError('This bridge carries one device; start it with several, or in the app.')
+    if (this.portList.length >= MAX_DEVICES) throw new UserError(`The bridge has ${MAX_DEVICES} devices, as many as it takes; remove one first.`)
+    if (this.portList.some((port) => port.name === d.name)) throw new UserError(`A device named ${d.name} is on the bridge already; give this one another name.`)
+    const same = this.portList.find((port) => transportKey(port.options.transport) === transportKey(d.transport))
+    if (same) throw new UserError(`${same.name} is reached that way already; give each device its own socket, TCP port or serial port.`)
+    const port = this.newPort(d)
+    this.portList.push(port)
+    this.describeCapturePorts()
+    if (!this.started) return
+    port.fromDevice.hostSide = this.tun?.device ?? null
+    port.start()
+    this.devicesChanged()
+  }
+
+  /** Takes a device off the bridge (the others carry on); throws a UserError for a name it does not have, or its last device. */
+  async removeDevice(name: string): Promise<void> {
+    const index = this.portList.findIndex((port) => port.name === name)
+    if (index === -1) throw new UserError(`No device named ${name.slice(0, 40)} is on the bridge.`)
+    if (this.portList.length === 1) throw new UserError(`${name} is the bridge's last device; stop the bridge instead.`)
+    const [port] = this.portList.splice(index, 1)
+    for (const [i, other] of this.portList.entries()) other.capturePort = i
+    this.describeCapturePorts()
+    await port!.stop()
+    this.devicesChanged()
+  }
+
+  /** The capture's interfaces: one per device, named after it and described by its framing and endpoint. */
+  private describeCapturePorts(): void {
+    this.options.capture?.setPorts(this.portList.map((port) => ({ name: port.name, description: `${port.options.framing.title} via ${port.linkState.endpoint}`, framing: port.options.framing })))
   }
 
   /** The host side is a TUN (or TAP): the host's packets are read in batches and framed for the devices. */
@@ -337,13 +383,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     await this.userNet?.stop()
   }
 
-  /** Every device's counters and the host side's, added up. */
-  totals(): CountersSnapshot {
-    return sumCounters([this.counters.snapshot(), ...this.ports.map((port) => port.countersNow())])
-  }
 
   stats(): BridgeStats {
-    const devices = this.ports.map((port, index) => this.deviceStats(port, index))
+    const devices = this.portList.map((port) => this.deviceStats(port))
     const first = devices[0]!
     const baud = devices.reduce((sum, d) => sum + d.baud, 0)
     const dhcp = devices.flatMap((d) => (d.dhcp ? [d.dhcp] : []))
@@ -371,15 +413,15 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     }
   }
 
-  private deviceStats(port: DevicePort, index: number): DeviceStats {
+  private deviceStats(port: DevicePort): DeviceStats {
     const d = port.options
-    const dhcp = this.dhcpServers[index]
+    const dhcp = d.dhcp
     return {
       name: port.name,
       framing: d.framing.name,
       payload: d.framing.payload,
       link: port.linkState,
-      device: this.infos[index]!,
+      device: port.info,
       dhcp: dhcp ? structuredClone(dhcp.counters) : null,
       counters: port.countersNow(),
       rates: port.rates.rates(),
@@ -388,16 +430,18 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     }
   }
 
-  private dhcpServer(settings: NonNullable<BridgeOptions['dhcp']>): DhcpServer {
+  /** A device's DHCP server: its own address when it has one, else one from the lease pool. */
+  private dhcpServer(settings: NonNullable<BridgeOptions['dhcp']>, deviceIp: string | null): DhcpServer {
     const { hostIp } = this.options.tun
+    const leases = deviceIp === null ? this.leases : null
     return new DhcpServer({
-      hostIp: ipv4ToBytes(hostIp.address),
+      hostIp: this.hostIp,
       prefixLength: hostIp.prefixLength,
-      deviceIp: ipv4ToBytes(this.options.deviceIp),
+      deviceIp: ipv4ToBytes(deviceIp ?? this.options.deviceIp),
       gatewayMac: this.options.gatewayMac,
       leaseSeconds: settings.leaseSeconds,
       dnsServers: settings.dnsServers.map(ipv4ToBytes),
-      addressFor: this.leases ? (mac, at) => this.leases!.addressFor(mac, at) : undefined
+      addressFor: leases ? (mac, at) => leases.addressFor(mac, at) : undefined
     }, { now: () => performance.now() })
   }
 
@@ -406,20 +450,23 @@ export class Bridge extends EventEmitter<BridgeEvents> {
    * connection forgets them until they are learned again), and which share them with another.
    */
   private devicesChanged(): void {
-    const next = this.ports.map((port, index): DeviceInfo => {
+    const ports = this.portList
+    const next = ports.map((port): DeviceInfo => {
       const { mac, ipv4 } = port.identity
-      return { mac: mac ? formatMacBytes(mac) : this.infos[index]!.mac, ipv4: ipv4 ? ipv4.join('.') : this.infos[index]!.ipv4, conflict: null }
+      return { mac: mac ? formatMacBytes(mac) : port.info.mac, ipv4: ipv4 ? ipv4.join('.') : port.info.ipv4, conflict: null }
     })
-    for (const [index, info] of next.entries()) info.conflict = conflictOf(next, index, this.ports)
+    for (const [index, info] of next.entries()) info.conflict = conflictOf(next, index, ports)
     // A device that has just shown its address may be what held packets wait for.
     this.toDevices?.held.release(performance.now())
     for (const [index, info] of next.entries()) {
-      const before = this.infos[index]!
+      const port = ports[index]!
+      const before = port.info
       if (info.mac === before.mac && info.ipv4 === before.ipv4 && info.conflict === before.conflict) continue
-      this.infos[index] = info
-      this.emit('device', info, this.ports[index]!.name)
+      port.info = info
+      this.emit('device', info, port.name)
     }
   }
+
 }
 
 /** The device at `index` shares its MAC or address with another: one sentence naming it, else null. */

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path'
 
 import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseIpv6Prefix64, parseMac, sameSubnet } from './addresses.js'
 import type { BridgeOptions, DeviceOptions } from './bridge.js'
-import { deviceNames, parseDeviceSpec, type DeviceSpec } from './deviceSpecs.js'
+import { DEVICE_NAME, deviceNames, parseDeviceSpec, type DeviceAddressKind, type DeviceSpec } from './deviceSpecs.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import { DEFAULT_DHCP_LEASE, MAX_DNS_SERVERS } from './services/dhcpServer.js'
@@ -14,7 +14,7 @@ import { checkForwards, parseForward } from './uplink/forwards.js'
 import { USER_NET_ENGINES, type UserNetEngineName } from './uplink/userNetEngine.js'
 import type { Framing } from './framing/framing.js'
 import { DEFAULT_FRAMING, FRAMING_NAMES, framingFor, isFramePayload, isFramingName, payloadsOf } from './framing/index.js'
-import type { TransportOptions } from './transport/index.js'
+import { transportKey, type TransportOptions } from './transport/index.js'
 import { notASerialDevice, STANDARD_BAUD_RATES } from './transport/serialPort.js'
 
 export const DEFAULT_SOCKET = 'temp/esp32-uart1.sock'
@@ -109,7 +109,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const transports = specs.map((spec) => (spec.kind === 'serial' ? toSerialTransport(spec.address, flags, baud, name) : toTransport(spec, flags, name)))
   const seen = new Set<string>()
   for (const [i, transport] of transports.entries()) {
-    const key = transport.kind === 'tcp-client' || transport.kind === 'tcp-server' ? `tcp ${transport.host}:${transport.port}` : `path ${transport.path}`
+    const key = transportKey(transport)
     if (seen.has(key)) throw new UserError(`${specs[i]!.address.slice(0, 80)} is given for two devices; give each device its own socket, TCP port or serial port.`)
     seen.add(key)
   }
@@ -131,6 +131,36 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
     baud
   }))
   return { devices, tun, gatewayMac, deviceIp, dhcp, slipPrefix, userNet: toUserNet(flags, framing, name) }
+}
+
+/** A device the app adds beside its main one: how it is reached and its framing; its address it shows itself. */
+export interface AddedDevice {
+  name: string
+  kind: DeviceAddressKind
+  /** Listen on the socket or TCP address (QEMU connects), rather than connect. */
+  listen: boolean
+  address: string
+  framing: string
+}
+
+/**
+ * The options of a device added to a running bridge made from `flags` (its baud, MAC default,
+ * --max-frame and payload), checked as the command line's devices are: one sentence for what is wrong.
+ */
+export function toDeviceOptions(device: AddedDevice, flags: BridgeFlags, names: FieldNames = {}): DeviceOptions {
+  const name = (field: BridgeField): string => names[field] ?? field
+  const fieldOf = (kind: DeviceAddressKind): string => name(kind === 'socket' ? '--socket' : kind === 'tcp' ? '--tcp' : '--serial')
+  const [deviceName] = deviceNames([{ kind: device.kind, name: device.name, framing: null, address: device.address, text: device.address }], fieldOf)
+  if (!DEVICE_NAME.test(device.name)) throw new UserError(`The name "${device.name.slice(0, 40)}" is not one a device can have; use 1 to 32 letters, digits, '.', '_' or '-'.`)
+  const framing = parseFraming(device.framing, flags, name)
+  const maxFrame = flags.maxFrame === undefined
+    ? framing.limits.defaultMaxFrame
+    : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
+  const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  const spec: DeviceSpec = { kind: device.kind, name: deviceName!, framing: framing.name, address: device.address, text: device.address }
+  const transport = device.kind === 'serial' ? toSerialTransport(device.address, flags, baud, name) : toTransport(spec, { ...flags, listen: device.listen }, name)
+  const deviceMac = flags.deviceMac === undefined ? null : parseMac(flags.deviceMac, name('--device-mac'))
+  return { name: deviceName!, transport, framing, maxFrame, deviceIp: null, defaultDeviceMac: deviceMac ?? parseMac(framing.defaultDeviceMac), baud }
 }
 
 const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])

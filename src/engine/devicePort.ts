@@ -9,7 +9,7 @@ import type { DeviceIdentity } from './deviceIdentity.js'
 import { DeviceWriter } from './deviceWriter.js'
 import { FromDevicePath, type FromDeviceContext } from './fromDevice.js'
 import type { FrameDecoder } from './framing/framing.js'
-import { PacketFramer } from './packetFramer.js'
+import { PacketFramer, type PacketFramerContext } from './packetFramer.js'
 import { RateMeter } from './rates.js'
 import { createTransport, type LinkState, type StreamReceiver, type Transport, type TransportOptions } from './transport/index.js'
 
@@ -24,6 +24,14 @@ export interface DevicePortOptions extends Omit<FromDeviceContext, 'writer' | 'o
   baud: number
   /** Destination MAC towards the device until its own is learned. */
   defaultDeviceMac: Uint8Array
+}
+
+/** What the bridge knows of a device: its MAC and address once seen, and any conflict with another device. */
+export interface DeviceInfo {
+  mac: string | null
+  ipv4: string | null
+  /** Another device on the bridge has the same MAC or address, in one sentence; else null. */
+  conflict: string | null
 }
 
 export interface DevicePortEvents {
@@ -46,6 +54,10 @@ export class DevicePort {
   /** Frames a packet for the device where its bytes are copied anyway (another device's, or a TUN batch shared by several). */
   readonly framer: PacketFramer
   private readonly pool = new BufferPool(4 * 1024, 8)
+  private readonly pathContext: FromDeviceContext
+  private readonly framerContext: PacketFramerContext
+  /** What the bridge knows of the device, as it shows it (kept across reconnects until learned anew). */
+  info: DeviceInfo = { mac: null, ipv4: null, conflict: null }
 
   constructor(readonly options: DevicePortOptions, events: DevicePortEvents) {
     const port = this
@@ -77,18 +89,26 @@ export class DevicePort {
     })
     this.writer = new DeviceWriter(this.transport, this.counters)
     const { transport: _transport, maxFrame: _maxFrame, name: _name, baud: _baud, defaultDeviceMac: _mac, ...pathContext } = options
-    this.fromDevice = new FromDevicePath({ ...pathContext, counters: this.counters, writer: this.writer, onDeviceChanged: (identity) => events.device(identity) })
+    this.pathContext = { ...pathContext, counters: this.counters, writer: this.writer, onDeviceChanged: (identity) => events.device(identity) }
+    this.fromDevice = new FromDevicePath(this.pathContext)
     this.decoder = options.framing.createDecoder(this.fromDevice, options.maxFrame)
     this.fromDevice.decoder = this.decoder
     this.rates = new RateMeter(this.counters, options.baud)
-    this.framer = new PacketFramer({
+    this.framerContext = {
       framing: options.framing,
       maxFrame: options.maxFrame,
       gatewayMac: options.gatewayMac,
       deviceMac: () => this.fromDevice.identity.mac ?? options.defaultDeviceMac,
       capture: options.capture,
       capturePort: options.capturePort
-    })
+    }
+    this.framer = new PacketFramer(this.framerContext)
+  }
+
+  /** The port's capture interface changes when devices before it leave the bridge. */
+  set capturePort(index: number) {
+    this.pathContext.capturePort = index
+    this.framerContext.capturePort = index
   }
 
   get identity(): DeviceIdentity {

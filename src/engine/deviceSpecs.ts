@@ -22,7 +22,7 @@ export interface DeviceSpec {
 }
 
 /** Letters, digits, '.', '_' and '-', up to 32: a name that reads as one word in a filter (dev == name) and a capture. */
-const NAME = /^[A-Za-z0-9._-]{1,32}$/
+export const DEVICE_NAME = /^[A-Za-z0-9._-]{1,32}$/
 /** Many devices are a small network; a flood of them is a typo or a script gone wrong. */
 export const MAX_DEVICES = 32
 
@@ -30,7 +30,7 @@ export function parseDeviceSpec(kind: DeviceAddressKind, text: string): DeviceSp
   let rest = text
   let name: string | null = null
   const equals = rest.indexOf('=')
-  if (equals > 0 && NAME.test(rest.slice(0, equals))) {
+  if (equals > 0 && DEVICE_NAME.test(rest.slice(0, equals))) {
     name = rest.slice(0, equals)
     rest = rest.slice(equals + 1)
   }

@@ -9,6 +9,7 @@ import { BufferPool } from './bufferPool.js'
 import type { Counters } from './counters.js'
 import { ipv4Key } from './deviceIdentity.js'
 import type { DevicePort } from './devicePort.js'
+import { MAX_DEVICES } from './deviceSpecs.js'
 import type { DeviceSwitch } from './deviceSwitch.js'
 import { HeldPackets } from './heldPackets.js'
 
@@ -39,8 +40,9 @@ export class ToDevicesPath {
     maxBatch: number
   ) {
     this.targets = new Int16Array(maxBatch)
-    this.bytesFor = new Float64Array(deviceSwitch.ports.length)
-    this.framesFor = new Uint32Array(deviceSwitch.ports.length)
+    // Devices may be added while it runs: room for as many as a bridge takes.
+    this.bytesFor = new Float64Array(MAX_DEVICES)
+    this.framesFor = new Uint32Array(MAX_DEVICES)
     this.held = new HeldPackets(deviceSwitch, counters)
   }
 
@@ -49,8 +51,8 @@ export class ToDevicesPath {
     const time = performance.now()
     const b = this.buffer
     const ports = this.deviceSwitch.ports
-    this.bytesFor.fill(0)
-    this.framesFor.fill(0)
+    this.bytesFor.fill(0, 0, ports.length)
+    this.framesFor.fill(0, 0, ports.length)
     for (let pos = 0, i = 0; i < count; i++) {
       const length = (b[pos]! << 8) | b[pos + 1]!
       const ip = pos + ADDON_LENGTH_FIELD
@@ -99,6 +101,8 @@ export class ToDevicesPath {
   /** The batch's packets for port `p` (its own and the flooded ones), framed into one write. */
   private sendTo(port: DevicePort, p: number, count: number, time: number): void {
     if (!port.writer.admit(this.framesFor[p]!)) return
+    // A device whose address is configured may not have shown its MAC yet.
+    port.fromDevice.probeDevice(time)
     const b = this.buffer
     const chunk = this.pool.take(this.bytesFor[p]!)
     let out = 0

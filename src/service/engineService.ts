@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream'
 import { TELEMETRY_PORT } from '../demo/apps/telemetry.js'
 import { DemoDevice } from '../demo/demoDevice.js'
 import { HostTraffic, targetsAt, type HostTrafficTargets } from '../demo/hostTraffic.js'
-import { Bridge, type BridgeStats, type DeviceInfo } from '../engine/bridge.js'
+import { Bridge, type BridgeStats, type DeviceInfo, type DeviceOptions } from '../engine/bridge.js'
 import { toBridgeOptions, type FieldNames } from '../engine/bridgeSettings.js'
 import { CaptureRing } from '../engine/capture/ring.js'
 import type { Framing } from '../engine/framing/framing.js'
@@ -22,9 +22,10 @@ import { formatForward, type Forward } from '../engine/uplink/forwards.js'
 import { engineTitle, userNetEngineInstalled } from '../engine/uplink/userNetEngine.js'
 import type { InterfaceState } from '../native/index.js'
 import {
-  DEFAULT_SETTINGS, PROTOCOL_VERSION, type BridgeSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
+  DEFAULT_SETTINGS, MAX_EXTRA_DEVICES, PROTOCOL_VERSION, type BridgeSettings, type ExtraDeviceSettings, type EngineMessage, type SettingsRejectedMessage, type StartProblem,
   type StatsMessage, type StatusMessage, type TunSnapshot, type UiCommand
 } from '../shared/protocol.js'
+import { ExtraDevices } from './extraDevices.js'
 import { FrameFeed } from './frameFeed.js'
 import { loadSettings, saveSettings } from './settingsFile.js'
 import { TelemetryListener } from './telemetryListener.js'
@@ -113,6 +114,8 @@ export class EngineService {
   /** The connections refused on forwarded ports when a status last went out. */
   private refusedSent = 0
   private readonly ring = new CaptureRing()
+  /** The devices besides the main one, as the running bridge has them. */
+  private readonly extraDevices: ExtraDevices
   private readonly clients = new Set<Attached>()
   private readonly feedTimer: NodeJS.Timeout
   private readonly statsTimer: NodeJS.Timeout
@@ -125,6 +128,7 @@ export class EngineService {
     this.settingsUnreadable = loaded?.unreadable ?? null
     this.firstRun = loaded !== null && !loaded.found
     this.settings = { ...DEFAULT_SETTINGS, ...loaded?.settings, ...options.settings }
+    this.extraDevices = new ExtraDevices({ baseDir: options.baseDir, names: FORM_NAMES, onFatal: (error) => this.failed(error) })
     this.feedTimer = setInterval(() => this.feed(), FEED_EVERY_MS)
     this.statsTimer = setInterval(() => this.broadcastStats(), STATS_EVERY_MS)
   }
@@ -192,6 +196,8 @@ export class EngineService {
       return null
     }
     if (command.type === 'setForwards') return this.changeForwards(command.forwards)
+    if (command.type === 'addDevice') return this.addDevice(command.device)
+    if (command.type === 'removeDevice') return this.removeDevice(command.name)
     if (command.type === 'stop') {
       await this.stopBridge()
     } else {
@@ -229,6 +235,10 @@ export class EngineService {
     try {
       let options = toBridgeOptions(this.flags(), FORM_NAMES)
       if (this.settings.transport === 'demo') await this.startDemo(options.devices[0]!.baud, options.tun.hostIp.address)
+      const extras: DeviceOptions[] = []
+      for (const [index, device] of this.settings.devices.entries()) extras.push(await this.extraDevices.open(device, index, this.settings, this.flags()))
+      // On a TUN more devices may join while it runs; a TAP or a user-mode network takes one.
+      options = { ...options, devices: [...options.devices, ...extras], growable: this.settings.interfaceKind === 'tun' }
       try {
         bridge = this.startedBridge(options)
       } catch (error) {
@@ -240,6 +250,7 @@ export class EngineService {
       if (!options.userNet) this.demo?.traffic.retarget(targetsAt(this.settings.deviceIp))
     } catch (error) {
       await this.stopDemo()
+      await this.extraDevices.closeAll()
       if (!(error instanceof UserError)) throw error
       const noRights = error instanceof TunPermissionError
       this.problem = { message: error.message, tunCommand: noRights ? tunRequest(error) : null, userNetOffer: noRights && userNetEngineInstalled() }
@@ -332,6 +343,46 @@ export class EngineService {
       this.broadcastStats(undefined, true)
     }
     await this.stopDemo()
+    await this.extraDevices.closeAll()
+  }
+
+  /** A device joins the settings' list, and the running bridge at once; refused in one sentence, nothing changed. */
+  private async addDevice(device: ExtraDeviceSettings): Promise<SettingsRejectedMessage | null> {
+    const rejected = (message: string): SettingsRejectedMessage => ({ type: 'settingsRejected', message })
+    if (this.settings.devices.length >= MAX_EXTRA_DEVICES) return rejected(`The bridge takes ${MAX_EXTRA_DEVICES + 1} devices; remove one first.`)
+    const refusal = this.extraDevices.refusal(device, this.settings, this.flags(), this.mainDeviceName())
+    if (refusal) return rejected(refusal)
+    const bridge = this.bridge
+    if (bridge) {
+      try {
+        bridge.addDevice(await this.extraDevices.open(device, this.settings.devices.length, this.settings, this.flags()))
+      } catch (error) {
+        await this.extraDevices.close(device.name)
+        if (error instanceof UserError) return rejected(error.message)
+        throw error
+      }
+    }
+    this.remember({ ...this.settings, devices: [...this.settings.devices, device] })
+    this.broadcastStatus()
+    return null
+  }
+
+  /** A device leaves the list, and the running bridge (the others carry on). */
+  private async removeDevice(name: string): Promise<SettingsRejectedMessage | null> {
+    if (!this.settings.devices.some((d) => d.name === name)) {
+      const main = name === this.mainDeviceName()
+      return { type: 'settingsRejected', message: main ? `${name} is the main device: change it in Settings, or Stop.` : `No device named ${name.slice(0, 40)} is on the list.` }
+    }
+    if (this.bridge?.ports.some((port) => port.name === name)) await this.bridge.removeDevice(name)
+    await this.extraDevices.close(name)
+    this.remember({ ...this.settings, devices: this.settings.devices.filter((d) => d.name !== name) })
+    this.broadcastStatus()
+    return null
+  }
+
+  /** What the bridge calls the settings' own device. */
+  private mainDeviceName(): string {
+    return this.bridge?.ports[0]?.name ?? toBridgeOptions(this.flags(), FORM_NAMES, false).devices[0]!.name
   }
 
   private async stopDemo(): Promise<void> {
@@ -344,7 +395,7 @@ export class EngineService {
 
   private flags(s: BridgeSettings = this.settings): Parameters<typeof toBridgeOptions>[0] {
     return {
-      socket: overTcp(s) || s.transport === 'serial' ? undefined : s.transport === 'demo' ? demoSocketPath() : resolve(this.options.baseDir, s.socket),
+      socket: overTcp(s) || s.transport === 'serial' ? undefined : s.transport === 'demo' ? `demo=${demoSocketPath()}` : resolve(this.options.baseDir, s.socket),
       // As typed (toBridgeOptions refuses an empty one), under baseDir when relative.
       serial: s.transport !== 'serial' ? undefined : s.serial.trim() === '' ? s.serial : resolve(this.options.baseDir, s.serial),
       tcp: overTcp(s) ? s.tcp : undefined,
@@ -388,7 +439,11 @@ export class EngineService {
       settingsUnreadable: this.settingsUnreadable,
       settingsUnsaved: this.settingsUnsaved,
       demo: this.demo && { socket: this.demo.device.socketPath, traffic: { rounds: this.demo.traffic.rounds, answered: this.demo.traffic.answered } },
-      telemetry: this.telemetry?.snapshot() ?? null
+      telemetry: this.telemetry?.snapshot() ?? null,
+      devices: (stats?.devices ?? []).map((d, index) => ({
+        name: d.name, framing: d.framing, payload: d.payload, link: { ...d.link }, mac: d.device.mac, ipv4: d.device.ipv4, conflict: d.device.conflict, removable: index > 0
+      })),
+      interfaces: this.ring.interfaces.map((i) => i.name)
     }
   }
 
@@ -403,6 +458,9 @@ export class EngineService {
       rates10s: stats?.rates.window10s ?? { fromDevice: idle, toDevice: idle },
       baud,
       lineBytesPerSecond: baud / 10,
+      devices: (stats?.devices ?? []).map((d) => ({
+        name: d.name, counters: d.counters, rates1s: d.rates.window1s, rates10s: d.rates.window10s, baud: d.baud, lineBytesPerSecond: d.lineBytesPerSecond
+      })),
       captured: this.ring.head,
       notShown: attached.feed.notShown
     }

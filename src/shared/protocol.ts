@@ -55,7 +55,23 @@ export interface BridgeSettings {
   forwards: string
   /** Which user-mode network (`--user-net-engine`): auto is passt where installed, else QEMU's libslirp. */
   userNetEngine: 'auto' | 'passt' | 'slirp'
+  /** Devices besides the main one (the fields above), on the same bridge: added and removed in the app's device list. */
+  devices: ExtraDeviceSettings[]
 }
+
+/** A device besides the main one, on the same bridge (a port of its switch). */
+export interface ExtraDeviceSettings {
+  /** What the app, the filter (dev == name) and the capture call it: letters, digits, '.', '_', '-', up to 32. */
+  name: string
+  /** As BridgeSettings.transport; demo: another simulated device, which sends its telemetry to the first. */
+  transport: BridgeSettings['transport']
+  /** The socket path, HOST:PORT or serial port, as typed (relative paths from the base folder); unused for demo. */
+  address: string
+  framing: FramingName
+}
+
+/** At most this many devices besides the main one (the bridge takes 32 in all). */
+export const MAX_EXTRA_DEVICES = 31
 
 /** One port forward of the running user-mode network. */
 export interface ForwardSnapshot {
@@ -93,6 +109,30 @@ export interface TunSnapshot {
   prefixLength: number | null
   mtu: number
   up: boolean
+}
+
+/** One device of the running bridge, as the device list shows it. */
+export interface DeviceRowSnapshot {
+  name: string
+  framing: FramingName
+  payload: FramePayload
+  link: LinkSnapshot
+  mac: string | null
+  ipv4: string | null
+  /** Another device has the same MAC or address, in one sentence; else null. */
+  conflict: string | null
+  /** False for the main device (the settings' own): removed by Stop, not from the list. */
+  removable: boolean
+}
+
+/** One device's numbers, as the counters and the chart show them when it is selected. */
+export interface DeviceStatsSnapshot {
+  name: string
+  counters: CountersSnapshot
+  rates1s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
+  rates10s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
+  baud: number
+  lineBytesPerSecond: number
 }
 
 export interface DeviceSnapshot {
@@ -144,6 +184,10 @@ export interface StatusMessage {
   demo: DemoStatus | null
   /** The demo device's telemetry as the service receives it (transport 'demo'), kept after Stop until the next Start; else null. */
   telemetry: TelemetryStatus | null
+  /** The running bridge's devices, the main one first; empty while stopped. */
+  devices: DeviceRowSnapshot[]
+  /** The capture's interfaces by id (a frame record's port byte): each the name of the device its frames came from or went to. */
+  interfaces: string[]
 }
 
 /** Where the service listens for the demo's telemetry datagrams, the last reading and what came. */
@@ -204,6 +248,8 @@ export interface StatsMessage {
   rates10s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
   baud: number
   lineBytesPerSecond: number
+  /** Each running device's own numbers (the fields above are the totals); empty while stopped. */
+  devices: DeviceStatsSnapshot[]
   /** Frames captured since the bridge started. */
   captured: number
   /** Frames captured but never sent to this UI because it could not keep up. */
@@ -245,6 +291,13 @@ export type UiCommand =
   | { type: 'setForwards'; forwards: string }
   /** Have the running demo device put a fault on the wire. */
   | { type: 'demoFault'; fault: DemoFault }
+  /**
+   * Add a device to the settings' list, and to the running bridge at once (the others carry on).
+   * Refused in one sentence (settingsRejected) if it does not validate or its name or address is taken.
+   */
+  | { type: 'addDevice'; device: ExtraDeviceSettings }
+  /** Remove a device (by name) from the list and from the running bridge; the others carry on. */
+  | { type: 'removeDevice'; name: string }
 
 /** The MAC the firmware gives the device (the command line's default for `--device-mac`). */
 export const FIRMWARE_DEVICE_MAC = '02:00:00:00:00:02'
@@ -270,7 +323,8 @@ export const DEFAULT_SETTINGS: BridgeSettings = {
   dhcpLease: '',
   dns: '',
   forwards: 'tcp:8080:80',
-  userNetEngine: 'auto'
+  userNetEngine: 'auto',
+  devices: []
 }
 
 /** Accepts only messages shaped like UiCommand (the sender is not trusted). */
@@ -280,6 +334,11 @@ export function parseUiCommand(value: unknown): UiCommand | null {
   if (v.type === 'stop') return { type: 'stop' }
   if (v.type === 'setForwards') return typeof v.forwards === 'string' && v.forwards.length <= MAX_FIELD_LENGTH ? { type: 'setForwards', forwards: v.forwards } : null
   if (v.type === 'demoFault') return isDemoFault(v.fault) ? { type: 'demoFault', fault: v.fault } : null
+  if (v.type === 'addDevice') {
+    const device = parseExtraDevice(v.device)
+    return device ? { type: 'addDevice', device } : null
+  }
+  if (v.type === 'removeDevice') return typeof v.name === 'string' && v.name.length <= MAX_FIELD_LENGTH ? { type: 'removeDevice', name: v.name } : null
   if (v.type === 'start' || v.type === 'saveSettings') {
     const settings = parseSettings(v.settings)
     return settings ? { type: v.type, settings } : null
@@ -331,10 +390,21 @@ export function settingsFields(value: unknown): { fields: Partial<BridgeSettings
   choose('userNetEngine', USER_NET_ENGINES)
   if (typeof v.dhcp === 'boolean') fields.dhcp = v.dhcp
   else if (v.dhcp !== undefined) malformed.push('dhcp')
+  if (Array.isArray(v.devices) && v.devices.length <= MAX_EXTRA_DEVICES && v.devices.every((d) => parseExtraDevice(d) !== null)) fields.devices = v.devices.map((d) => parseExtraDevice(d)!)
+  else if (v.devices !== undefined) malformed.push('devices')
   for (const key of [...TEXT_FIELDS, ...LATER_TEXT_FIELDS]) {
     const field = v[key]
     if (typeof field === 'string' && field.length <= MAX_FIELD_LENGTH) fields[key] = field
     else if (field !== undefined) malformed.push(key)
   }
   return { fields, malformed }
+}
+
+/** A well-formed extra device (not yet validated as a bridge device), else null. */
+export function parseExtraDevice(value: unknown): ExtraDeviceSettings | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  const v = value as Record<string, unknown>
+  if (typeof v.name !== 'string' || v.name.length > MAX_FIELD_LENGTH || typeof v.address !== 'string' || v.address.length > MAX_FIELD_LENGTH) return null
+  if (!TRANSPORTS.includes(v.transport as BridgeSettings['transport']) || !(FRAMING_NAMES as readonly unknown[]).includes(v.framing)) return null
+  return { name: v.name, transport: v.transport as BridgeSettings['transport'], address: v.address, framing: v.framing as FramingName }
 }

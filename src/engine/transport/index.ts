@@ -25,3 +25,8 @@ export function createTransport(options: TransportOptions, receiver: StreamRecei
       return new SerialPortTransport({ path: options.path, baud: options.baud }, receiver, events)
   }
 }
+
+/** What two devices must not share: the same socket path, serial port or TCP address. */
+export function transportKey(t: TransportOptions): string {
+  return t.kind === 'tcp-client' || t.kind === 'tcp-server' ? `tcp ${t.host}:${t.port}` : `path ${t.path}`
+}
