@@ -125,14 +125,18 @@ export interface DeviceRowSnapshot {
   removable: boolean
 }
 
-/** One device's numbers, as the counters and the chart show them when it is selected. */
-export interface DeviceStatsSnapshot {
-  name: string
+/** The numbers of a line (a device's, or all devices' together): counters, rates, and what the line carries. */
+export interface LineNumbers {
   counters: CountersSnapshot
   rates1s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
   rates10s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
   baud: number
   lineBytesPerSecond: number
+}
+
+/** One device's numbers, as the counters and the chart show them when it is selected. */
+export interface DeviceStatsSnapshot extends LineNumbers {
+  name: string
 }
 
 export interface DeviceSnapshot {
@@ -239,15 +243,11 @@ export interface DirectionRateSnapshot {
   utilization: number
 }
 
-export interface StatsMessage {
+/** The totals over every device (and the host side); each device's own in `devices`. */
+export interface StatsMessage extends LineNumbers {
   type: 'stats'
   /** Unix time in ms. */
   at: number
-  counters: CountersSnapshot
-  rates1s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
-  rates10s: { fromDevice: DirectionRateSnapshot; toDevice: DirectionRateSnapshot }
-  baud: number
-  lineBytesPerSecond: number
   /** Each running device's own numbers (the fields above are the totals); empty while stopped. */
   devices: DeviceStatsSnapshot[]
   /** Frames captured since the bridge started. */
