@@ -7,7 +7,8 @@ import type { Command } from 'commander'
 import { parseIntegerInRange } from '../engine/addresses.js'
 import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
-import { isFramePayload, isFramingName } from '../engine/framing/index.js'
+import { deviceNames, parseDeviceSpec, type DeviceSpec } from '../engine/deviceSpecs.js'
+import { DEFAULT_FRAMING, isFramePayload, isFramingName } from '../engine/framing/index.js'
 import { findPackageFile } from '../engine/packageFile.js'
 import { EngineService } from '../service/engineService.js'
 import { startWebServer } from '../service/webServer.js'
@@ -30,16 +31,14 @@ function settingsFile(): string {
 function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSettings> {
   const given = (key: keyof ServeFlags): boolean => command.getOptionValueSource(key) === 'cli'
   const settings: Partial<BridgeSettings> = {}
-  if (given('tcp')) Object.assign(settings, { transport: flags.listen ? 'tcp-listen' : 'tcp', tcp: onlyDevice(flags.tcp) })
-  if (given('socket')) Object.assign(settings, { transport: flags.listen ? 'listen' : 'unix', socket: onlyDevice(flags.socket) })
-  else if (given('listen') && !given('tcp')) settings.transport = 'listen'
-  if (given('serial')) Object.assign(settings, { transport: 'serial', serial: onlyDevice(flags.serial) })
-  if (given('demo')) settings.transport = 'demo'
   if (given('tap')) settings.interfaceKind = 'tap'
   if (given('userNet')) settings.interfaceKind = 'user'
   if (given('forward')) settings.forwards = (flags.forward ?? []).join(', ')
   if (given('userNetEngine') && (flags.userNetEngine === 'passt' || flags.userNetEngine === 'slirp')) settings.userNetEngine = flags.userNetEngine
   if (given('framing') && flags.framing !== undefined && isFramingName(flags.framing)) settings.framing = flags.framing
+  // After --framing: the main device's own framing prefix wins over it.
+  Object.assign(settings, devicesGiven(flags, given('demo')))
+  if (!given('socket') && !given('tcp') && given('listen')) settings.transport = 'listen'
   if (given('payload') && flags.payload !== undefined && isFramePayload(flags.payload)) settings.payload = flags.payload
   if (given('ipv6Prefix')) settings.ipv6Prefix = String(flags.ipv6Prefix)
   for (const field of ['tun', 'hostIp', 'deviceIp', 'maxFrame', 'mtu', 'gwMac', 'deviceMac', 'baud'] as const) if (given(field)) settings[field] = String(flags[field])
@@ -49,11 +48,34 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
   return settings
 }
 
-/** The app shows one device at a time for now: several are for `tunscope bridge`. */
-function onlyDevice(value: string | string[] | undefined): string | undefined {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
-  if (list.length > 1) throw new UserError('The inspector bridges one device for now; give one --socket, --tcp or --serial, or bridge several with tunscope bridge.')
-  return list[0]
+/**
+ * The devices given: the first (or the demo, with --demo) is the settings' main device, the others
+ * its list of more devices (each [NAME=][FRAMING:]ADDRESS, as for `tunscope bridge`).
+ */
+function devicesGiven(flags: ServeFlags, demo: boolean): Partial<BridgeSettings> {
+  const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
+  const specs = [
+    ...listOf(flags.socket).map((text) => parseDeviceSpec('socket', text)),
+    ...listOf(flags.tcp).map((text) => parseDeviceSpec('tcp', text)),
+    ...listOf(flags.serial).map((text) => parseDeviceSpec('serial', text))
+  ]
+  if (specs.length === 0) return demo ? { transport: 'demo' } : {}
+  const transportOf = (spec: DeviceSpec): BridgeSettings['transport'] =>
+    spec.kind === 'serial' ? 'serial' : spec.kind === 'tcp' ? (flags.listen ? 'tcp-listen' : 'tcp') : flags.listen ? 'listen' : 'unix'
+  const names = deviceNames(specs, (kind) => `--${kind}`)
+  const extras = demo ? specs : specs.slice(1)
+  const main: Partial<BridgeSettings> = demo ? { transport: 'demo' } : mainDevice(specs[0]!, transportOf(specs[0]!))
+  const framing = flags.framing !== undefined && isFramingName(flags.framing) ? flags.framing : DEFAULT_FRAMING
+  return {
+    ...main,
+    devices: extras.map((spec) => ({ name: names[specs.indexOf(spec)]!, transport: transportOf(spec), address: spec.address, framing: spec.framing ?? framing }))
+  }
+}
+
+/** The settings' own device from the first given; it is named after its address in the app. */
+function mainDevice(spec: DeviceSpec, transport: BridgeSettings['transport']): Partial<BridgeSettings> {
+  const where = spec.kind === 'socket' ? { socket: spec.address } : spec.kind === 'tcp' ? { tcp: spec.address } : { serial: spec.address }
+  return { transport, ...where, ...(spec.framing ? { framing: spec.framing } : {}) }
 }
 
 /** One sentence on stderr, as the command's other messages, if there is one. */

@@ -1,7 +1,7 @@
 // A device as the person names it on the command line: `[NAME=][FRAMING:]ADDRESS`, where ADDRESS
 // is a socket path, a TCP HOST:PORT or a serial port, FRAMING one the bridge speaks (else the
 // --framing given for all) and NAME what the app and the capture call it (else the address's own
-// name: the socket's file name without its extension, the serial port's, or HOST:PORT).
+// name: the socket's file name without its extension, the serial port's, or HOST_PORT).
 import { basename, extname } from 'node:path'
 
 import { UserError } from './errors.js'
@@ -44,11 +44,10 @@ export function parseDeviceSpec(kind: DeviceAddressKind, text: string): DeviceSp
   return { kind, name, framing, address: rest, text }
 }
 
-/** The name a device gets from its address. */
+/** The name a device gets from its address: the socket's or serial port's file name (a socket's without its extension), or HOST_PORT. */
 function nameOf(spec: DeviceSpec): string {
-  if (spec.kind === 'tcp') return spec.address.slice(0, 32)
   const file = basename(spec.address)
-  const stem = spec.kind === 'socket' && extname(file) !== file ? file.slice(0, file.length - extname(file).length) : file
+  const stem = spec.kind === 'tcp' ? spec.address : spec.kind === 'socket' && extname(file) !== file ? file.slice(0, file.length - extname(file).length) : file
   return (stem.replace(/[^A-Za-z0-9._-]/g, '_') || 'device').slice(0, 32)
 }
 

@@ -95,7 +95,6 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     expectRefused(await tunscope(['serve', '--serial', join(work, 'folder'), '--port', '0'], { ns: host }), /folder is a folder, not a serial port/)
     expectRefused(await tunscope(['serve', '--serial', '', '--port', '0'], { ns: host }), /--serial is empty; give the serial device's path/)
     expectRefused(await tunscope(['serve', '--serial', tty, '--baud', '12345', '--port', '0'], { ns: host }), /--baud "12345" is not a speed serial ports take/)
-    expectRefused(await tunscope(['serve', '--serial', tty, '--serial', `${tty}x`, '--port', '0'], { ns: host }), /The inspector bridges one device for now; give one --socket, --tcp or --serial, or bridge several with tunscope bridge\./)
   })
 
   it('opens the tty and a ping crosses it, 3 of 3', async () => {

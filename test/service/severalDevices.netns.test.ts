@@ -92,4 +92,17 @@ describe.skipIf(skipNetns)('several devices in tunscope serve', () => {
     await expect.poll(() => refusals.length, { timeout: 10_000 }).toBe(3)
     expect(refusals[2]!.message).toBe('demo is the main device: change it in Settings, or Stop.')
   })
+
+  it("takes serve's devices from its command line: the first is the main one, the others its list, each with its name and framing", async () => {
+    const url = await serveInspector(ns, ['--listen', '--socket', `qemu:${join(work, 'a.sock')}`, '--socket', `sensor=slip:${join(work, 'b.sock')}`, '--tcp', '127.0.0.1:5599', '--port', '0'], join(work, 'config2'))
+    const stream = eventStream(ns, url)
+    await expect.poll(() => stream.statuses.length, { timeout: 10_000 }).toBeGreaterThan(0)
+    const { settings } = stream.statuses[0]!
+    expect(settings).toMatchObject({ transport: 'listen', socket: join(work, 'a.sock'), framing: 'qemu' })
+    expect(settings.devices).toEqual([
+      { name: 'sensor', transport: 'listen', address: join(work, 'b.sock'), framing: 'slip' },
+      { name: '127.0.0.1_5599', transport: 'tcp-listen', address: '127.0.0.1:5599', framing: 'esp32' }
+    ])
+    stream.client.kill()
+  })
 })
