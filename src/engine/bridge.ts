@@ -163,8 +163,6 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   /** The addresses DHCP hands devices without one of their own, one per MAC; null without DHCP or the switch. */
   readonly leases: LeasePool | null
   private tun: TunKeeper | null = null
-  /** Host → devices through the switch (null for one device alone, or a user-mode network). */
-  private toDevices: ToDevicesPath | null = null
   private started = false
   private userNet: UserNetSide | null = null
   private uplink: UserNetUplink | null = null
@@ -182,7 +180,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (switching && (o.userNet || o.tun.kind === 'tap')) throw new UserError(`Several devices share a TUN for now; ${o.userNet ? 'the user-mode network' : 'a TAP'} takes one device.`)
     this.hostIp = ipv4ToBytes(o.tun.hostIp.address)
     const { prefixLength } = o.tun.hostIp
-    this.deviceSwitch = switching ? new DeviceSwitch(this.portList, ipv4Key(this.hostIp, 0), prefixLength) : null
+    this.deviceSwitch = switching ? new DeviceSwitch(this.portList, ipv4Key(this.hostIp, 0), prefixLength, this.counters) : null
     this.leases = o.dhcp && switching
       ? new LeasePool({ hostIp: this.hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(ipv4Key(ip, 0)) != null })
       : null
@@ -284,7 +282,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private startTun(firstTun: ReturnType<typeof openHostTun>): void {
     const o = this.options
     const reader = this.deviceSwitch
-      ? (this.toDevices = new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH))
+      ? new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH)
       : this.toDevicePath(this.ports[0]!)
     this.tun = new TunKeeper(o.tun, firstTun, {
       attached: (device, state, created) => {
@@ -371,7 +369,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   }
 
   async stop(): Promise<void> {
-    this.toDevices?.held.clear()
+    this.deviceSwitch?.held.clear()
     await Promise.all(this.ports.map((port) => port.stop()))
     await this.stopUserNet()
     this.tun?.close()
@@ -457,7 +455,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     })
     for (const [index, info] of next.entries()) info.conflict = conflictOf(next, index, ports)
     // A device that has just shown its address may be what held packets wait for.
-    this.toDevices?.held.release(performance.now())
+    this.deviceSwitch?.held.release(performance.now())
     for (const [index, info] of next.entries()) {
       const port = ports[index]!
       const before = port.info

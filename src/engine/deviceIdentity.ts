@@ -40,6 +40,9 @@ export class DeviceIdentity {
   addressKey = -1
   private readonly challenger = new Uint8Array(6)
   private challengerFrames = 0
+  /** Another address the device's frames come from, and how many in a row. */
+  private addressChallenger = 0
+  private addressChallengerFrames = 0
 
   private readonly mask: number
   private readonly network: number
@@ -111,10 +114,24 @@ export class DeviceIdentity {
   }
 
   private learnIpv4(b: Uint8Array, at: number): void {
-    if (this.ipv4 !== null && equalAt(b, at, this.ipv4)) return
+    if (this.ipv4 !== null && equalAt(b, at, this.ipv4)) {
+      this.addressChallengerFrames = 0
+      return
+    }
     // 0.0.0.0 is a device without an address yet (DHCP, ARP probes), not an address; an unconfigured
     // device's address is one of the link's.
     if (isZeroAt(b, at) || (this.deviceIp === null && !this.claims(b, at))) return
+    // A changed address (a new lease) takes over after repeated frames from it alone: a device that
+    // sends from ever other addresses must not make the switch and the log churn with every frame.
+    if (this.ipv4 !== null) {
+      const key = ipv4Key(b, at)
+      if (this.addressChallengerFrames === 0 || key !== this.addressChallenger) {
+        this.addressChallenger = key
+        this.addressChallengerFrames = 0
+      }
+      if (++this.addressChallengerFrames < TAKEOVER_FRAMES) return
+    }
+    this.addressChallengerFrames = 0
     this.ipv4 = b.slice(at, at + 4)
     if (this.deviceIp === null) this.addressKey = ipv4Key(b, at)
     this.onChanged()

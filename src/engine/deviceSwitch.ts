@@ -3,9 +3,14 @@
 // forwarding needed). Devices reach each other as they reach the host: proxy ARP answers every
 // address with the gateway's MAC, so their frames to each other arrive addressed to the bridge,
 // which routes them by destination address. A broadcast or multicast goes to every other device and
-// on to the host. Ports number a handful: lookups are a scan, which beats a map at that size.
+// on to the host. A packet (from the host or a device) for an address of the subnet that no device
+// has shown yet is held while the devices that have not shown theirs are asked for it (ARP), as a
+// quiet device is found only when it answers. Ports number a handful: lookups are a scan, which
+// beats a map at that size.
+import type { Counters } from './counters.js'
 import type { DevicePort } from './devicePort.js'
 import { ipv4Key } from './deviceIdentity.js'
+import { HeldPackets } from './heldPackets.js'
 
 /** The IPv4 destination's offset in its header. */
 const IPV4_DESTINATION = 16
@@ -13,15 +18,44 @@ const IPV4_DESTINATION = 16
 export class DeviceSwitch {
   /** The subnet's broadcast address (a 32-bit number). */
   private readonly subnetBroadcast: number
+  private readonly mask: number
+  /** Packets for addresses no device has shown yet, until one does. */
+  readonly held: HeldPackets
+  private readonly probe = new Uint8Array(4)
 
   constructor(
     readonly ports: readonly DevicePort[],
     /** The host's address on the link (a 32-bit number). */
     private readonly hostKey: number,
-    prefixLength: number
+    prefixLength: number,
+    /** The host side's counters: what no device takes is counted there. */
+    counters: Counters
   ) {
-    const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
-    this.subnetBroadcast = (hostKey | ~mask) >>> 0
+    this.mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
+    this.subnetBroadcast = (hostKey | ~this.mask) >>> 0
+    this.held = new HeldPackets(this, counters, (packet, time) => this.ask(packet, 0, time))
+  }
+
+  /** Whether the address is on the link (the host's subnet). */
+  onLink(key: number): boolean {
+    return ((key & this.mask) >>> 0) === ((this.hostKey & this.mask) >>> 0)
+  }
+
+  /**
+   * An IPv4 packet for an address no device has shown: held, and the connected devices that have
+   * not shown theirs are asked for it (each at most once a second).
+   */
+  findDevice(b: Uint8Array, ip: number, length: number, time: number): void {
+    this.held.hold(b, ip, length, time)
+    this.ask(b, ip, time)
+  }
+
+  /** Asks the connected devices that have not shown their address whether the packet's destination is theirs. */
+  private ask(b: Uint8Array, ip: number, time: number): void {
+    this.probe.set(b.subarray(ip + IPV4_DESTINATION, ip + IPV4_DESTINATION + 4))
+    for (const port of this.ports) {
+      if (port.connected && port.identity.addressKey === -1) port.fromDevice.probeAddress(this.probe, time)
+    }
   }
 
   /** The index of the first port whose device has the address `key` (a 32-bit number), or -1. */
@@ -48,8 +82,9 @@ export class DeviceSwitch {
   }
 
   /**
-   * An IPv4 packet from `from`'s device: to the device it is addressed to (true: nothing for the
-   * host), or for a broadcast to every other connected device as well as the host (false).
+   * An IPv4 packet from `from`'s device: to the device it is addressed to, or held for one not
+   * found yet (true: nothing for the host), or for a broadcast to every other connected device as
+   * well as the host (false).
    */
   fromDevice(from: DevicePort, b: Uint8Array, ip: number, length: number, time: number): boolean {
     const key = ipv4Key(b, ip + IPV4_DESTINATION)
@@ -59,7 +94,13 @@ export class DeviceSwitch {
     }
     if (key === this.hostKey) return false
     const target = this.portFor(key)
-    if (target === null || target === from) return false
+    if (target === from) return false
+    if (target === null) {
+      // Beyond the link the host routes it; on the link it is a device that has not spoken yet.
+      if (!this.onLink(key)) return false
+      this.findDevice(b, ip, length, time)
+      return true
+    }
     target.sendPacket(b, ip, length, time)
     return true
   }

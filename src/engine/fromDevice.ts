@@ -63,6 +63,8 @@ const EXCLAMATION_MARK = 0x21
 const LETTER_P = 0x50
 /** While the device's MAC is unknown, at most one ARP probe for its address this often. */
 export const PROBE_EVERY_MS = 1000
+/** At most this many ARP probes (for different addresses) a second to one device. */
+const PROBES_PER_SECOND = 4
 
 export class FromDevicePath implements FramingSink {
   /** Capture timestamp of the read being parsed (one clock read per batch). */
@@ -75,7 +77,10 @@ export class FromDevicePath implements FramingSink {
   private spanCount = 0
   /** Records are bare IP packets (no MAC, no ARP, no DHCP on such a link). */
   private readonly ipPayload: boolean
-  private lastProbe = -Infinity
+  /** The last few ARP probes: when, and for which address (a 32-bit number). */
+  private readonly probeTimes = new Float64Array(PROBES_PER_SECOND).fill(-Infinity)
+  private readonly probeAddresses = new Float64Array(PROBES_PER_SECOND).fill(-1)
+  private probeNext = 0
 
   constructor(private readonly ctx: FromDeviceContext) {
     this.ipPayload = ctx.framing.payload === 'ip'
@@ -89,7 +94,7 @@ export class FromDevicePath implements FramingSink {
   /** A new connection may be a new device: learn its MAC again. */
   forgetDevice(): void {
     this.identity.forget()
-    this.lastProbe = -Infinity
+    this.probeTimes.fill(-Infinity)
     // A new firmware may come with a new MAC: it must not wait out the old one's lease.
     this.ctx.dhcp?.forgetLease()
   }
@@ -111,16 +116,29 @@ export class FromDevicePath implements FramingSink {
   }
 
   /**
-   * Asks the device whether `ip` is its address (at most once a second unless `afresh`): how the
-   * switch finds which of several quiet devices has an address the host sends to.
+   * Asks the device whether `ip` is its address (unless `afresh`, at most once a second for one
+   * address and PROBES_PER_SECOND addresses a second, so traffic to many addresses cannot flood the
+   * device's line with probes): how the switch finds which of several quiet devices has an address.
    */
   probeAddress(ip: Uint8Array, now: number, afresh = false): void {
     const ctx = this.ctx
-    if (this.ipPayload || (!afresh && now - this.lastProbe < PROBE_EVERY_MS)) return
-    this.lastProbe = now
+    if (this.ipPayload || (!afresh && !this.mayProbe(ipv4Key(ip, 0), now))) return
+    this.probeTimes[this.probeNext] = now
+    this.probeAddresses[this.probeNext] = ipv4Key(ip, 0)
+    this.probeNext = (this.probeNext + 1) % PROBES_PER_SECOND
     this.batchTime = now
     this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ip, record, at), () => ctx.counters.arpProbes++)
     ctx.capture?.publish()
+  }
+
+  private mayProbe(address: number, now: number): boolean {
+    let recent = 0
+    for (let i = 0; i < PROBES_PER_SECOND; i++) {
+      if (now - this.probeTimes[i]! >= PROBE_EVERY_MS) continue
+      if (this.probeAddresses[i] === address) return false
+      recent++
+    }
+    return recent < PROBES_PER_SECOND
   }
 
   onReceived(n: number): void {

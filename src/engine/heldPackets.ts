@@ -10,7 +10,9 @@ import type { DeviceSwitch } from './deviceSwitch.js'
 const HOLD_PACKETS = 16
 const HOLD_BYTES = 64 * 1024
 /** A little longer than a few ARP probes take to be answered. */
-export const HOLD_MS = 3000
+const HOLD_MS = 3000
+/** While packets are held, the devices are asked again this often (and the expired ones dropped). */
+const ASK_AGAIN_MS = 1000
 const IPV4_DESTINATION = 16
 
 interface Held {
@@ -27,7 +29,9 @@ export class HeldPackets {
   constructor(
     private readonly deviceSwitch: DeviceSwitch,
     /** The host side's counters: where what is given up on is counted. */
-    private readonly counters: Counters
+    private readonly counters: Counters,
+    /** Asks the devices again for the address a held packet waits for (once a second while it waits). */
+    private readonly askAgain: (packet: Uint8Array, time: number) => void
   ) {}
 
   /** Holds a copy of the IPv4 packet b[ip, ip + length), making room by dropping the oldest. */
@@ -39,7 +43,7 @@ export class HeldPackets {
     while (this.held.length === HOLD_PACKETS || this.bytes + length > HOLD_BYTES) this.dropOldest()
     this.held.push({ packet: b.slice(ip, ip + length), key: ipv4Key(b, ip + IPV4_DESTINATION), since: time })
     this.bytes += length
-    this.timer ??= setTimeout(() => this.release(performance.now()), HOLD_MS).unref()
+    this.timer ??= setTimeout(() => this.release(performance.now()), ASK_AGAIN_MS).unref()
   }
 
   /** Sends what a device has now shown the address of, and drops what has waited too long. */
@@ -57,7 +61,9 @@ export class HeldPackets {
     this.held.length = 0
     this.held.push(...still)
     this.bytes = still.reduce((sum, h) => sum + h.packet.length, 0)
-    if (still.length > 0) this.timer = setTimeout(() => this.release(performance.now()), HOLD_MS - (time - still[0]!.since)).unref()
+    // An answer may have been lost, or a probe held back by its rate: ask again while packets wait.
+    for (const h of still) this.askAgain(h.packet, time)
+    if (still.length > 0) this.timer = setTimeout(() => this.release(performance.now()), ASK_AGAIN_MS).unref()
   }
 
   /** Forgets everything held (the bridge stops). */

@@ -1,9 +1,9 @@
 // Host → several devices: each packet of a TUN batch goes to the port whose device has its
 // destination address, framed for that port; each port gets the batch's packets for it in one
 // write. A broadcast or multicast (IPv4 or IPv6) goes to every connected device. A packet for an
-// address no device has shown is held (heldPackets.ts) while the devices that have not shown theirs
-// are asked for it (ARP); a device that takes bare IP cannot be asked: it is found once it has sent
-// something. IPv6 unicast finds no device (addresses are learned for
+// address no device has shown is held while the devices that have not shown theirs are asked for it
+// (deviceSwitch.findDevice); a device that takes bare IP cannot be asked: it is found once it has
+// sent something. IPv6 unicast finds no device (addresses are learned for
 // IPv4 only). (One device: toDevice.ts frames in place.)
 import { BufferPool } from './bufferPool.js'
 import type { Counters } from './counters.js'
@@ -11,7 +11,6 @@ import { ipv4Key } from './deviceIdentity.js'
 import type { DevicePort } from './devicePort.js'
 import { MAX_DEVICES } from './deviceSpecs.js'
 import type { DeviceSwitch } from './deviceSwitch.js'
-import { HeldPackets } from './heldPackets.js'
 
 /** The addon's big-endian length before each packet it reads. */
 const ADDON_LENGTH_FIELD = 2
@@ -28,9 +27,6 @@ export class ToDevicesPath {
   private readonly bytesFor: Float64Array
   private readonly framesFor: Uint32Array
   private readonly pool = new BufferPool(64 * 1024, 8)
-  private readonly probe = new Uint8Array(4)
-  /** Packets for addresses no device has shown yet, until one does. */
-  readonly held: HeldPackets
 
   constructor(
     private readonly deviceSwitch: DeviceSwitch,
@@ -43,7 +39,6 @@ export class ToDevicesPath {
     // Devices may be added while it runs: room for as many as a bridge takes.
     this.bytesFor = new Float64Array(MAX_DEVICES)
     this.framesFor = new Uint32Array(MAX_DEVICES)
-    this.held = new HeldPackets(deviceSwitch, counters)
   }
 
   /** The addon's batch callback: `count` packets laid out from buffer[0]. */
@@ -80,8 +75,7 @@ export class ToDevicesPath {
     if (this.deviceSwitch.isFlooded(key)) return FLOOD
     const port = this.deviceSwitch.portIndexFor(key)
     if (port !== -1) return port
-    this.held.hold(b, ip, length, time)
-    this.askWhoHas(b, ip + IPV4_DESTINATION, time)
+    this.deviceSwitch.findDevice(b, ip, length, time)
     return NOWHERE
   }
 
@@ -90,13 +84,7 @@ export class ToDevicesPath {
     return NOWHERE
   }
 
-  /** Asks every connected device that has not shown its address whether this is it. */
-  private askWhoHas(b: Uint8Array, at: number, time: number): void {
-    this.probe.set(b.subarray(at, at + 4))
-    for (const port of this.deviceSwitch.ports) {
-      if (port.connected && port.identity.addressKey === -1) port.fromDevice.probeAddress(this.probe, time)
-    }
-  }
+
 
   /** The batch's packets for port `p` (its own and the flooded ones), framed into one write. */
   private sendTo(port: DevicePort, p: number, count: number, time: number): void {

@@ -66,4 +66,31 @@ describe('DeviceIdentity', () => {
     expect(identity.mac).toBeNull()
     expect(changes()).toBe(before + 1)
   })
+
+  it('takes a changed address only after repeated frames from it alone: a device alternating its source cannot make it churn', () => {
+    const { identity, see, changes } = watch()
+    see(udpFrom(DEVICE_MAC, DEVICE_IP))
+    const before = changes()
+    const other = Uint8Array.of(192, 168, 100, 9)
+    for (let i = 0; i < 1000; i++) see(udpFrom(DEVICE_MAC, i % 2 === 0 ? other : DEVICE_IP))
+    expect(identity.ipv4).toEqual(DEVICE_IP)
+    expect(changes()).toBe(before)
+    for (let i = 0; i < TAKEOVER_FRAMES; i++) see(udpFrom(DEVICE_MAC, other))
+    expect(identity.ipv4).toEqual(other)
+    expect(changes()).toBe(before + 1)
+  })
+
+  it('learns an unconfigured device (one of several) from any address of its subnet but the host\'s, and nothing else', () => {
+    let changes = 0
+    const identity = new DeviceIdentity(null, { hostIp: ipv4Key(HOST_IP, 0), prefixLength: 24 }, () => changes++)
+    const see = (f: Uint8Array): void => identity.observe(f, 0, (f[12]! << 8) | f[13]!)
+    see(udpFrom(DEVICE_MAC, HOST_IP)) // the host's own address
+    see(udpFrom(DEVICE_MAC, Uint8Array.of(192, 168, 100, 255))) // the subnet's broadcast
+    see(udpFrom(DEVICE_MAC, Uint8Array.of(10, 0, 0, 5))) // another subnet
+    see(udpFrom(DEVICE_MAC, ZERO_IP))
+    expect([identity.mac, identity.ipv4, identity.addressKey, changes]).toEqual([null, null, -1, 0])
+    const seven = Uint8Array.of(192, 168, 100, 7)
+    see(arpFrom(DEVICE_MAC, seven, HOST_IP))
+    expect([identity.mac, identity.ipv4, identity.addressKey]).toEqual([DEVICE_MAC, seven, ipv4Key(seven, 0)])
+  })
 })
