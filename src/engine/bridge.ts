@@ -177,7 +177,6 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const o = options
     if (o.devices.length === 0) throw new UserError('The bridge needs a device: give its socket, TCP address or serial port.')
     const switching = o.devices.length > 1 || !!o.growable
-    if (switching && (o.userNet || o.tun.kind === 'tap')) throw new UserError(`Several devices share a TUN for now; ${o.userNet ? 'the user-mode network' : 'a TAP'} takes one device.`)
     this.hostIp = ipv4ToBytes(o.tun.hostIp.address)
     const { prefixLength } = o.tun.hostIp
     this.deviceSwitch = switching ? new DeviceSwitch(this.portList, ipv4Key(this.hostIp, 0), prefixLength, this.counters) : null
@@ -214,7 +213,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       probesForMac: !!o.userNet || (!tap && d.framing.payload === 'ethernet'),
       slipPrefix: o.slipPrefix ?? null,
       dhcp: o.dhcp ? this.dhcpServer(o.dhcp, d.deviceIp) : null,
-      toOtherDevices: this.deviceSwitch ? (b, ip, length, time) => this.deviceSwitch!.fromDevice(port, b, ip, length, time) : null,
+      // A TUN's side is IP: devices reach each other by address. A TAP's and a user-mode network's is Ethernet: by MAC.
+      toOtherDevices: this.deviceSwitch && !tap ? (b, ip, length, time) => this.deviceSwitch!.fromDevice(port, b, ip, length, time) : null,
+      toOtherDevicesL2: this.deviceSwitch && tap ? (b, frame, length, time) => this.deviceSwitch!.frameFromDevice(port, b, frame, length, time) : null,
       addressTaken: (key) => (this.deviceSwitch ? this.deviceSwitch.addressTaken(key) : key === hostKey)
     }, {
       link: (state) => this.emit('link', state, d.name),
@@ -232,7 +233,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   start(): void {
     const o = this.options
     const userNet = o.userNet ?? null
-    const engine = userNet ? chooseUserNetEngine(userNet.engine) : null
+    const engine = userNet ? chooseUserNetEngine(userNet.engine, this.deviceSwitch !== null) : null
     this.describeCapturePorts()
     const firstTun = userNet ? null : openHostTun(o.tun)
     if (userNet) this.startUserNet(engine!, userNet, this.portList[0]!)
@@ -282,7 +283,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private startTun(firstTun: ReturnType<typeof openHostTun>): void {
     const o = this.options
     const reader = this.deviceSwitch
-      ? new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH)
+      ? new ToDevicesPath(this.deviceSwitch, this.counters, new Uint8Array(TUN_READ_BUFFER), TUN_BATCH, o.tun.kind === 'tap')
       : this.toDevicePath(this.ports[0]!)
     this.tun = new TunKeeper(o.tun, firstTun, {
       attached: (device, state, created) => {
@@ -326,27 +327,34 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private startUserNet(engine: UserNetEngineName, userNet: UserNetOptions, port: DevicePort): void {
     const o = this.options
     const { fromDevice, writer } = port
+    const ports = this.portList
+    // Every device takes what the engine sends: its MSS is clamped to the smallest frame limit.
+    const maxFrame = Math.min(...ports.map((p) => p.options.maxFrame))
     const uplink = this.uplink = new UserNetUplink({
       counters: port.counters,
       capture: o.capture,
       deviceFraming: port.options.framing,
       writer,
-      maxFrame: port.options.maxFrame,
-      setDeviceReading: (on) => port.transport.setReading(on),
+      maxFrame,
+      setDeviceReading: (on) => {
+        for (const p of ports) p.transport.setReading(on)
+      },
       onFrameForDevice: (now) => fromDevice.probeDevice(now),
       onDeviceRefused: (port) => {
         // Counted for forwarded ports only: at most one entry per forward.
         if (this.userNet?.forwards.some((f) => f.protocol === 'tcp' && f.devicePort === port)) this.refusedPorts.set(port, (this.refusedPorts.get(port) ?? 0) + 1)
-      }
+      },
+      deviceSwitch: this.deviceSwitch
     })
-    fromDevice.hostSide = uplink
+    for (const p of ports) p.fromDevice.hostSide = uplink
     // passt answers a forwarded connection only once it has heard the device, and gives up on it
-    // within seconds: so until the device's MAC is known, ask for its address every second.
+    // within seconds: so until the device's MAC is known, ask for its address every second. (Several
+    // devices show their addresses themselves: libslirp asks for a device's MAC when it needs it.)
     this.prober = setInterval(() => {
       if (port.connected) fromDevice.probeDevice(performance.now())
     }, PROBE_EVERY_MS)
     const { address, prefixLength } = o.tun.hostIp
-    const addresses = { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: port.options.maxFrame - ETHERNET_HEADER }
+    const addresses = { deviceIp: o.deviceIp, prefixLength, gatewayIp: address, gatewayMac: formatMacBytes(o.gatewayMac), mtu: maxFrame - ETHERNET_HEADER }
     this.userNet = new UserNetSide(uplink, engine, addresses, userNet.forwards, {
       up: (socketPath, forwards) => this.emit('userNet', { socketPath, engine, forwards: [...forwards] }),
       connected: (up) => this.emit('tunStatus', up ? 'up' : 'down', up ? null : `the user-mode network (${engineTitle(engine)}) is not connected`),
@@ -357,6 +365,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     })
     this.userNet.start()
   }
+
 
   /**
    * Changes the user-mode network's forwards while it runs (libslirp at once; passt restarts with

@@ -102,8 +102,8 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
   const dhcp = toDhcp(flags, name)
   const several = specs.length > 1
-  if (several && (flags.tap || flags.userNet)) {
-    throw new UserError(`Several devices share a TUN for now; ${flags.tap ? name('--tap') : name('--user-net')} takes one device.`)
+  if (several && flags.userNet && flags.userNetEngine === 'passt') {
+    throw new UserError(`passt serves one device; for several, use ${name('--user-net-engine')} slirp (QEMU's libslirp).`)
   }
   const deviceNamesGiven = deviceNames(specs, (kind) => name(kind === 'socket' ? '--socket' : kind === 'tcp' ? '--tcp' : '--serial'))
   const transports = specs.map((spec) => (spec.kind === 'serial' ? toSerialTransport(spec.address, flags, baud, name) : toTransport(spec, flags, name)))

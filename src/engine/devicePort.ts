@@ -131,13 +131,23 @@ export class DevicePort {
   }
 
   /**
-   * One packet b[ip, ip + length) to the device, framed for it in a write of its own (a packet
+   * One IP packet b[ip, ip + length) to the device, framed for it in a write of its own (a packet
    * from another device): bounded like all traffic to it, and counted where it is dropped.
    */
   sendPacket(b: Uint8Array, ip: number, length: number, time: number): void {
+    this.send(b, ip, length, time, false)
+  }
+
+  /** One Ethernet frame b[frame, frame + length) to the device as it is (switched at Ethernet level), as sendPacket. */
+  sendFrame(b: Uint8Array, frame: number, length: number, time: number): void {
+    this.send(b, frame, length, time, true)
+  }
+
+  private send(b: Uint8Array, start: number, length: number, time: number, whole: boolean): void {
     if (!this.writer.admit(1)) return
-    const chunk = this.pool.take(this.framer.maxBytes(length))
-    const wireLength = this.framer.frame(b, ip, length, chunk, 0, time)
+    const framer = this.framer
+    const chunk = this.pool.take(whole ? framer.maxBytesWhole(length) : framer.maxBytes(length))
+    const wireLength = whole ? framer.frameWhole(b, start, length, chunk, 0, time) : framer.frame(b, start, length, chunk, 0, time)
     if (wireLength === 0) {
       this.counters.drops.tooBigForDevice++
       this.pool.give(chunk)

@@ -76,6 +76,53 @@ export class DeviceSwitch {
     return key === 0xffffffff || key === this.subnetBroadcast || key >>> 28 === 0xe
   }
 
+  /** The index of the first port whose device's MAC is at b[at], or -1. */
+  portIndexForMac(b: Uint8Array, at: number): number {
+    const ports = this.ports
+    for (let p = 0; p < ports.length; p++) {
+      const mac = ports[p]!.identity.mac
+      if (mac !== null && sameMac(b, at, mac)) return p
+    }
+    return -1
+  }
+
+  /** The first port whose device's MAC is at b[at], or null. */
+  portForMac(b: Uint8Array, at: number): DevicePort | null {
+    const p = this.portIndexForMac(b, at)
+    return p === -1 ? null : this.ports[p]!
+  }
+
+  /**
+   * Where frames are switched as they are (a TAP, a user-mode network), an Ethernet frame from
+   * `from`'s device: to the device whose MAC it is addressed to (true: nothing for the host), or for
+   * a broadcast or multicast to every other connected device as well as to the host (false).
+   */
+  frameFromDevice(from: DevicePort, b: Uint8Array, frame: number, length: number, time: number): boolean {
+    if ((b[frame]! & 1) !== 0) {
+      for (const port of this.ports) if (port !== from && port.connected) port.sendFrame(b, frame, length, time)
+      return false
+    }
+    const target = this.portForMac(b, frame)
+    if (target === null || target === from) return false
+    target.sendFrame(b, frame, length, time)
+    return true
+  }
+
+  /**
+   * An Ethernet frame from the host side (a TAP, a user-mode network) for the devices: to the one
+   * with its destination MAC; a broadcast or multicast to every connected device, and one for a MAC
+   * no device has shown to those that have not shown theirs.
+   */
+  frameToDevices(b: Uint8Array, frame: number, length: number, time: number): void {
+    const target = (b[frame]! & 1) === 0 ? this.portForMac(b, frame) : null
+    if (target !== null) {
+      target.sendFrame(b, frame, length, time)
+      return
+    }
+    const flood = (b[frame]! & 1) !== 0
+    for (const port of this.ports) if (port.connected && (flood || port.identity.mac === null)) port.sendFrame(b, frame, length, time)
+  }
+
   /** Whether the host or any device has the address. */
   addressTaken(key: number): boolean {
     return key === this.hostKey || this.portFor(key) !== null
@@ -104,4 +151,9 @@ export class DeviceSwitch {
     target.sendPacket(b, ip, length, time)
     return true
   }
+}
+
+function sameMac(b: Uint8Array, at: number, mac: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (b[at + i] !== mac[i]) return false
+  return true
 }

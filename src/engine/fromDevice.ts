@@ -44,6 +44,12 @@ export interface FromDeviceContext {
    * devices (true when it is theirs alone; a broadcast goes to them and on to the host). null: one device.
    */
   toOtherDevices: ((b: Uint8Array, ip: number, length: number, time: number) => boolean) | null
+  /**
+   * With several devices where frames are switched as they are (a TAP, a user-mode network): takes an
+   * Ethernet frame meant for other devices (true when it is theirs alone; a broadcast goes to them
+   * and on to the host). null: one device, or a TUN.
+   */
+  toOtherDevicesL2: ((b: Uint8Array, frame: number, length: number, time: number) => boolean) | null
   /** Whether the host or a device on the bridge has the address (a 32-bit number). */
   addressTaken(ip: number): boolean
   onDeviceChanged(identity: DeviceIdentity): void
@@ -163,6 +169,7 @@ export class FromDevicePath implements FramingSink {
       return
     }
     if (ctx.tap) {
+      if (ctx.toOtherDevicesL2?.(buffer, frame, frameLength, this.batchTime)) return
       this.queue(buffer, frame, frameLength)
       return
     }

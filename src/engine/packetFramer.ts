@@ -32,6 +32,35 @@ export class PacketFramer {
     this.scratch = ctx.framing.encoder ? new Uint8Array(this.headerBytes + ctx.maxFrame) : null
   }
 
+  /** The most bytes frameWhole() writes for an Ethernet frame of `frameLength` bytes. */
+  maxBytesWhole(frameLength: number): number {
+    const record = this.headerBytes + frameLength
+    return this.ctx.framing.encoder ? this.ctx.framing.encoder.maxBytes(record) : record
+  }
+
+  /**
+   * Writes the Ethernet frame b[frame, frame + length) as it is (a TAP's, a user-mode network's,
+   * another device's on an Ethernet switch) as a wire record into `out` at `at`, and captures it;
+   * returns its wire length, or 0 when it is over the device's limit.
+   */
+  frameWhole(b: Uint8Array, frame: number, length: number, out: Uint8Array, at: number, time: number): number {
+    const ctx = this.ctx
+    if (length > ctx.maxFrame) return 0
+    const record = this.scratch ?? out
+    const start = this.scratch ? 0 : at
+    ctx.framing.header.write(record, start, length)
+    record.set(b.subarray(frame, frame + length), start + this.headerBytes)
+    return this.finish(record, start, this.headerBytes + length, out, at, time)
+  }
+
+  /** The record built at record[start, start + recordLength) onto the wire at out[at] (encoded, when the framing escapes), captured. */
+  private finish(record: Uint8Array, start: number, recordLength: number, out: Uint8Array, at: number, time: number): number {
+    const encoder = this.ctx.framing.encoder
+    const wireLength = encoder ? encoder.encode(record, start, recordLength, out, at) : recordLength
+    this.ctx.capture?.append(time, Direction.toDevice, 0, record, start, recordLength, wireLength, this.ctx.capturePort)
+    return wireLength
+  }
+
   /** The most bytes frame() writes for a packet of `packetLength` bytes. */
   maxBytes(packetLength: number): number {
     const record = this.headerBytes + (this.addsEthernet ? ETHERNET_HEADER : 0) + packetLength
@@ -59,10 +88,6 @@ export class PacketFramer {
       frame += ETHERNET_HEADER
     }
     record.set(b.subarray(ip, ip + length), frame)
-    const recordLength = this.headerBytes + frameLength
-    const encoder = ctx.framing.encoder
-    const wireLength = encoder ? encoder.encode(record, 0, recordLength, out, at) : recordLength
-    ctx.capture?.append(time, Direction.toDevice, 0, record, start, recordLength, wireLength, ctx.capturePort)
-    return wireLength
+    return this.finish(record, start, this.headerBytes + frameLength, out, at, time)
   }
 }

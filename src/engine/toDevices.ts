@@ -1,6 +1,6 @@
 // Host → several devices: each packet of a TUN batch goes to the port whose device has its
-// destination address, framed for that port; each port gets the batch's packets for it in one
-// write. A broadcast or multicast (IPv4 or IPv6) goes to every connected device. A packet for an
+// destination address (a TAP's frame: whose device has its destination MAC), framed for that port;
+// each port gets the batch's packets for it in one write. A broadcast or multicast (IPv4 or IPv6) goes to every connected device. A packet for an
 // address no device has shown is held while the devices that have not shown theirs are asked for it
 // (deviceSwitch.findDevice); a device that takes bare IP cannot be asked: it is found once it has
 // sent something. IPv6 unicast finds no device (addresses are learned for
@@ -16,9 +16,10 @@ import type { DeviceSwitch } from './deviceSwitch.js'
 const ADDON_LENGTH_FIELD = 2
 const IPV4_DESTINATION = 16
 const IPV6_DESTINATION = 24
-/** Where a packet goes: to every connected port, or nowhere. Others are port indexes. */
+/** Where a packet goes: to every connected port, nowhere, or (a TAP's frame for a MAC no device has shown) to the ports that have not shown theirs. Others are port indexes. */
 const FLOOD = -1
 const NOWHERE = -2
+const UNKNOWN_MAC = -3
 
 export class ToDevicesPath {
   /** The addon leaves room for its length field only: packets are copied into each port's write. */
@@ -33,7 +34,9 @@ export class ToDevicesPath {
     /** The host side's own counters: what no device was there to take. */
     private readonly counters: Counters,
     readonly buffer: Uint8Array,
-    maxBatch: number
+    maxBatch: number,
+    /** A TAP's frames, switched by MAC as they are; else a TUN's IP packets, routed by address. */
+    private readonly ethernet = false
   ) {
     this.targets = new Int16Array(maxBatch)
     // Devices may be added while it runs: room for as many as a bridge takes.
@@ -51,16 +54,31 @@ export class ToDevicesPath {
     for (let pos = 0, i = 0; i < count; i++) {
       const length = (b[pos]! << 8) | b[pos + 1]!
       const ip = pos + ADDON_LENGTH_FIELD
-      const target = this.targetOf(b, ip, length, time)
+      const target = this.ethernet ? this.portOfFrame(b, ip, length) : this.targetOf(b, ip, length, time)
       this.targets[i] = target
       for (let p = 0; p < ports.length; p++) {
-        if (target !== p && (target !== FLOOD || !ports[p]!.connected)) continue
-        this.bytesFor[p] += ports[p]!.framer.maxBytes(length)
+        if (!this.goesTo(target, ports[p]!, p)) continue
+        this.bytesFor[p] += this.ethernet ? ports[p]!.framer.maxBytesWhole(length) : ports[p]!.framer.maxBytes(length)
         this.framesFor[p]++
       }
       pos = ip + length
     }
     for (let p = 0; p < ports.length; p++) if (this.framesFor[p]! > 0) this.sendTo(ports[p]!, p, count, time)
+  }
+
+  /** Whether a packet for `target` goes to port `p`. */
+  private goesTo(target: number, port: DevicePort, p: number): boolean {
+    if (target === p) return true
+    if (target === FLOOD) return port.connected
+    return target === UNKNOWN_MAC && port.connected && port.identity.mac === null
+  }
+
+  /** Where a TAP's Ethernet frame b[frame, frame + length) goes: by its destination MAC. */
+  private portOfFrame(b: Uint8Array, frame: number, length: number): number {
+    if (length < 14) return NOWHERE
+    if ((b[frame]! & 1) !== 0) return FLOOD
+    const port = this.deviceSwitch.portIndexForMac(b, frame)
+    return port === -1 ? UNKNOWN_MAC : port
   }
 
   /** Where the packet b[ip, ip + length) goes. */
@@ -99,9 +117,8 @@ export class ToDevicesPath {
       const length = (b[pos]! << 8) | b[pos + 1]!
       const ip = pos + ADDON_LENGTH_FIELD
       pos = ip + length
-      const target = this.targets[i]!
-      if (target !== p && target !== FLOOD) continue
-      const wireLength = port.framer.frame(b, ip, length, chunk, out, time)
+      if (!this.goesTo(this.targets[i]!, port, p)) continue
+      const wireLength = this.ethernet ? port.framer.frameWhole(b, ip, length, chunk, out, time) : port.framer.frame(b, ip, length, chunk, out, time)
       if (wireLength === 0) {
         port.counters.drops.tooBigForDevice++
         continue

@@ -33,6 +33,7 @@ function pacedLine(phaseMs: number, seconds: number, junkEvery = 0) {
     prefixLength: 24,
     capturePort: 0,
     toOtherDevices: null,
+    toOtherDevicesL2: null,
     addressTaken: () => false,
     probesForMac: true,
     slipPrefix: null,

@@ -32,7 +32,16 @@ export function userNetEngineInstalled(): boolean {
 }
 
 /** The engine asked for, or passt where installed and else libslirp; a UserError when neither is. */
-export function chooseUserNetEngine(asked: UserNetEngineName | undefined): UserNetEngineName {
+/**
+ * The engine asked for, or passt where installed and else libslirp. Several devices need libslirp:
+ * passt serves one guest (it follows the last MAC it heard).
+ */
+export function chooseUserNetEngine(asked: UserNetEngineName | undefined, severalDevices = false): UserNetEngineName {
+  if (severalDevices) {
+    if (asked === 'passt') throw new UserError("passt serves one device; for several, use QEMU's libslirp (--user-net-engine slirp).")
+    if (qemuForSlirp() !== null) return 'slirp'
+    throw new UserError("Several devices on a user-mode network need QEMU's libslirp (passt serves one device): install qemu-system-x86, or use a TUN.")
+  }
   if (asked) return asked
   if (passtInstalled()) return 'passt'
   if (qemuForSlirp() !== null) return 'slirp'

@@ -23,6 +23,7 @@ import type { Counters } from '../counters.js'
 import type { DeviceWriter } from '../deviceWriter.js'
 import { MAX_QUEUED_BYTES } from '../deviceWriter.js'
 import type { FrameDecoder, Framing, FramingSink } from '../framing/framing.js'
+import type { DeviceSwitch } from '../deviceSwitch.js'
 import { qemuFraming } from '../framing/qemu.js'
 import { unpaddedLength } from '../services/ethernetPadding.js'
 import { clampMss } from '../services/mssClamp.js'
@@ -56,6 +57,12 @@ export interface UserNetContext {
   onFrameForDevice(now: number): void
   /** The device refused a TCP connection on `port` (nothing listens there). */
   onDeviceRefused(port: number): void
+  /**
+   * Several devices: the engine's frames are switched to them by MAC (each written on its own, as
+   * the switch does), and reading from the engine waits for whichever device is slowest. null: one
+   * device, whose frames are batched into `writer`.
+   */
+  deviceSwitch: DeviceSwitch | null
 }
 
 export class UserNetUplink implements FramingSink, StreamReceiver {
@@ -159,6 +166,12 @@ export class UserNetUplink implements FramingSink, StreamReceiver {
   onReceived(): void {}
 
   onRecord(buffer: Uint8Array, frame: number, frameLength: number): void {
+    const deviceSwitch = this.ctx.deviceSwitch
+    if (deviceSwitch) {
+      clampMss(buffer, frame, frameLength, this.ctx.maxFrame)
+      deviceSwitch.frameToDevices(buffer, frame, frameLength, this.batchTime)
+      return
+    }
     const { counters, writer, deviceFraming: { header, encoder } } = this.ctx
     if (frameLength > this.ctx.maxFrame) {
       counters.drops.tooBigForDevice++
@@ -191,11 +204,18 @@ export class UserNetUplink implements FramingSink, StreamReceiver {
   onBatchEnd(): void {
     this.flush()
     this.ctx.capture?.publish()
-    const { writer } = this.ctx
+    const writer = this.slowestWriter()
     if (this.transport && writer.queuedBytes > PAUSE_ABOVE) {
       this.transport.setReading(false)
       writer.whenRoom(this.readAgain)
     }
+  }
+
+  /** The writer with the most waiting: the one device, or the slowest of several. */
+  private slowestWriter(): DeviceWriter {
+    let slowest = this.ctx.writer
+    for (const port of this.ctx.deviceSwitch?.ports ?? []) if (port.writer.queuedBytes > slowest.queuedBytes) slowest = port.writer
+    return slowest
   }
 
   private readonly readAgain = (): void => this.transport?.setReading(true)
