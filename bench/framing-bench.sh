@@ -30,21 +30,7 @@ build "$here/framing_pump.c" framing_pump
 ns=tunscope-fbench$$
 scratch=$(mktemp -d)
 sock=$scratch/device.sock
-finish() {
-  ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-  sleep 0.2
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$scratch"
-}
-trap finish EXIT
-# An array, not a function: "${in_ns[@]}" CMD & must leave $! the command's own
-# PID (a backgrounded function is a subshell, and killing that leaves CMD running).
-in_ns=(ip netns exec "$ns")
-ip netns add "$ns"
-"${in_ns[@]}" ip link set lo up
-"${in_ns[@]}" ip tuntap add dev tun0 mode tun
-"${in_ns[@]}" ip addr add 192.168.100.1/24 dev tun0
-"${in_ns[@]}" ip link set tun0 txqueuelen 10000 up
+. "$here/bench-netns.sh"
 
 bridge_command=${command//\{SOCK\}/$sock}
 bridge_command=${bridge_command//\{TUN\}/tun0}

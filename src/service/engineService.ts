@@ -380,9 +380,15 @@ export class EngineService {
     return null
   }
 
-  /** What the bridge calls the settings' own device. */
+  /** What the bridge calls the settings' own device ('device' while the settings cannot make one). */
   private mainDeviceName(): string {
-    return this.bridge?.ports[0]?.name ?? toBridgeOptions(this.flags(), FORM_NAMES, false).devices[0]!.name
+    if (this.bridge) return this.bridge.ports[0]!.name
+    try {
+      return toBridgeOptions(this.flags(), FORM_NAMES, false).devices[0]!.name
+    } catch (error) {
+      if (error instanceof UserError) return 'device'
+      throw error
+    }
   }
 
   private async stopDemo(): Promise<void> {
@@ -443,7 +449,8 @@ export class EngineService {
       devices: (stats?.devices ?? []).map((d, index) => ({
         name: d.name, framing: d.framing, payload: d.payload, link: { ...d.link }, mac: d.device.mac, ipv4: d.device.ipv4, conflict: d.device.conflict, removable: index > 0
       })),
-      interfaces: this.ring.interfaces.map((i) => i.name)
+      interfaces: this.ring.interfaces.map((i) => i.name),
+      mainDevice: this.mainDeviceName()
     }
   }
 

@@ -190,6 +190,8 @@ export interface StatusMessage {
   telemetry: TelemetryStatus | null
   /** The running bridge's devices, the main one first; empty while stopped. */
   devices: DeviceRowSnapshot[]
+  /** What the bridge calls (or will call) the settings' own device: its socket's or port's name, or demo. */
+  mainDevice: string
   /** The capture's interfaces by id (a frame record's port byte): each the name of the device its frames came from or went to. */
   interfaces: string[]
 }
@@ -243,7 +245,11 @@ export interface DirectionRateSnapshot {
   utilization: number
 }
 
-/** The totals over every device (and the host side); each device's own in `devices`. */
+/**
+ * The totals over every device (and the host side); each device's own in `devices`. Its baud and
+ * line rate are all the devices' lines together (what the totals' utilization is measured against),
+ * not one line's: a record's own line is its device's (`devices`).
+ */
 export interface StatsMessage extends LineNumbers {
   type: 'stats'
   /** Unix time in ms. */

@@ -119,14 +119,19 @@ export interface InspectorSession extends InspectorPage {
  * fresh settings, and Chromium on its page, made in beforeAll and removed in
  * afterAll. The returned object is filled in once beforeAll has run.
  * `makeNamespace` makes another kind of namespace than a bare one (one with a
- * way out, for the user-mode network: internetNamespace.ts).
+ * way out, for the user-mode network: internetNamespace.ts). `beforeServe` prepares the session's
+ * folder before serve starts (remembered settings in `configHome`/tunscope/settings.json).
  */
-export function inspectorForSuite(nsPrefix: string, serveArgs: string[], makeNamespace: (prefix: string) => Promise<Netns> = createNamespace): InspectorSession {
+export function inspectorForSuite(
+  nsPrefix: string, serveArgs: string[], makeNamespace: (prefix: string) => Promise<Netns> = createNamespace,
+  beforeServe?: (configHome: string) => void
+): InspectorSession {
   const session = {} as InspectorSession
   beforeAll(async () => {
     requireInspector()
     session.work = mkdtempSync(join(tmpdir(), `tunscope-${nsPrefix}-`))
     session.ns = await makeNamespace(nsPrefix)
+    beforeServe?.(join(session.work, 'config'))
     const url = await serveInspector(session.ns, serveArgs, join(session.work, 'config'))
     Object.assign(session, await openInspector(session.ns, url, session.work))
   }, 90_000)

@@ -240,6 +240,64 @@ describe('direction', () => {
   })
 })
 
+describe('device', () => {
+  /** The capture's interfaces as the status names them: esp32 (0), sensor (1), and sensor again after a re-add (2). */
+  const interfaces = ['esp32-uart1', 'sensor', 'sensor', 'a.b_c-2']
+  const on = (port: number): FrameFacts => {
+    const f = facts(fx.icmpEchoRequest)
+    f.port = port
+    return f
+  }
+  const match = (filter: string, context = { interfaces }): FilterMatch => {
+    const result = compileFilter(filter, context)
+    if (!result.ok) throw new Error(`${filter}: ${result.message}`)
+    return result.match
+  }
+  const ports = (filter: string, context = { interfaces }): number[] => [0, 1, 2, 3, 4].filter((port) => match(filter, context)(on(port)))
+
+  it('matches the records of the device of that name, by either spelling, on every port it had', () => {
+    expect(ports('dev == sensor')).toEqual([1, 2])
+    expect(ports('device == esp32-uart1')).toEqual([0])
+    expect(ports('dev eq a.b_c-2')).toEqual([3])
+    expect(ports('DEV == "sensor"')).toEqual([1, 2])
+  })
+
+  it('"!=" is every other device', () => {
+    expect(ports('dev != sensor')).toEqual([0, 3, 4])
+    expect(ports('dev ne esp32-uart1')).toEqual([1, 2, 3, 4])
+  })
+
+  it('a name no device has (yet) matches nothing, and is not an error', () => {
+    expect(ports('dev == nobody')).toEqual([])
+    expect(ports('dev != nobody')).toEqual([0, 1, 2, 3, 4])
+    expect(ports('dev == sensor', { interfaces: [] })).toEqual([])
+    expect(compileFilter('dev == sensor').ok).toBe(true)
+  })
+
+  it('names are compared exactly (letters keep their case)', () => {
+    expect(ports('dev == Sensor')).toEqual([])
+  })
+
+  it('a name that is also an operator word is written in quotes', () => {
+    expect(ports('dev == "and"', { interfaces: ['x', 'and'] })).toEqual([1])
+    expect(compileFilter('dev == and', { interfaces: ['and'] }).ok).toBe(false)
+  })
+
+  it('combines with the other fields', () => {
+    const f = on(1)
+    expect(match('dev == sensor && icmp')(f)).toBe(true)
+    expect(match('dev == sensor && tcp')(f)).toBe(false)
+    expect(match('!(dev == sensor) || dir == from-device')(f)).toBe(true)
+    expect(match('dev == esp32-uart1 || dev == sensor')(on(0))).toBe(true)
+  })
+
+  it('junk records carry their device too', () => {
+    const j = junk()
+    j.port = 1
+    expect(match('dev == sensor && errors')(j)).toBe(true)
+  })
+})
+
 describe('logic', () => {
   it('combines with &&, ||, ! and their word forms', () => {
     expect(kept('tcp && tcp.port == 80 && !http')).toEqual(['tcpSyn', 'tcpSynAck', 'tcpFinAck'])
@@ -319,7 +377,18 @@ describe('errors', () => {
     ['tcp & udp', 'Unexpected "&" at 5; did you mean "&&"?', 5],
     ['tcp | udp', 'Unexpected "|" at 5; did you mean "||"?', 5],
     ['tcp @ udp', 'Unexpected character "@" at 5', 5],
-    ['dir == "to-device"', 'Unexpected character "\\"" at 8', 8],
+    // Quotes are for device names only (dev == "sensor").
+    ['dir == "to-device"', 'Expected to-device or from-device after dir == at 8', 8],
+    ['tcp.port == "80"', 'Expected a number after tcp.port == at 13', 13],
+    ['"tcp"', 'Expected a field or protocol before "tcp" at 1', 1],
+    ['dev == "sensor', 'Unclosed quote at 8', 8],
+    ['dev == a/b', 'Expected a device name (letters, digits, ".", "_" or "-", up to 32) after dev == at 8', 8],
+    ['device != ' + 'x'.repeat(33), 'Expected a device name (letters, digits, ".", "_" or "-", up to 32) after device != at 11', 11],
+    ['dev == ""', 'Expected a device name (letters, digits, ".", "_" or "-", up to 32) after dev == at 8', 8],
+    ['dev == (tcp)', 'Expected a device name (letters, digits, ".", "_" or "-", up to 32) after dev == at 8', 8],
+    ['dev', 'Expected "==" or "!=" after dev at 4', 4],
+    ['dev sensor', 'Expected an operator such as "==" before "sensor" at 5', 5],
+    ['dev > sensor', 'Operator ">" does not apply to dev at 5', 5],
     ['tcp 😀', 'Unexpected character "😀" at 5', 5],
     ['('.repeat(65) + 'tcp' + ')'.repeat(65), 'More than 64 nested "(" at 65', 65]
   ]
@@ -357,7 +426,7 @@ const ATOMS = [
   'ip.addr == 192.168.100.1', 'ip.src == 192.168.100.0/24', 'ip.dst != 192.168.100.2', 'ipv6.addr == fd00::1',
   'ipv6.src == fe80::/10', 'ipv6.dst != fd00::2', 'tcp.port == 80', 'udp.port != 53', 'tcp.srcport >= 1024',
   'udp.dstport < 100', 'frame.len > 80', 'frame.len <= 0x40', 'tcp.flags.syn', 'tcp.flags.ack == 0', 'tcp.flags.fin != 1',
-  'tcp.flags.push == 1', 'tcp.flags.rst', 'dir == to-device', 'dir != from-device'
+  'tcp.flags.push == 1', 'tcp.flags.rst', 'dir == to-device', 'dir != from-device', 'dev == sensor', 'device != esp32-uart1'
 ]
 
 type Expr = { atom: string } | { not: Expr } | { and: [Expr, Expr] } | { or: [Expr, Expr] }

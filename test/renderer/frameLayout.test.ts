@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import {
   COLUMNS, DEFAULT_COLUMN_LAYOUT, fittedColumns, gridTemplate, INFO_MIN, MAX_WIDTH, minRowWidth, parseColumnLayout,
-  resetColumnWidth, resizeColumn, setColumnHidden
+  resetColumnWidth, resizeColumn, setColumnHidden, shownLayout
 } from '../../src/renderer/src/ui/frameColumns'
 import { MARGIN, placeMenu } from '../../src/renderer/src/ui/menuPlacement'
 import { parseSplitSizes, readStoredLayout, writeStoredLayout } from '../../src/renderer/src/ui/storedLayout'
@@ -29,8 +29,8 @@ describe('frame list columns', () => {
     expect(at(all - 1)).toContain('len')
     expect(at(all - minOf('uart') - 1)).not.toContain('len')
     expect(at(0)).toEqual(['no', 'time', 'dir', 'proto', 'info'])
-    // The list at 1024 px (a 280 px side panel, a scroll bar): the essential columns and the addresses.
-    expect(at(1024 - 280 - 2 - 15)).toEqual(expect.arrayContaining(['no', 'time', 'dir', 'src', 'dst', 'proto', 'info']))
+    // The list at 1024 px (a 280 px side panel, a scroll bar), one device (no Device column): the essential columns and the addresses.
+    expect(fittedColumns(shownLayout(DEFAULT_COLUMN_LAYOUT, () => false), 1024 - 280 - 2 - 15)).toEqual(expect.arrayContaining(['no', 'time', 'dir', 'src', 'dst', 'proto', 'info']))
     // What fits, fits at the columns' minimum widths.
     for (const width of [0, 500, 700, 900]) expect(minRowWidth(at(width)) <= width || at(width).length === 5).toBe(true)
   })
@@ -64,9 +64,46 @@ describe('frame list columns', () => {
     const parsed = parseColumnLayout({ widths: { src: 1e12, dst: 'wide', time: -5, no: Number.NaN, __proto__: 5, info: 99 }, hidden: ['len', 'info', 'bogus', 7] })
     expect(parsed).toEqual({
       widths: { ...DEFAULT_COLUMN_LAYOUT.widths, src: MAX_WIDTH, time: minOf('time') },
-      hidden: ['len']
+      hidden: ['len'],
+      auto: ['dev']
     })
+    // Stored before Device could show by itself, or shown or hidden by the user since.
+    expect(parseColumnLayout({ widths: {}, hidden: [] })!.auto).toEqual(['dev'])
+    expect(parseColumnLayout({ widths: {}, hidden: ['dev'], auto: [] })).toMatchObject({ hidden: ['dev'], auto: [] })
+    expect(parseColumnLayout({ widths: {}, hidden: [], auto: ['no', 'x'] })!.auto).toEqual([])
     expect(parseColumnLayout({ widths: 5, hidden: 'no' })).toEqual(DEFAULT_COLUMN_LAYOUT)
+  })
+})
+
+describe('the Device column', () => {
+  const several = (key: string): boolean => key === 'dev'
+  const one = (): boolean => false
+
+  it('shows by itself when frames come from several devices, and not for one', () => {
+    expect(shownLayout(DEFAULT_COLUMN_LAYOUT, one).hidden).toEqual(['dev'])
+    expect(shownLayout(DEFAULT_COLUMN_LAYOUT, several)).toBe(DEFAULT_COLUMN_LAYOUT)
+    expect(fittedColumns(shownLayout(DEFAULT_COLUMN_LAYOUT, several), 2000)).toContain('dev')
+    // The user's hidden columns stay hidden either way.
+    const noUart = setColumnHidden(DEFAULT_COLUMN_LAYOUT, 'uart', true)
+    expect(shownLayout(noUart, one).hidden).toEqual(['dev', 'uart'])
+    expect(shownLayout(noUart, several).hidden).toEqual(['uart'])
+  })
+
+  it('once shown or hidden in the menu, stays as the user left it', () => {
+    const hidden = setColumnHidden(shownLayout(DEFAULT_COLUMN_LAYOUT, several), 'dev', true)
+    expect(hidden.auto).toEqual([])
+    expect(shownLayout(hidden, several).hidden).toEqual(['dev'])
+    const shown = setColumnHidden(shownLayout(DEFAULT_COLUMN_LAYOUT, one), 'dev', false)
+    expect(shown.auto).toEqual([])
+    expect(shownLayout(shown, one).hidden).toEqual([])
+  })
+
+  it('is the last of the columns that give way', () => {
+    const all = minRowWidth(ALL)
+    const at = (width: number) => fittedColumns(DEFAULT_COLUMN_LAYOUT, width)
+    const others = all - minOf('uart') - minOf('len') - minOf('dst') - minOf('src')
+    expect(at(others)).toEqual(['no', 'time', 'dev', 'dir', 'proto', 'info'])
+    expect(at(others - 1)).toEqual(['no', 'time', 'dir', 'proto', 'info'])
   })
 })
 

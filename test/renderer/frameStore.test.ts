@@ -210,3 +210,36 @@ describe('FrameStore: protocols', () => {
     expect([got.srcPort, got.dstPort, got.wireLength, got.direction]).toEqual([0xd431, 80, 999, 1])
   })
 })
+
+describe('FrameStore: devices', () => {
+  it('keeps each record\'s capture port (port 0 when the batch has none), in its facts too', () => {
+    const store = new FrameStore(4, 4096)
+    const wire = record(fx.icmpEchoRequest)
+    store.append(batchRecord(wire, { seq: 0, time: 0, direction: 0, error: 0, wireLength: wire.length }))
+    store.append({ ...batchRecord(wire, { seq: 1, time: 1, direction: 1, error: 0, wireLength: wire.length }), port: 3 })
+    store.append({ ...batchRecord(wire, { seq: 2, time: 2, direction: 0, error: 0, wireLength: wire.length }), port: 255 })
+    expect([store.port(0), store.port(1), store.port(2)]).toEqual([0, 3, 255])
+    const facts = new FrameFacts()
+    store.factsOf(1, facts)
+    expect(facts.port).toBe(3)
+    // A slot reused by a newer record has that record's port.
+    for (let i = 3; i < 6; i++) store.append({ ...batchRecord(wire, { seq: i, time: i, direction: 0, error: 0, wireLength: wire.length }), port: 1 })
+    expect(store.port(5)).toBe(1)
+  })
+
+  it('counts the devices its frames came from since the last clear', () => {
+    const store = new FrameStore(8, 4096)
+    const wire = record(fx.icmpEchoRequest)
+    const add = (port: number): number => store.append({ ...batchRecord(wire, { seq: 0, time: 0, direction: 0, error: 0, wireLength: wire.length }), port })
+    expect(store.devicesSeen).toBe(0)
+    add(0)
+    add(0)
+    expect(store.devicesSeen).toBe(1)
+    add(2)
+    expect(store.devicesSeen).toBe(2)
+    store.clear()
+    expect(store.devicesSeen).toBe(0)
+    add(2)
+    expect(store.devicesSeen).toBe(1)
+  })
+})

@@ -152,6 +152,12 @@ describe('details tree', () => {
     expect(tree[2]!.children![0]).toMatchObject({ label: 'Destination: 02:00:00:00:00:02', start: 2, length: 6 })
   })
 
+  it('names the frame\'s device under Frame, where it is known', () => {
+    expect(tree[0]!.children!.map((n) => n.label)).not.toContainEqual(expect.stringMatching(/^Device/))
+    const named = recordTree(info(wire, { device: 'sensor' }), 115_200, 500.25)
+    expect(named[0]!.children![1]).toMatchObject({ label: 'Device: sensor', start: 0, length: 0 })
+  })
+
   it('leaves the decoder’s tree as it was', () => {
     const decoded = dissectFrame(fx.udpEcho)
     shiftNodes(decoded, 2)

@@ -1,6 +1,8 @@
 // The inspector's display filter: Wireshark-like expressions such as `tcp.port == 80 && !arp`,
 // compiled once into a predicate over FrameFacts. A tokenizer, a recursive-descent parser that
-// builds a small AST, and a compile step that turns the AST into closures.
+// builds a small AST, and a compile step that turns the AST into closures. `dev == NAME` names a
+// device of the bridge: the names are the capture's interfaces (StatusMessage.interfaces), given
+// when the filter is compiled, so it is compiled again when a device is added.
 import { isTextRecord } from '../../../engine/counters'
 import { TcpFlag } from '../../../engine/decode/tcp'
 import { Proto, type FrameFacts } from './frameFacts'
@@ -14,7 +16,7 @@ export type CompiledFilter =
 // ---- Fields
 
 type Op = '==' | '!=' | '<' | '<=' | '>' | '>='
-type ValueKind = 'protocol' | 'number' | 'flag' | 'direction' | 'ipv4' | 'ipv6'
+type ValueKind = 'protocol' | 'number' | 'flag' | 'direction' | 'ipv4' | 'ipv6' | 'device'
 
 interface Field {
   value: ValueKind
@@ -34,7 +36,17 @@ const VALUE_KINDS: Record<ValueKind, { ops: readonly string[]; expects: string }
   flag: { ops: EQUALITY, expects: '0 or 1' },
   direction: { ops: EQUALITY, expects: 'to-device or from-device' },
   ipv4: { ops: EQUALITY, expects: 'an IPv4 address' },
-  ipv6: { ops: EQUALITY, expects: 'an IPv6 address' }
+  ipv6: { ops: EQUALITY, expects: 'an IPv6 address' },
+  device: { ops: EQUALITY, expects: 'a device name (letters, digits, ".", "_" or "-", up to 32)' }
+}
+
+/** A device's name as the bridge takes it (ExtraDeviceSettings.name). */
+export const DEVICE_NAME = /^[A-Za-z0-9._-]{1,32}$/
+
+/** What the filter is compiled against besides its text. */
+export interface FilterContext {
+  /** The capture's interface names by id (a record's port): what `dev == NAME` looks names up in. */
+  interfaces?: readonly string[]
 }
 
 const DIRECTIONS: Record<string, number> = { 'from-device': 0, 'to-device': 1 }
@@ -68,6 +80,9 @@ const FIELDS = new Map<string, Field>([
   ['frame', field('protocol', always)],
   ['frame.len', field('number', always, [(f) => f.wireLength])],
   ['dir', { ...field('direction', always, [(f) => f.direction]), bare: null }],
+  // The device a record came from or went to, by name (its capture port, looked up when compiled).
+  ['dev', { ...field('device', always, [(f) => f.port]), bare: null }],
+  ['device', { ...field('device', always, [(f) => f.port]), bare: null }],
   ['ip.addr', field('ipv4', has(Proto.ip), [src4, dst4])],
   ['ip.src', field('ipv4', has(Proto.ip), [src4])],
   ['ip.dst', field('ipv4', has(Proto.ip), [dst4])],
@@ -96,6 +111,7 @@ type Value =
   | { kind: 'number'; n: number } // numbers, flags (0/1) and directions
   | { kind: 'ipv4'; net: number; mask: number }
   | { kind: 'ipv6'; net: Uint8Array; prefix: number }
+  | { kind: 'device'; ports: number[] } // the capture ports of that name; none: a name not (yet) seen
 
 function parseNumber(text: string): number | undefined {
   if (!/^(?:0x[0-9a-f]+|[0-9]+)$/i.test(text)) return undefined
@@ -183,6 +199,7 @@ function parseValue(kind: ValueKind, text: string): Value | undefined {
       return cidr && net ? { kind: 'ipv6', net, prefix: cidr.prefix } : undefined
     }
     case 'protocol':
+    case 'device': // looked up in the context (Parser.deviceValue)
       return undefined
   }
 }
@@ -190,7 +207,7 @@ function parseValue(kind: ValueKind, text: string): Value | undefined {
 // ---- Tokens
 
 interface Token {
-  type: 'word' | 'op' | 'end'
+  type: 'word' | 'string' | 'op' | 'end' // string: "…" (a device name), text without the quotes
   text: string // as written
   op: string // operators normalised: 'and' is '&&', 'eq' is '=='
   at: number // 1-based column
@@ -232,6 +249,13 @@ function tokenize(text: string): Token[] {
       const op = WORD_OPS.get(word.toLowerCase())
       tokens.push({ type: op ? 'op' : 'word', text: word, op: op ?? '', at })
       i = end
+      continue
+    }
+    if (text[i] === '"') {
+      const close = text.indexOf('"', i + 1)
+      if (close < 0) throw new FilterError('Unclosed quote', at)
+      tokens.push({ type: 'string', text: text.slice(i + 1, close), op: '', at })
+      i = close + 1
       continue
     }
     const symbol = SYMBOLS.find((s) => text.startsWith(s, i))
@@ -286,7 +310,7 @@ class Parser {
   private pos = 0
   private depth = 0
 
-  constructor(private readonly tokens: Token[]) {}
+  constructor(private readonly tokens: Token[], private readonly context: FilterContext) {}
 
   parse(): Node {
     const node = this.parseOr()
@@ -360,10 +384,20 @@ class Parser {
     if (!kind.ops.includes(op.op)) throw new FilterError(`Operator "${op.text}" does not apply to ${name}`, op.at)
     this.pos++
     const v = this.peek()
-    const value = v.type === 'word' ? parseValue(field.value, v.text) : undefined
+    const value = field.value === 'device'
+      ? (v.type === 'word' || v.type === 'string' ? this.deviceValue(v.text) : undefined)
+      : v.type === 'word' ? parseValue(field.value, v.text) : undefined
     if (!value) throw new FilterError(`Expected ${kind.expects} after ${name} ${op.text}`, v.at)
     this.pos++
     return { kind: 'compare', field, op: op.op as Op, value }
+  }
+
+  /** A device's name: the capture ports that have it (none for a name not seen: not an error); undefined when it cannot be a name. */
+  private deviceValue(name: string): Value | undefined {
+    if (!DEVICE_NAME.test(name)) return undefined
+    const ports: number[] = []
+    this.context.interfaces?.forEach((n, port) => n === name && ports.push(port))
+    return { kind: 'device', ports }
   }
 
   /** A token where a field, a protocol, '!' or '(' should be. */
@@ -415,6 +449,10 @@ function compileCompare(field: Field, op: Op, value: Value): FilterMatch {
     case 'number': return anyEnd(field.present, field.ends, relation(op, value.n), negate)
     case 'ipv4': return anyEnd(field.present, field.ends, (x) => ((x ^ value.net) & value.mask) === 0, negate)
     case 'ipv6': return anyEnd(field.present, field.ends6, (x) => inPrefix(x, value.net, value.prefix), negate)
+    case 'device': {
+      const ports = value.ports
+      return anyEnd(field.present, field.ends, ports.length === 1 ? (x) => x === ports[0] : (x) => ports.includes(x), negate)
+    }
   }
 }
 
@@ -440,10 +478,10 @@ function compile(node: Node): FilterMatch {
 }
 
 /** Compiles a display filter; never throws. Empty text matches every record. */
-export function compileFilter(text: string): CompiledFilter {
+export function compileFilter(text: string, context: FilterContext = {}): CompiledFilter {
   if (text.trim() === '') return { ok: true, match: always, empty: true }
   try {
-    return { ok: true, match: compile(new Parser(tokenize(text)).parse()), empty: false }
+    return { ok: true, match: compile(new Parser(tokenize(text), context).parse()), empty: false }
   } catch (e) {
     if (e instanceof FilterError) return { ok: false, message: e.message, position: e.position }
     throw e

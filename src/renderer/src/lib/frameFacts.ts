@@ -60,6 +60,7 @@ export class FrameFacts {
   srcPort = -1 // TCP or UDP ports (whichever bit is set), else -1
   dstPort = -1
   tcpFlags = -1 // the 9 TCP flag bits (TcpFlag in engine/decode/tcp.ts), else -1
+  port = 0 // the capture port (device) the record came from or went to; set by the store, not by classifyRecord
 }
 
 function reset(out: FrameFacts, direction: number, error: number, wireLength: number): void {

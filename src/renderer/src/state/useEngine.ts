@@ -1,5 +1,5 @@
 // The window's view of the engine: connection, status, the last stats and a
-// minute of rate history, and the frames (in a FrameStore; the list is
+// minute of rate history (the totals', and each device's), and the frames (in a FrameStore; the list is
 // re-rendered at most ten times a second however fast batches arrive: nobody
 // reads faster, and a flood must not starve the page).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
@@ -9,6 +9,7 @@ import { readFrameBatch } from '../../../shared/frameBatch'
 import type { BridgeSettings, StatsMessage, StatusMessage, UiCommand } from '../../../shared/protocol'
 import { FrameStore } from '../store/frameStore'
 import { FrameView } from '../store/frameView'
+import { NO_DEVICE_HISTORY, nextDeviceHistory, type DeviceHistory } from './deviceHistory'
 import type { EngineConnection } from '../transport/engineConnection'
 
 const HISTORY_SECONDS = 60
@@ -19,6 +20,9 @@ export interface ErrorOccurrence {
   index: number
   time: number
 }
+
+/** The last record of each framing error kind (by FramingError code). */
+export type LastErrors = Map<number, ErrorOccurrence>
 
 /** Settings the engine refused (nothing was stored, stopped or started): its sentence, and the settings to correct. */
 export interface RefusedSettings {
@@ -38,7 +42,11 @@ export interface EngineState {
   refused: RefusedSettings | null
   /** Why the engine refused the forwards this window last sent (one sentence); null until then, and again once new ones are sent. */
   forwardsRefused: string | null
+  /** Why the engine refused the device this window last added or removed (one sentence); null until then, and again once another is sent. */
+  deviceRefused: string | null
   history: StatsMessage[]
+  /** Each running device's last minute of numbers, by name (the last run's after Stop). */
+  deviceHistory: DeviceHistory
   timeOrigin: number
   store: FrameStore
   view: FrameView
@@ -46,11 +54,14 @@ export interface EngineState {
   paused: boolean
   /** Frames that arrived while paused (not added to the list). */
   pausedFrames: number
-  lastErrors: Map<number, ErrorOccurrence>
+  lastErrors: LastErrors
+  /** The same per capture port (device): StatusMessage.interfaces names them. */
+  lastErrorsByPort: ReadonlyMap<number, LastErrors>
   /** Time (store ms) of the first frame held, for relative times. */
   timeBase: number
   send(command: UiCommand): void
   dismissRefused(): void
+  dismissDeviceRefused(): void
   setPaused(paused: boolean): void
   clear(): void
   refresh(): void
@@ -68,15 +79,18 @@ export function useEngine(connection: EngineConnection): EngineState {
   // The engine answers a refusal without the settings: they are the last ones this window sent.
   const lastSentSettings = useRef<BridgeSettings | null>(null)
   // Which of the two a refusal answers: settings (the dialog shows it) or forwards (their editor does).
-  const lastSent = useRef<'settings' | 'forwards' | null>(null)
+  const lastSent = useRef<'settings' | 'forwards' | 'device' | null>(null)
   const [forwardsRefused, setForwardsRefused] = useState<string | null>(null)
+  const [deviceRefused, setDeviceRefused] = useState<string | null>(null)
   const [history, setHistory] = useState<StatsMessage[]>([])
+  const [deviceHistory, setDeviceHistory] = useState<DeviceHistory>(NO_DEVICE_HISTORY)
   const [timeOrigin, setTimeOrigin] = useState(0)
   const [version, setVersion] = useState(0)
   const [paused, setPausedState] = useState(false)
   const pausedRef = useRef(false)
   const pausedFrames = useRef(0)
-  const lastErrors = useRef(new Map<number, ErrorOccurrence>())
+  const lastErrors = useRef<LastErrors>(new Map())
+  const lastErrorsByPort = useRef(new Map<number, LastErrors>())
   const timeBase = useRef<number | null>(null)
   const renderScheduled = useRef(false)
 
@@ -102,8 +116,12 @@ export function useEngine(connection: EngineConnection): EngineState {
       } else if (message.type === 'stats') {
         setStats(message)
         setHistory((h) => [...h.slice(-HISTORY_SECONDS), message])
+        // An engine from before several devices sends none.
+        if (Array.isArray(message.devices)) setDeviceHistory((h) => nextDeviceHistory(h, message, HISTORY_SECONDS + 1))
       } else if (message.type === 'settingsRejected' && lastSent.current === 'forwards') {
         setForwardsRefused(message.message)
+      } else if (message.type === 'settingsRejected' && lastSent.current === 'device') {
+        setDeviceRefused(message.message)
       } else if (message.type === 'settingsRejected' && lastSentSettings.current) {
         setRefused({ message: message.message, settings: lastSentSettings.current })
       }
@@ -117,7 +135,14 @@ export function useEngine(connection: EngineConnection): EngineState {
       const from = store.nextIndex
       readFrameBatch(batch, (record) => {
         const index = store.append(record)
-        if (record.error !== 0 && !isTextRecord(record.error)) lastErrors.current.set(record.error, { index, time: record.time })
+        if (record.error !== 0 && !isTextRecord(record.error)) {
+          const occurrence = { index, time: record.time }
+          lastErrors.current.set(record.error, occurrence)
+          const port = record.port ?? 0
+          let ofPort = lastErrorsByPort.current.get(port)
+          if (!ofPort) lastErrorsByPort.current.set(port, (ofPort = new Map()))
+          ofPort.set(record.error, occurrence)
+        }
       })
       if (store.size > 0) timeBase.current ??= store.time(store.firstIndex)
       view.added(from, store.nextIndex)
@@ -133,7 +158,9 @@ export function useEngine(connection: EngineConnection): EngineState {
     stats,
     refused,
     forwardsRefused,
+    deviceRefused,
     history,
+    deviceHistory,
     timeOrigin,
     store,
     view,
@@ -141,6 +168,7 @@ export function useEngine(connection: EngineConnection): EngineState {
     paused,
     pausedFrames: pausedFrames.current,
     lastErrors: lastErrors.current,
+    lastErrorsByPort: lastErrorsByPort.current,
     timeBase: timeBase.current ?? 0,
     send: (command) => {
       if (command.type === 'start' || command.type === 'saveSettings') {
@@ -149,10 +177,14 @@ export function useEngine(connection: EngineConnection): EngineState {
       } else if (command.type === 'setForwards') {
         lastSent.current = 'forwards'
         setForwardsRefused(null)
+      } else if (command.type === 'addDevice' || command.type === 'removeDevice') {
+        lastSent.current = 'device'
+        setDeviceRefused(null)
       }
       connection.send(command)
     },
     dismissRefused: () => setRefused(null),
+    dismissDeviceRefused: () => setDeviceRefused(null),
     setPaused: (next) => {
       pausedRef.current = next
       if (!next) pausedFrames.current = 0
@@ -161,6 +193,7 @@ export function useEngine(connection: EngineConnection): EngineState {
     clear: () => {
       store.clear() // the view forgets cleared frames by itself
       lastErrors.current.clear()
+      lastErrorsByPort.current.clear()
       timeBase.current = null
       setVersion((v) => v + 1)
     },

@@ -18,12 +18,17 @@ export class FrameStore {
   private readonly directions: Uint8Array
   private readonly errors: Uint8Array
   private readonly framings: Uint8Array
+  /** The capture port (device) of each record: StatusMessage.interfaces names it. */
+  private readonly ports: Uint8Array
   private readonly protocolBits: Uint16Array
   private readonly arena: Uint8Array
   private next = 0
   private first = 0
   private written = 0 // monotonic arena position of the next frame's bytes
   private readonly facts = new FrameFacts()
+  /** Records held per port since the last clear (ports are bytes): how many devices the list shows. */
+  private readonly portSeen = new Uint8Array(256)
+  private portsSeen = 0
 
   constructor(readonly capacity = 200_000, arenaBytes = 64 * 1024 * 1024) {
     this.seqs = new Float64Array(capacity)
@@ -34,6 +39,7 @@ export class FrameStore {
     this.directions = new Uint8Array(capacity)
     this.errors = new Uint8Array(capacity)
     this.framings = new Uint8Array(capacity)
+    this.ports = new Uint8Array(capacity)
     this.protocolBits = new Uint16Array(capacity)
     this.arena = new Uint8Array(arenaBytes)
   }
@@ -71,6 +77,12 @@ export class FrameStore {
     this.directions[slot] = r.direction
     this.errors[slot] = r.error
     this.framings[slot] = r.framing ?? 0
+    const port = r.port ?? 0
+    this.ports[slot] = port
+    if (this.portSeen[port] === 0) {
+      this.portSeen[port] = 1
+      this.portsSeen++
+    }
     this.protocolBits[slot] = NOT_CLASSIFIED
     this.written += kept
     this.next++
@@ -82,6 +94,13 @@ export class FrameStore {
 
   clear(): void {
     this.first = this.next
+    this.portSeen.fill(0)
+    this.portsSeen = 0
+  }
+
+  /** How many capture ports (devices) the frames since the last clear came from or went to. */
+  get devicesSeen(): number {
+    return this.portsSeen
   }
 
   has(index: number): boolean {
@@ -99,6 +118,11 @@ export class FrameStore {
 
   direction(index: number): number {
     return this.directions[index % this.capacity]!
+  }
+
+  /** The capture port (device) of the record: StatusMessage.interfaces[port] is its name. */
+  port(index: number): number {
+    return this.ports[index % this.capacity]!
   }
 
   error(index: number): number {
@@ -136,5 +160,6 @@ export class FrameStore {
     const slot = index % this.capacity
     const at = this.positions[slot]! % this.arena.length
     classifyRecord(this.arena, at, this.lengths[slot]!, this.directions[slot]!, this.errors[slot]!, this.wireLengths[slot]!, out, framingOfCode(this.framings[slot]!))
+    out.port = this.ports[slot]!
   }
 }

@@ -3,7 +3,11 @@
 import { COLUMNS, DEFAULT_COLUMN_LAYOUT, setColumnHidden, type ColumnKey, type ColumnLayout } from './frameColumns'
 import { MenuButton } from './MenuButton'
 
+/** What a column that shows by itself (ColumnLayout.auto) waits for. */
+const AUTO_NOTES: Partial<Record<ColumnKey, string>> = { dev: 'shows by itself with frames from several devices' }
+
 interface Props {
+  /** The layout as shown (shownLayout): a column that shows by itself is checked while it does. */
   layout: ColumnLayout
   /** Shown columns the list has no room for now. */
   squeezedOut: readonly ColumnKey[]
@@ -23,7 +27,9 @@ export function ColumnsMenu({ layout, squeezedOut, onChange }: Props): React.JSX
                 onClick={() => onChange(setColumnHidden(layout, c.key, shown))}
               >
                 <span><span className="check-mark" aria-hidden="true">{shown ? '✓' : ''}</span>{c.title}</span>
-                {shown && squeezedOut.includes(c.key) && <span className="muted">no room: widen the list</span>}
+                {shown && squeezedOut.includes(c.key)
+                  ? <span className="muted">no room: widen the list</span>
+                  : layout.auto.includes(c.key) && <span className="muted">{AUTO_NOTES[c.key]}</span>}
               </button>
             )
           })}

@@ -1,18 +1,23 @@
 // Framing errors by kind (count and last occurrence, clickable to the frame),
-// then drops by cause and the other totals. Counts come from the engine and
-// are exact even when the list could not show every frame.
+// then drops by cause and the other totals: all devices', or the one selected
+// in the device list. Counts come from the engine and are exact even when the
+// list could not show every frame.
 import { memo } from 'react'
 
 import { BEFORE_DEVICE_TEXT, DROP_CAUSES, DROP_TEXT, FRAMING_ERROR_TEXT, FramingError } from '../../../engine/counters'
 import type { Framing } from '../../../engine/framing/framing'
-import type { StatsMessage } from '../../../shared/protocol'
-import type { ErrorOccurrence } from '../state/useEngine'
+import type { CountersSnapshot } from '../../../engine/counters'
+import type { LastErrors } from '../state/useEngine'
 
 interface Props {
-  stats: StatsMessage | null
+  counters: CountersSnapshot | null
+  /** Frames the list never got (the display could not keep up), all devices'; 0 for one device's numbers. */
+  notShown: number
+  /** The device whose counters these are; absent: the totals. */
+  device?: string
   /** The running (or chosen) framing: its error kinds are listed. */
   framing: Framing
-  lastErrors: Map<number, ErrorOccurrence>
+  lastErrors: LastErrors
   timeBase: number
   onSelect(index: number): void
 }
@@ -20,11 +25,11 @@ interface Props {
 const count = (n: number): string => n.toLocaleString('en-US')
 
 /** Re-renders with new stats (once a second), not with every frame batch. */
-export const CountersPanel = memo(function CountersPanel({ stats, framing, lastErrors, timeBase, onSelect }: Props): React.JSX.Element {
-  const c = stats?.counters
+export const CountersPanel = memo(function CountersPanel({ counters: c, notShown, device, framing, lastErrors, timeBase, onSelect }: Props): React.JSX.Element {
+  const of = device ? <span className="panel-device" title={device}> · {device}</span> : null
   return (
-    <section className="panel counters" data-testid="counters">
-      <h2>Framing errors</h2>
+    <section className="panel counters" data-testid="counters" data-device={device}>
+      <h2>Framing errors{of}</h2>
       <table>
         <tbody>
           {framing.errorKinds.map((kind) => {
@@ -44,7 +49,7 @@ export const CountersPanel = memo(function CountersPanel({ stats, framing, lastE
           <tr data-testid="bytes-skipped"><th>bytes skipped</th><td className="num">{count(c?.bytesSkipped ?? 0)}</td><td /></tr>
         </tbody>
       </table>
-      <h2>Totals</h2>
+      <h2>Totals{of}</h2>
       <table>
         <tbody>
           <tr data-testid="total-toDevice"><th>→ device</th><td className="num">{count(c?.toDevice.frames ?? 0)} frames</td><td className="num">{count(c?.toDevice.bytes ?? 0)} B</td></tr>
@@ -53,10 +58,10 @@ export const CountersPanel = memo(function CountersPanel({ stats, framing, lastE
           {(c?.textFromDevice ?? 0) > 0 && <tr title="tunslip6's control messages and debug lines: listed, never forwarded"><th>text from device</th><td className="num">{count(c!.textFromDevice)}</td><td /></tr>}
           {(c?.arpProbes ?? 0) > 0 && <tr title="ARP requests the bridge sent for the device's address to learn its MAC before it spoke"><th>ARP probes</th><td className="num">{count(c!.arpProbes)}</td><td /></tr>}
           <tr data-testid="before-device" title="Packets for the device before it first connected, such as the kernel's IPv6 router solicitation on a new TUN: nobody to send them to yet, not a drop"><th>{BEFORE_DEVICE_TEXT}</th><td className="num">{count(c?.beforeDevice ?? 0)}</td><td /></tr>
-          {stats && stats.notShown > 0 && <tr><th>not listed (display could not keep up)</th><td className="num">{count(stats.notShown)}</td><td /></tr>}
+          {notShown > 0 && <tr><th>not listed (display could not keep up)</th><td className="num">{count(notShown)}</td><td /></tr>}
         </tbody>
       </table>
-      <h2>Drops</h2>
+      <h2>Drops{of}</h2>
       <table>
         <tbody>
           {DROP_CAUSES.map((cause) => (

@@ -14,10 +14,12 @@ export interface FrameDetailsProps {
   timeBase: number
   /** Bumps when the store changes: a frame the store drops stops being shown. */
   version: number
+  /** The capture's interface names by port (StatusMessage.interfaces): the frame's device. */
+  deviceNames?: readonly string[]
 }
 
 export function FrameDetails(props: FrameDetailsProps): React.JSX.Element {
-  const record = useRecordTree(props.store, props.index, props.baud, props.timeBase)
+  const record = useRecordTree(props.store, props.index, props.baud, props.timeBase, props.deviceNames)
   const [selected, select] = useNodeSelection(record)
   return <DetailsView record={record} requested={props.index} selected={selected} onSelect={select} />
 }

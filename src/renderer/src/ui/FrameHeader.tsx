@@ -9,6 +9,7 @@ import { COLUMNS, gridTemplate, resetColumnWidth, resizeColumn, type ColumnKey, 
 
 const HEADER_TIPS: Partial<Record<ColumnKey, string>> = {
   time: 'Seconds since the first frame',
+  dev: 'The device the frame came from or went to (filter: dev == NAME)',
   dir: '→ device: host to device; ← device: device to host',
   len: 'Bytes on the wire, length prefix included'
 }

@@ -33,6 +33,11 @@ function scrollListTo(el: HTMLElement, top: number): void {
   if (el.scrollTop !== before) el.dispatchEvent(new Event('scroll'))
 }
 
+/** A port's device name; a port the status has not named yet (its frames came first) by number. */
+function deviceNameOf(names: readonly string[], port: number): string {
+  return names[port] ?? `port ${port}`
+}
+
 export interface FrameListProps {
   store: FrameStore
   view: FrameView
@@ -41,6 +46,10 @@ export interface FrameListProps {
   /** Store time (ms) shown as 0.000000. */
   timeBase: number
   baud: number
+  /** Each capture port's (device's) baud, for its records' UART time; a port not in it: `baud`. */
+  baudByPort?: readonly number[]
+  /** The capture's interface names by port (StatusMessage.interfaces): the Device column. */
+  deviceNames: readonly string[]
   /** Absolute store index. */
   selected: number | null
   onSelect(index: number): void
@@ -53,7 +62,7 @@ export interface FrameListProps {
 }
 
 export function FrameList(props: FrameListProps): React.JSX.Element {
-  const { store, view, version, timeBase, baud, selected, onSelect, follow, onFollowChange, columns, onColumnsChange, onSqueezedOut } = props
+  const { store, view, version, timeBase, baud, baudByPort, deviceNames, selected, onSelect, follow, onFollowChange, columns, onColumnsChange, onSqueezedOut } = props
   const scrollRef = useRef<HTMLDivElement>(null)
   const wrapRef = useRef<HTMLDivElement>(null)
   const shown = useFittedColumns(scrollRef, columns)
@@ -178,6 +187,7 @@ export function FrameList(props: FrameListProps): React.JSX.Element {
             if (item.index >= rows) return null
             const index = view.indexAt(item.index)
             const wireLength = store.wireLength(index)
+            const port = store.port(index)
             // Keyed by position, not frame: while the full store drops its oldest
             // frames every row shows a new one, and reusing the row elements keeps
             // that an update of their text rather than a rebuild of the list.
@@ -185,7 +195,8 @@ export function FrameList(props: FrameListProps): React.JSX.Element {
               <FrameRow
                 key={item.index} index={index} row={item.index} top={item.start - HEADER_HEIGHT} selected={index === selected}
                 seq={store.seq(index)} time={formatSeconds(store.time(index), timeBase)} direction={store.direction(index)}
-                wireLength={wireLength} uart={formatUartTime(wireLength, baud)} summary={summaryOf(index)}
+                device={deviceNameOf(deviceNames, port)}
+                wireLength={wireLength} uart={formatUartTime(wireLength, baudByPort?.[port] ?? baud)} summary={summaryOf(index)}
                 tone={rowTone(store.protocols(index), store.error(index))}
               />
             )

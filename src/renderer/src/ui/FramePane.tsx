@@ -14,7 +14,7 @@ import './frames.css'
 export type FramePaneProps = FrameDetailsProps
 
 export function FramePane(props: FramePaneProps): React.JSX.Element {
-  const record = useRecordTree(props.store, props.index, props.baud, props.timeBase)
+  const record = useRecordTree(props.store, props.index, props.baud, props.timeBase, props.deviceNames)
   const [selected, select] = useNodeSelection(record)
   const split = useStoredSplit('tree-bytes', ['details-tree', 'details-bytes'])
   const node = record && selected ? nodeAtPath(record.nodes, selected) : null

@@ -16,6 +16,8 @@ export interface FrameRowProps {
   seq: number
   time: string
   direction: number
+  /** The device's name (StatusMessage.interfaces). */
+  device: string
   wireLength: number
   uart: string
   summary: FrameSummary
@@ -32,6 +34,7 @@ export const FrameRow = memo(function FrameRow(p: FrameRowProps): React.JSX.Elem
     >
       <div role="gridcell" data-col="no">{p.seq + 1}</div>
       <div role="gridcell" data-col="time">{p.time}</div>
+      <div role="gridcell" data-col="dev" title={p.device}>{p.device}</div>
       <div role="gridcell" data-col="dir">{directionText(p.direction)}</div>
       <div role="gridcell" data-col="src" title={s.source}>{s.source}</div>
       <div role="gridcell" data-col="dst" title={s.destination}>{s.destination}</div>

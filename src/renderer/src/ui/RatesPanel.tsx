@@ -1,18 +1,26 @@
 // Throughput per direction over the last minute against the UART's limit at
-// the configured baud, with utilization and frames/s.
+// the configured baud, with utilization and frames/s: all devices' totals, or
+// the one selected in the device list (against its own line).
 import { memo, useRef } from 'react'
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
 import type { StatsMessage } from '../../../shared/protocol'
+import { bytesRate } from './format'
 import { useHasSize } from './useHasSize'
 
+/** The numbers the panel shows: a stats message's totals, or one device's (DeviceSample). */
+export type RateNumbers = Pick<StatsMessage, 'at' | 'rates1s' | 'baud' | 'lineBytesPerSecond'>
+
 interface Props {
-  stats: StatsMessage | null
-  history: StatsMessage[]
+  stats: RateNumbers | null
+  history: readonly RateNumbers[]
+  /** The device whose numbers these are; absent: the totals. */
+  device?: string
+  /** The totals of this many devices: their limit is their lines' together. */
+  lines?: number
 }
 
 const percent = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`
-const bytesRate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(1)} MB/s` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} kB/s` : `${Math.round(x)} B/s`)
 
 /** Re-renders only when new stats arrive (once a second), not with every frame batch. */
 const axisBytes = (v: number): string => (v >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : String(v))
@@ -23,7 +31,7 @@ function niceCeiling(x: number): number {
   return [1, 2, 5, 10].map((m) => m * power).find((v) => v >= x)!
 }
 
-export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): React.JSX.Element {
+export const RatesPanel = memo(function RatesPanel({ stats, history, device, lines = 1 }: Props): React.JSX.Element {
   const newest = history.at(-1)?.at ?? 0
   const data = history.map((s) => ({
     t: Math.round((s.at - newest) / 1000),
@@ -35,8 +43,8 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
   const chartBox = useRef<HTMLDivElement>(null)
   const chartShows = useHasSize(chartBox)
   return (
-    <section className="panel rates" data-testid="rates">
-      <h2>Throughput</h2>
+    <section className="panel rates" data-testid="rates" data-device={device}>
+      <h2>Throughput{device && <span className="panel-device" title={device}> · {device}</span>}</h2>
       <table className="rate-table">
         <thead><tr><th /><th>bytes/s</th><th>line</th><th>frames/s</th></tr></thead>
         <tbody>
@@ -54,7 +62,11 @@ export const RatesPanel = memo(function RatesPanel({ stats, history }: Props): R
         </tbody>
       </table>
       {/* The limit line's caption, above the chart: inside it, a narrow panel would draw it over the axis. */}
-      {limit > 0 && <p className="rate-limit">{limit.toLocaleString('en-US')} B/s limit ({stats?.baud.toLocaleString('en-US')} baud)</p>}
+      {limit > 0 && (
+        <p className="rate-limit">
+          {limit.toLocaleString('en-US')} B/s limit ({lines > 1 ? `${lines} devices' lines together` : `${stats?.baud.toLocaleString('en-US')} baud`})
+        </p>
+      )}
       <div className="chart" ref={chartBox}>
         {chartShows && <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>

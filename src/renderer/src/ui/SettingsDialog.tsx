@@ -18,9 +18,9 @@ interface Props {
   chooseSocketPath?: (current: string) => Promise<string | null>
 }
 
-type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing' | 'payload' | 'dhcp'>
+type TextField = Exclude<keyof BridgeSettings, 'transport' | 'interfaceKind' | 'framing' | 'payload' | 'dhcp' | 'devices'>
 
-const TRANSPORTS: [BridgeSettings['transport'], string][] = [
+export const TRANSPORTS: [BridgeSettings['transport'], string][] = [
   ['unix', "QEMU's unix socket (-serial unix:PATH,server)"],
   ['listen', 'listen; QEMU connects (-serial unix:PATH)'],
   ['tcp', "QEMU's TCP server (-serial tcp::PORT,server)"],
@@ -149,7 +149,8 @@ export function SettingsDialog({ settings, refusal, onSave, onCancel, chooseSock
           {draft.dhcp && input('dns', 'DNS servers', 'empty: none; e.g. 192.168.100.1, 9.9.9.9')}
         </fieldset>
         <div className="buttons">
-          <button type="button" onClick={() => setDraft(DEFAULT_SETTINGS)}>Defaults</button>
+          {/* The other devices are the device list's (DevicesPanel), not the form's: Defaults keeps them. */}
+          <button type="button" onClick={() => setDraft((d) => ({ ...DEFAULT_SETTINGS, devices: d.devices }))}>Defaults</button>
           <span className="spacer" />
           <button type="button" onClick={onCancel}>Cancel</button>
           <button type="button" onClick={() => onSave(draft, false)}>Save</button>

@@ -32,6 +32,11 @@ export function directionText(direction: number): string {
   return direction === 1 ? '→ device' : '← device'
 }
 
+/** A rate as the throughput table says it: 345 B/s, 12.3 kB/s, 1.2 MB/s. */
+export function bytesRate(x: number): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(1)} MB/s` : x >= 1e4 ? `${(x / 1e3).toFixed(1)} kB/s` : `${Math.round(x)} B/s`
+}
+
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`
 }

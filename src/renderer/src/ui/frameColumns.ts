@@ -2,7 +2,7 @@
 // and which of the shown ones fit the list's width now. Pure, no DOM: unit-tested in node
 // (test/renderer/frameColumns.test.ts). The list applies the result as one CSS grid template.
 
-export type ColumnKey = 'no' | 'time' | 'dir' | 'src' | 'dst' | 'proto' | 'len' | 'uart' | 'info'
+export type ColumnKey = 'no' | 'time' | 'dev' | 'dir' | 'src' | 'dst' | 'proto' | 'len' | 'uart' | 'info'
 
 export interface ColumnSpec {
   key: ColumnKey
@@ -19,6 +19,8 @@ export interface ColumnSpec {
 export const COLUMNS: readonly ColumnSpec[] = [
   { key: 'no', title: 'No.', width: 64, min: 44, yields: 0 },
   { key: 'time', title: 'Time', width: 92, min: 84, yields: 0 },
+  // The device a frame came from or went to; of the columns that give way, the last to go.
+  { key: 'dev', title: 'Device', width: 96, min: 64, yields: 1 },
   { key: 'dir', title: 'Dir', width: 76, min: 72, yields: 0 },
   { key: 'src', title: 'Source', width: 132, min: 112, yields: 2 },
   { key: 'dst', title: 'Destination', width: 132, min: 112, yields: 3 },
@@ -38,14 +40,24 @@ export interface ColumnLayout {
   widths: Readonly<Record<Exclude<ColumnKey, 'info'>, number>>
   /** Hidden by the user (Info cannot be). */
   hidden: readonly ColumnKey[]
+  /**
+   * Columns the user has not shown or hidden, which show by themselves when they have something
+   * to tell (shownLayout): Device, once frames come from more than one device. Showing or hiding
+   * one in the Columns menu takes it off this list.
+   */
+  auto: readonly ColumnKey[]
 }
+
+/** The columns that can show by themselves. */
+const AUTO_COLUMNS: readonly ColumnKey[] = ['dev']
 
 const SIZED = COLUMNS.filter((c) => c.key !== 'info')
 const specOf = (key: ColumnKey): ColumnSpec => COLUMNS.find((c) => c.key === key)!
 
 export const DEFAULT_COLUMN_LAYOUT: ColumnLayout = {
   widths: Object.fromEntries(SIZED.map((c) => [c.key, c.width])) as ColumnLayout['widths'],
-  hidden: []
+  hidden: [],
+  auto: AUTO_COLUMNS
 }
 
 const clampWidth = (key: ColumnKey, width: number): number => Math.round(Math.min(MAX_WIDTH, Math.max(specOf(key).min, width)))
@@ -56,7 +68,7 @@ const clampWidth = (key: ColumnKey, width: number): number => Math.round(Math.mi
  */
 export function parseColumnLayout(value: unknown): ColumnLayout | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-  const { widths, hidden } = value as Record<string, unknown>
+  const { widths, hidden, auto } = value as Record<string, unknown>
   const storedWidths = typeof widths === 'object' && widths !== null ? (widths as Record<string, unknown>) : {}
   const parsedWidths = Object.fromEntries(SIZED.map((c) => {
     const w = Object.hasOwn(storedWidths, c.key) ? storedWidths[c.key] : undefined
@@ -65,7 +77,19 @@ export function parseColumnLayout(value: unknown): ColumnLayout | null {
   const parsedHidden = Array.isArray(hidden)
     ? SIZED.map((c) => c.key).filter((key) => hidden.includes(key))
     : []
-  return { widths: parsedWidths, hidden: parsedHidden }
+  // A layout stored before a column could show by itself leaves it to do so.
+  const parsedAuto = Array.isArray(auto) ? AUTO_COLUMNS.filter((key) => auto.includes(key)) : AUTO_COLUMNS
+  return { widths: parsedWidths, hidden: parsedHidden, auto: parsedAuto }
+}
+
+/**
+ * The layout as the list shows it: each column left to show by itself (`auto`) shown when `tells`
+ * says it has something to tell, hidden otherwise; the others as the user has them.
+ */
+export function shownLayout(layout: ColumnLayout, tells: (key: ColumnKey) => boolean): ColumnLayout {
+  if (layout.auto.length === 0) return layout
+  const hidden = SIZED.map((c) => c.key).filter((key) => (layout.auto.includes(key) ? !tells(key) : layout.hidden.includes(key)))
+  return hidden.length === layout.hidden.length && hidden.every((key, i) => layout.hidden[i] === key) ? layout : { ...layout, hidden }
 }
 
 export function resizeColumn(layout: ColumnLayout, key: ColumnKey, width: number): ColumnLayout {
@@ -77,10 +101,12 @@ export function resetColumnWidth(layout: ColumnLayout, key: ColumnKey): ColumnLa
   return resizeColumn(layout, key, specOf(key).width)
 }
 
+/** The user shows or hides a column (it no longer shows by itself). */
 export function setColumnHidden(layout: ColumnLayout, key: ColumnKey, hide: boolean): ColumnLayout {
-  if (key === 'info' || layout.hidden.includes(key) === hide) return layout
-  const hidden = hide ? [...layout.hidden, key] : layout.hidden.filter((k) => k !== key)
-  return { ...layout, hidden: SIZED.map((c) => c.key).filter((k) => hidden.includes(k)) }
+  const auto = layout.auto.includes(key)
+  if (key === 'info' || (!auto && layout.hidden.includes(key) === hide)) return layout
+  const hidden = hide ? [...layout.hidden.filter((k) => k !== key), key] : layout.hidden.filter((k) => k !== key)
+  return { ...layout, hidden: SIZED.map((c) => c.key).filter((k) => hidden.includes(k)), auto: auto ? layout.auto.filter((k) => k !== key) : layout.auto }
 }
 
 /**

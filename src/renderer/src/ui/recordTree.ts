@@ -20,6 +20,8 @@ export interface RecordInfo {
   framing?: Framing
   /** The raw wire record (its record header included), or the junk bytes kept of a framing error. */
   bytes: Uint8Array
+  /** The device it came from or went to (StatusMessage.interfaces), where known. */
+  device?: string
 }
 
 /** A copy of `nodes` with every byte range moved `by` bytes. */
@@ -40,6 +42,7 @@ function frameNode(r: RecordInfo, baud: number, timeBase: number): FieldNode {
   const direction = directionText(r.direction)
   const children = [
     field(`Arrival time: ${seconds} s`, 0, 0),
+    ...(r.device !== undefined ? [field(`Device: ${r.device}`, 0, 0)] : []),
     field(`Direction: ${direction} (${r.direction === 1 ? 'host to device' : 'device to host'})`, 0, 0),
     field(`Bytes on wire: ${r.wireLength}`, 0, 0),
     field(`UART time: ${uartTimeText(r.wireLength, baud)}`, 0, 0)

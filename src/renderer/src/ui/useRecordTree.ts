@@ -12,7 +12,7 @@ export interface RecordTree {
 }
 
 /** null when nothing is selected or the store no longer holds the record. */
-export function useRecordTree(store: FrameStore, index: number | null, baud: number, timeBase: number): RecordTree | null {
+export function useRecordTree(store: FrameStore, index: number | null, baud: number, timeBase: number, deviceNames?: readonly string[]): RecordTree | null {
   // Read on every render (the parent re-renders on each store version): a dropped record disappears.
   const held = index !== null && store.has(index)
   return useMemo(() => {
@@ -20,8 +20,9 @@ export function useRecordTree(store: FrameStore, index: number | null, baud: num
     const bytes = store.bytes(index).slice()
     const info = {
       seq: store.seq(index), time: store.time(index), direction: store.direction(index),
-      error: store.error(index), wireLength: store.wireLength(index), framing: store.framing(index), bytes
+      error: store.error(index), wireLength: store.wireLength(index), framing: store.framing(index), bytes,
+      device: deviceNames?.[store.port(index)]
     }
     return { index, bytes, nodes: recordTree(info, baud, timeBase) }
-  }, [store, index, held, baud, timeBase])
+  }, [store, index, held, baud, timeBase, deviceNames])
 }
