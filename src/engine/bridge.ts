@@ -248,7 +248,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
    * is full, or another device has its name or address.
    */
   addDevice(d: DeviceOptions): void {
-    if (!this.deviceSwitch) throw new UserError('This bridge carries one device; start it with several, or in the app.')
+    if (!this.deviceSwitch) throw new UserError(`Devices join a running bridge on a TUN or a TAP; ${this.options.userNet ? 'for the user-mode network, add it and Start again' : 'start this one with them all'}.`)
     if (this.portList.length >= MAX_DEVICES) throw new UserError(`The bridge has ${MAX_DEVICES} devices, as many as it takes; remove one first.`)
     if (this.portList.some((port) => port.name === d.name)) throw new UserError(`A device named ${d.name} is on the bridge already; give this one another name.`)
     const same = this.portList.find((port) => transportKey(port.options.transport) === transportKey(d.transport))

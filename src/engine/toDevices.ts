@@ -56,11 +56,15 @@ export class ToDevicesPath {
       const ip = pos + ADDON_LENGTH_FIELD
       const target = this.ethernet ? this.portOfFrame(b, ip, length) : this.targetOf(b, ip, length, time)
       this.targets[i] = target
+      let taken = false
       for (let p = 0; p < ports.length; p++) {
         if (!this.goesTo(target, ports[p]!, p)) continue
         this.bytesFor[p] += this.ethernet ? ports[p]!.framer.maxBytesWhole(length) : ports[p]!.framer.maxBytes(length)
         this.framesFor[p]++
+        taken = true
       }
+      // A frame for a MAC no device has (every device has shown its own) finds nobody.
+      if (!taken && target === UNKNOWN_MAC) this.counters.drops.noDevice++
       pos = ip + length
     }
     for (let p = 0; p < ports.length; p++) if (this.framesFor[p]! > 0) this.sendTo(ports[p]!, p, count, time)

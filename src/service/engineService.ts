@@ -237,8 +237,8 @@ export class EngineService {
       if (this.settings.transport === 'demo') await this.startDemo(options.devices[0]!.baud, options.tun.hostIp.address)
       const extras: DeviceOptions[] = []
       for (const [index, device] of this.settings.devices.entries()) extras.push(await this.extraDevices.open(device, index, this.settings, this.flags()))
-      // On a TUN more devices may join while it runs; a TAP or a user-mode network takes one.
-      options = { ...options, devices: [...options.devices, ...extras], growable: this.settings.interfaceKind === 'tun' }
+      // On a TUN or a TAP more devices may join while it runs; a user-mode network's are given at Start.
+      options = { ...options, devices: [...options.devices, ...extras], growable: this.settings.interfaceKind !== 'user' }
       try {
         bridge = this.startedBridge(options)
       } catch (error) {
