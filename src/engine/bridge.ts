@@ -183,7 +183,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     this.leases = o.dhcp && switching
       ? new LeasePool({ hostIp: this.hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(ipv4Key(ip, 0)) != null })
       : null
-    for (const d of o.devices) this.portList.push(this.newPort(d))
+    for (const d of o.devices) {
+      this.checkJoining(d)
+      this.portList.push(this.newPort(d))
+    }
   }
 
   /** The devices' ports, in order. */
@@ -249,10 +252,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
    */
   addDevice(d: DeviceOptions): void {
     if (!this.deviceSwitch) throw new UserError(`Devices join a running bridge on a TUN or a TAP; ${this.options.userNet ? 'for the user-mode network, add it and Start again' : 'start this one with them all'}.`)
-    if (this.portList.length >= MAX_DEVICES) throw new UserError(`The bridge has ${MAX_DEVICES} devices, as many as it takes; remove one first.`)
-    if (this.portList.some((port) => port.name === d.name)) throw new UserError(`A device named ${d.name} is on the bridge already; give this one another name.`)
-    const same = this.portList.find((port) => transportKey(port.options.transport) === transportKey(d.transport))
-    if (same) throw new UserError(`${same.name} is reached that way already; give each device its own socket, TCP port or serial port.`)
+    this.checkJoining(d)
     const port = this.newPort(d)
     this.portList.push(port)
     this.describeCapturePorts()
@@ -260,6 +260,14 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     port.fromDevice.hostSide = this.tun?.device ?? null
     port.start()
     this.devicesChanged()
+  }
+
+  /** A device may join if there is room and no device on the bridge has its name or is reached its way. */
+  private checkJoining(d: DeviceOptions): void {
+    if (this.portList.length >= MAX_DEVICES) throw new UserError(`The bridge has ${MAX_DEVICES} devices, as many as it takes; remove one first.`)
+    if (this.portList.some((port) => port.name === d.name)) throw new UserError(`A device named ${d.name} is on the bridge already; give this one another name.`)
+    const same = this.portList.find((port) => transportKey(port.options.transport) === transportKey(d.transport))
+    if (same) throw new UserError(`${same.name} is reached that way already; give each device its own socket, TCP port or serial port.`)
   }
 
   /** Takes a device off the bridge (the others carry on); throws a UserError for a name it does not have, or its last device. */
