@@ -68,14 +68,15 @@ function devicesGiven(flags: ServeFlags, demo: boolean): Partial<BridgeSettings>
   const framing = flags.framing !== undefined && isFramingName(flags.framing) ? flags.framing : DEFAULT_FRAMING
   return {
     ...main,
-    devices: extras.map((spec) => ({ name: names[specs.indexOf(spec)]!, transport: transportOf(spec), address: spec.address, framing: spec.framing ?? framing }))
+    // The address keeps its @BAUD, as the app's device list takes it.
+    devices: extras.map((spec) => ({ name: names[specs.indexOf(spec)]!, transport: transportOf(spec), address: spec.baud === null ? spec.address : `${spec.address}@${spec.baud}`, framing: spec.framing ?? framing }))
   }
 }
 
 /** The settings' own device from the first given; it is named after its address in the app. */
 function mainDevice(spec: DeviceSpec, transport: BridgeSettings['transport']): Partial<BridgeSettings> {
   const where = spec.kind === 'socket' ? { socket: spec.address } : spec.kind === 'tcp' ? { tcp: spec.address } : { serial: spec.address }
-  return { transport, ...where, ...(spec.framing ? { framing: spec.framing } : {}) }
+  return { transport, ...where, ...(spec.framing ? { framing: spec.framing } : {}), ...(spec.baud !== null ? { baud: spec.baud } : {}) }
 }
 
 /** One sentence on stderr, as the command's other messages, if there is one. */

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path'
 
 import { parseCidr, parseIntegerInRange, parseInterfaceName, parseIpv4, parseIpv6Prefix64, parseMac, sameSubnet } from './addresses.js'
 import type { BridgeOptions, DeviceOptions } from './bridge.js'
-import { DEVICE_NAME, deviceNames, parseDeviceSpec, type DeviceAddressKind, type DeviceSpec } from './deviceSpecs.js'
+import { DEVICE_NAME, deviceNames, parseDeviceSpec, splitBaud, type DeviceAddressKind, type DeviceSpec } from './deviceSpecs.js'
 import { ETHERNET_HEADER } from './ethernet.js'
 import { UserError } from './errors.js'
 import { DEFAULT_DHCP_LEASE, MAX_DNS_SERVERS } from './services/dhcpServer.js'
@@ -24,7 +24,7 @@ const LARGEST_MAX_FRAME = 0xffff
 const MAX_SOCKET_PATH = 107
 
 export interface BridgeFlags {
-  /** Unix sockets, one device each: `[NAME=][FRAMING:]PATH` (deviceSpecs.ts). */
+  /** Unix sockets, one device each: `[NAME=][FRAMING:]PATH[@BAUD]` (deviceSpecs.ts). */
   socket?: string | string[]
   /** TCP addresses, one device each: `[NAME=][FRAMING:]HOST:PORT`. */
   tcp?: string | string[]
@@ -100,13 +100,14 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
   const deviceMac = flags.deviceMac === undefined ? null : parseMac(flags.deviceMac, name('--device-mac'))
   const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  const bauds = specs.map((spec) => (spec.baud === null ? baud : parseIntegerInRange(spec.baud, 0, 100_000_000, `The baud of ${spec.text.slice(0, 80)}`)))
   const dhcp = toDhcp(flags, name)
   const several = specs.length > 1
   if (several && flags.userNet && flags.userNetEngine === 'passt') {
     throw new UserError(`passt serves one device; for several, use ${name('--user-net-engine')} slirp (QEMU's libslirp).`)
   }
   const deviceNamesGiven = deviceNames(specs, (kind) => name(kind === 'socket' ? '--socket' : kind === 'tcp' ? '--tcp' : '--serial'))
-  const transports = specs.map((spec) => (spec.kind === 'serial' ? toSerialTransport(spec.address, flags, baud, name) : toTransport(spec, flags, name)))
+  const transports = specs.map((spec, i) => (spec.kind === 'serial' ? toSerialTransport(spec, bauds[i]!, flags, name) : toTransport(spec, flags, name)))
   const seen = new Set<string>()
   for (const [i, transport] of transports.entries()) {
     const key = transportKey(transport)
@@ -128,7 +129,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
     // One device has the configured address; several show theirs (or get them from DHCP).
     deviceIp: several ? null : deviceIp,
     defaultDeviceMac: deviceMac ?? parseMac(framings[i]!.defaultDeviceMac),
-    baud
+    baud: bauds[i]!
   }))
   return { devices, tun, gatewayMac, deviceIp, dhcp, slipPrefix, userNet: toUserNet(flags, framing, name) }
 }
@@ -150,15 +151,16 @@ export interface AddedDevice {
 export function toDeviceOptions(device: AddedDevice, flags: BridgeFlags, names: FieldNames = {}): DeviceOptions {
   const name = (field: BridgeField): string => names[field] ?? field
   const fieldOf = (kind: DeviceAddressKind): string => name(kind === 'socket' ? '--socket' : kind === 'tcp' ? '--tcp' : '--serial')
-  const [deviceName] = deviceNames([{ kind: device.kind, name: device.name, framing: null, address: device.address, text: device.address }], fieldOf)
+  const { address, baud: baudText } = splitBaud(device.address)
+  const [deviceName] = deviceNames([{ kind: device.kind, name: device.name, framing: null, address, baud: baudText, text: device.address }], fieldOf)
   if (!DEVICE_NAME.test(device.name)) throw new UserError(`The name "${device.name.slice(0, 40)}" is not one a device can have; use 1 to 32 letters, digits, '.', '_' or '-'.`)
   const framing = parseFraming(device.framing, flags, name)
   const maxFrame = flags.maxFrame === undefined
     ? framing.limits.defaultMaxFrame
     : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
-  const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
-  const spec: DeviceSpec = { kind: device.kind, name: deviceName!, framing: framing.name, address: device.address, text: device.address }
-  const transport = device.kind === 'serial' ? toSerialTransport(device.address, flags, baud, name) : toTransport(spec, { ...flags, listen: device.listen }, name)
+  const spec: DeviceSpec = { kind: device.kind, name: deviceName!, framing: framing.name, address, baud: baudText, text: device.address }
+  const baud = baudText === null ? parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud')) : parseIntegerInRange(baudText, 0, 100_000_000, `The baud of ${device.address.slice(0, 80)}`)
+  const transport = device.kind === 'serial' ? toSerialTransport(spec, baud, flags, name) : toTransport(spec, { ...flags, listen: device.listen }, name)
   const deviceMac = flags.deviceMac === undefined ? null : parseMac(flags.deviceMac, name('--device-mac'))
   return { name: deviceName!, transport, framing, maxFrame, deviceIp: null, defaultDeviceMac: deviceMac ?? parseMac(framing.defaultDeviceMac), baud }
 }
@@ -239,12 +241,14 @@ function checkPayload(flags: BridgeFlags, framings: readonly Framing[], name: (f
   throw new UserError(`${name('--payload')} is for framings that can carry bare IP (slip); ${framings[0]!.name} always carries Ethernet frames.`)
 }
 
-function toSerialTransport(path: string, flags: BridgeFlags, baud: number, name: (field: BridgeField) => string): TransportOptions {
-  if (path.trim() === '') throw new UserError(`${name('--serial')} is empty; give the serial device's path, such as /dev/ttyUSB0.`)
+/** A serial port's transport, at its device's baud (which must be one serial ports take): its own (@BAUD), else --baud's. */
+function toSerialTransport(spec: DeviceSpec, baud: number, flags: BridgeFlags, name: (field: BridgeField) => string): TransportOptions {
+  if (spec.address.trim() === '') throw new UserError(`${name('--serial')} is empty; give the serial device's path, such as /dev/ttyUSB0.`)
   if (!STANDARD_BAUD_RATES.includes(baud)) {
-    throw new UserError(`${name('--baud')} "${flags.baud}" is not a speed serial ports take; choose a standard rate such as 9600, 115200 or 921600.`)
+    const said = spec.baud === null ? `${name('--baud')} "${flags.baud}"` : `The baud of ${spec.text.slice(0, 80)}, ${spec.baud},`
+    throw new UserError(`${said} is not a speed serial ports take; choose a standard rate such as 9600, 115200 or 921600.`)
   }
-  return { kind: 'serial', path: resolve(path), baud }
+  return { kind: 'serial', path: resolve(spec.address), baud }
 }
 
 /** The serial device must exist now and be one (a regular file or a folder is a mistake); it may come and go later. */

@@ -1,7 +1,8 @@
-// A device as the person names it on the command line: `[NAME=][FRAMING:]ADDRESS`, where ADDRESS
-// is a socket path, a TCP HOST:PORT or a serial port, FRAMING one the bridge speaks (else the
-// --framing given for all) and NAME what the app and the capture call it (else the address's own
-// name: the socket's file name without its extension, the serial port's, or HOST_PORT).
+// A device as the person names it on the command line: `[NAME=][FRAMING:]ADDRESS[@BAUD]`, where
+// ADDRESS is a socket path, a TCP HOST:PORT or a serial port, FRAMING one the bridge speaks (else the
+// --framing given for all), BAUD its line's speed (a serial port's, and what its rates are measured
+// against; else --baud) and NAME what the app and the capture call it (else the address's own name:
+// the socket's file name without its extension, the serial port's, or HOST_PORT).
 import { basename, extname } from 'node:path'
 
 import { UserError } from './errors.js'
@@ -17,6 +18,8 @@ export interface DeviceSpec {
   /** The framing given, or null: --framing's. */
   framing: FramingName | null
   address: string
+  /** The baud given (digits as written), or null: --baud's. */
+  baud: string | null
   /** As the person wrote it. */
   text: string
 }
@@ -41,7 +44,13 @@ export function parseDeviceSpec(kind: DeviceAddressKind, text: string): DeviceSp
     framing = prefix
     rest = rest.slice(colon + 1)
   }
-  return { kind, name, framing, address: rest, text }
+  return { kind, name, framing, ...splitBaud(rest), text }
+}
+
+/** An address with its baud after an '@' (digits only: a path may hold an '@' of its own) apart. */
+export function splitBaud(text: string): { address: string; baud: string | null } {
+  const at = /@(\d{1,12})$/.exec(text)
+  return at ? { address: text.slice(0, at.index), baud: at[1]! } : { address: text, baud: null }
 }
 
 /** The name a device gets from its address: the socket's or serial port's file name (a socket's without its extension), or HOST_PORT. */

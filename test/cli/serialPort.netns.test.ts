@@ -87,6 +87,7 @@ describe.skipIf(skipNetns || (socatProblem !== undefined && !netnsRequired))('tu
     await refused(['--serial', tty, '--listen'], /--listen listens on a socket or a TCP address, and a serial port is neither/)
     await refused(['--serial', tty, '--serial', `slip:${tty}`], /is given for two devices; give each device its own/)
     await refused(['--serial', tty, '--serial', ''], /--serial is empty/)
+    await refused(['--serial', `${tty}@12345`], /The baud of \S+@12345, 12345, is not a speed serial ports take; choose a standard rate/)
     await refused(['--serial', tty, '--baud', 'fast'], /--baud "fast" is not a number/)
     await refused(['--serial', tty, '--baud', '12345'], /--baud "12345" is not a speed serial ports take/)
     expect(await interfaceNames(host)).not.toContain('tsser9')

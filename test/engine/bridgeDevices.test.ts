@@ -20,6 +20,14 @@ describe('the devices a bridge takes', () => {
     expect(two.stats().devices.map((d) => d.name)).toEqual(['a', 'sensor'])
   })
 
+  it("measures each device's rates against its own line (ADDRESS@BAUD, else --baud), the totals against all lines together", () => {
+    const bridge = new Bridge(options(['/run/a.sock@921600', '/run/b.sock', '/run/odd@name.sock']))
+    const stats = bridge.stats()
+    expect(stats.devices.map((d) => [d.name, d.baud, d.lineBytesPerSecond])).toEqual([['a', 921_600, 92_160], ['b', 115_200, 11_520], ['odd_name', 115_200, 11_520]])
+    expect([stats.baud, stats.lineBytesPerSecond]).toEqual([1_152_000, 115_200])
+    expect(() => new Bridge(options(['/run/a.sock@200000000']))).toThrow(/^The baud of \/run\/a\.sock@200000000 "200000000" is out of range/)
+  })
+
   it('refuses two devices of one name, or reached one way, in one sentence', () => {
     const same = { ...options(['/run/a.sock', '/run/b.sock']) }
     same.devices = [same.devices[0]!, { ...same.devices[1]!, name: 'a' }]
