@@ -6,14 +6,14 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import { Group, Panel, Separator } from 'react-resizable-panels'
 
 import { framingFor } from '../../engine/framing'
-import { DEFAULT_SETTINGS, type BridgeSettings, type ExtraDeviceSettings } from '../../shared/protocol'
+import { DEFAULT_SETTINGS, type BridgeSettings } from '../../shared/protocol'
 import { compileFilter } from './lib/filter'
-import type { DeviceSample } from './state/deviceHistory'
-import { useEngine, type LastErrors } from './state/useEngine'
+import { useDevices } from './state/useDevices'
+import { useEngine } from './state/useEngine'
 import type { EngineConnection } from './transport/engineConnection'
 import { AddDeviceDialog } from './ui/AddDeviceDialog'
 import { CountersPanel } from './ui/CountersPanel'
-import { deviceRows, suggestedName } from './ui/deviceRows'
+import { suggestedName } from './ui/deviceRows'
 import { DevicesPanel } from './ui/DevicesPanel'
 import { shownLayout, type ColumnKey } from './ui/frameColumns'
 import { FrameList } from './ui/FrameList'
@@ -30,19 +30,6 @@ import { useColumnLayout } from './ui/useColumnLayout'
 import { useStoredSplit } from './ui/useStoredSplit'
 
 const NO_INTERFACES: readonly string[] = []
-const NO_SAMPLES: readonly DeviceSample[] = []
-
-/** The last record of each framing error kind among the ports named `name` (a device re-added may have had another). */
-function lastErrorsOf(byPort: ReadonlyMap<number, LastErrors>, interfaces: readonly string[], name: string): LastErrors {
-  const merged: LastErrors = new Map()
-  interfaces.forEach((n, port) => {
-    if (n !== name) return
-    for (const [code, occurrence] of byPort.get(port) ?? []) {
-      if ((merged.get(code)?.index ?? -1) < occurrence.index) merged.set(code, occurrence)
-    }
-  })
-  return merged
-}
 
 export function App({ connection }: { connection: EngineConnection }): React.JSX.Element {
   const engine = useEngine(connection)
@@ -58,11 +45,6 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
   const [squeezedOut, setSqueezedOut] = useState<ColumnKey[]>([])
   const sideSplit = useStoredSplit('workspace-side', ['frames', 'side'])
   const listSplit = useStoredSplit('list-pane', ['frame-list', 'frame-pane'])
-  // The device whose numbers the side panel shows; null: all devices'.
-  const [chosenDevice, setChosenDevice] = useState<string | null>(null)
-  const [addingDevice, setAddingDevice] = useState(false)
-  // The device sent to the engine, until its answer: it on the list, or a refusal.
-  const [pendingDevice, setPendingDevice] = useState<string | null>(null)
 
   // `dev == NAME` looks names up in the capture's interfaces: compiled again when one is added.
   // The same array while the names are the same: a status that changes something else compiles nothing again.
@@ -79,50 +61,13 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
     // eslint-disable-next-line react-hooks/exhaustive-deps -- refresh is stable in effect
   }, [compiled, view])
 
-  // The device list's rows; a chosen device no longer on it (removed) gives way to all devices.
-  const rows = useMemo(() => (status ? deviceRows(status, engine.stats) : []), [status, engine.stats])
-  const deviceRow = rows.find((r) => r.name === chosenDevice)
-  const selectedDevice = deviceRow?.name ?? null
-  const deviceSamples = selectedDevice !== null ? engine.deviceHistory.get(selectedDevice) ?? NO_SAMPLES : NO_SAMPLES
-  const deviceNumbers = deviceSamples.at(-1) ?? null
+  const devices = useDevices(engine, interfaces)
+  const { baud, baudByPort } = devices
+  const selectedDevice = devices.chosen?.name ?? null
   // The Device column shows by itself once the list holds frames of more than one device.
   const severalDevices = store.devicesSeen > 1
   const shownColumns = useMemo(() => shownLayout(columns, (key: ColumnKey) => key !== 'dev' || severalDevices), [columns, severalDevices])
-  const deviceLastErrors = useMemo(
-    () => (selectedDevice === null ? engine.lastErrors : lastErrorsOf(engine.lastErrorsByPort, interfaces, selectedDevice)),
-    // A new batch (version) may bring a newer error.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [selectedDevice, engine.version, interfaces, engine.lastErrors, engine.lastErrorsByPort]
-  )
-  useEffect(() => {
-    // Added: the engine has it on the list now.
-    if (pendingDevice !== null && status?.settings.devices?.some((d) => d.name === pendingDevice)) {
-      setPendingDevice(null)
-      setAddingDevice(false)
-    }
-  }, [pendingDevice, status])
-  useEffect(() => {
-    if (engine.deviceRefused !== null) setPendingDevice(null)
-  }, [engine.deviceRefused])
-  const addDevice = (device: ExtraDeviceSettings): void => {
-    setPendingDevice(device.name)
-    engine.send({ type: 'addDevice', device })
-  }
-  const closeAddDevice = (): void => {
-    setAddingDevice(false)
-    setPendingDevice(null)
-    engine.dismissDeviceRefused()
-  }
-
-  // The main device's baud on the running bridge, else the one in the settings (before the first
-  // stats); each record's UART time at its own device's (the totals' baud is the devices' sum).
-  const baud = engine.stats?.devices?.[0]?.baud ?? engine.stats?.baud ?? (Number(status?.settings.baud) || 0)
-  const deviceBauds = engine.stats?.devices
-  const baudByPort = useMemo(
-    () => interfaces.map((name) => deviceBauds?.find((d) => d.name === name)?.baud ?? baud),
-    [interfaces, deviceBauds, baud]
-  )
-  const { framing: framingName, payload } = deviceRow ?? status?.settings ?? DEFAULT_SETTINGS
+  const { framing: framingName, payload } = devices.chosen ?? status?.settings ?? DEFAULT_SETTINGS
   const framing = framingFor(framingName, payload)
   const selectedIndex = selected !== null && store.has(selected) ? selected : null
   const selectedBaud = selectedIndex !== null ? baudByPort[store.port(selectedIndex)] ?? baud : baud
@@ -234,34 +179,34 @@ export function App({ connection }: { connection: EngineConnection }): React.JSX
                   status={status}
                   stats={engine.stats}
                   selected={selectedDevice}
-                  onSelect={setChosenDevice}
-                  onAdd={() => { engine.dismissDeviceRefused(); setAddingDevice(true) }}
+                  onSelect={devices.choose}
+                  onAdd={devices.openAdd}
                   onRemove={(name) => engine.send({ type: 'removeDevice', name })}
-                  refusal={addingDevice ? null : engine.deviceRefused}
+                  refusal={devices.adding ? null : engine.deviceRefused}
                 />
               )}
               {selectedDevice === null
                 ? <RatesPanel stats={engine.stats} history={engine.history} lines={engine.stats?.devices?.length} />
-                : <RatesPanel stats={deviceNumbers} history={deviceSamples} device={selectedDevice} />}
+                : <RatesPanel stats={devices.numbers} history={devices.samples} device={selectedDevice} />}
               <CountersPanel
-                counters={selectedDevice === null ? engine.stats?.counters ?? null : deviceNumbers?.counters ?? null}
+                counters={selectedDevice === null ? engine.stats?.counters ?? null : devices.numbers?.counters ?? null}
                 notShown={selectedDevice === null ? engine.stats?.notShown ?? 0 : 0}
                 device={selectedDevice ?? undefined}
-                framing={framing} lastErrors={deviceLastErrors} timeBase={engine.timeBase} onSelect={selectFrame}
+                framing={framing} lastErrors={devices.lastErrors} timeBase={engine.timeBase} onSelect={selectFrame}
               />
               <TelemetryPanel telemetry={status?.telemetry ?? null} />
             </aside>
           </Panel>
         </Group>
       </main>
-      {addingDevice && status && (
+      {devices.adding && status && (
         <AddDeviceDialog
-          suggestedName={suggestedName(rows)}
-          taken={rows.map((r) => r.name)}
+          suggestedName={suggestedName(devices.rows)}
+          taken={devices.rows.map((r) => r.name)}
           refusal={engine.deviceRefused}
-          pending={pendingDevice !== null}
-          onAdd={addDevice}
-          onCancel={closeAddDevice}
+          pending={devices.pending}
+          onAdd={devices.add}
+          onCancel={devices.closeAdd}
           chooseSocketPath={connection.chooseSocketPath}
         />
       )}
