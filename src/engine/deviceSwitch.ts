@@ -98,6 +98,7 @@ export class DeviceSwitch {
    * a broadcast or multicast to every other connected device as well as to the host (false).
    */
   frameFromDevice(from: DevicePort, b: Uint8Array, frame: number, length: number, time: number): boolean {
+    if (this.ports.length === 1) return false
     if ((b[frame]! & 1) !== 0) {
       for (const port of this.ports) if (port !== from && port.connected) port.sendFrame(b, frame, length, time)
       return false
@@ -134,6 +135,8 @@ export class DeviceSwitch {
    * well as the host (false).
    */
   fromDevice(from: DevicePort, b: Uint8Array, ip: number, length: number, time: number): boolean {
+    // One device (more may join): everything goes to the host, as without the switch.
+    if (this.ports.length === 1) return false
     const key = ipv4Key(b, ip + IPV4_DESTINATION)
     if (this.isFlooded(key)) {
       for (const port of this.ports) if (port !== from && port.connected) port.sendPacket(b, ip, length, time)

@@ -81,6 +81,8 @@ export class ToDevicesPath {
   private portOfFrame(b: Uint8Array, frame: number, length: number): number {
     if (length < 14) return NOWHERE
     if ((b[frame]! & 1) !== 0) return FLOOD
+    // One device (more may join): everything is its, as without the switch.
+    if (this.deviceSwitch.ports.length === 1) return 0
     const port = this.deviceSwitch.portIndexForMac(b, frame)
     return port === -1 ? UNKNOWN_MAC : port
   }
@@ -88,13 +90,16 @@ export class ToDevicesPath {
   /** Where the packet b[ip, ip + length) goes. */
   private targetOf(b: Uint8Array, ip: number, length: number, time: number): number {
     const version = b[ip]! >> 4
-    if (version === 6) return b[ip + IPV6_DESTINATION] === 0xff ? FLOOD : this.nowhere()
+    // One device (more may join): every packet is its, as without the switch, whatever its address.
+    const alone = this.deviceSwitch.ports.length === 1
+    if (version === 6) return b[ip + IPV6_DESTINATION] === 0xff ? FLOOD : alone ? 0 : this.nowhere()
     if (version !== 4 || length < 20) {
       this.counters.drops.notIp++
       return NOWHERE
     }
     const key = ipv4Key(b, ip + IPV4_DESTINATION)
     if (this.deviceSwitch.isFlooded(key)) return FLOOD
+    if (alone) return 0
     const port = this.deviceSwitch.portIndexFor(key)
     if (port !== -1) return port
     this.deviceSwitch.findDevice(b, ip, length, time)

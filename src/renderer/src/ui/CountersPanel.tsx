@@ -23,6 +23,7 @@ interface Props {
 }
 
 const count = (n: number): string => n.toLocaleString('en-US')
+const frames = (n: number): string => `${count(n)} ${n === 1 ? 'frame' : 'frames'}`
 
 /** Re-renders with new stats (once a second), not with every frame batch. */
 export const CountersPanel = memo(function CountersPanel({ counters: c, notShown, device, framing, lastErrors, timeBase, onSelect }: Props): React.JSX.Element {
@@ -52,8 +53,8 @@ export const CountersPanel = memo(function CountersPanel({ counters: c, notShown
       <h2>Totals{of}</h2>
       <table>
         <tbody>
-          <tr data-testid="total-toDevice"><th>→ device</th><td className="num">{count(c?.toDevice.frames ?? 0)} frames</td><td className="num">{count(c?.toDevice.bytes ?? 0)} B</td></tr>
-          <tr data-testid="total-fromDevice"><th>← device</th><td className="num">{count(c?.fromDevice.frames ?? 0)} frames</td><td className="num">{count(c?.fromDevice.bytes ?? 0)} B</td></tr>
+          <tr data-testid="total-toDevice"><th>→ device</th><td className="num">{frames(c?.toDevice.frames ?? 0)}</td><td className="num">{count(c?.toDevice.bytes ?? 0)} B</td></tr>
+          <tr data-testid="total-fromDevice"><th>← device</th><td className="num">{frames(c?.fromDevice.frames ?? 0)}</td><td className="num">{count(c?.fromDevice.bytes ?? 0)} B</td></tr>
           <tr><th>reconnects</th><td className="num">{count(c?.reconnects ?? 0)}</td><td /></tr>
           {(c?.textFromDevice ?? 0) > 0 && <tr title="tunslip6's control messages and debug lines: listed, never forwarded"><th>text from device</th><td className="num">{count(c!.textFromDevice)}</td><td /></tr>}
           {(c?.arpProbes ?? 0) > 0 && <tr title="ARP requests the bridge sent for the device's address to learn its MAC before it spoke"><th>ARP probes</th><td className="num">{count(c!.arpProbes)}</td><td /></tr>}
