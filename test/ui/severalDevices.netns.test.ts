@@ -75,6 +75,8 @@ describe.skipIf(skipInspector)('two demo devices on one bridge, in Chromium: the
     await expect.poll(() => addressOf('sensor'), { timeout: 20_000 }).toMatch(IPV4)
     expect(await addressOf('demo')).not.toBe(await addressOf('sensor'))
     expect(await page.getByTestId('device-all').textContent()).toMatch(/All devices2 of 2 connected/)
+    // The status bar names the main device, and says there are more.
+    expect(await page.getByTestId('device-status').textContent()).toMatch(/^Device 02:00:00:00:00:02 · 192\.168\.100\.2 · 1 more$/)
     // The main device is removed by Stop, not from the list; sensor has its remove button.
     expect(await page.getByRole('button', { name: 'Remove demo' }).count()).toBe(0)
     expect(await page.getByRole('button', { name: 'Remove sensor' }).count()).toBe(1)

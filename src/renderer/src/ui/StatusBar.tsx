@@ -88,7 +88,9 @@ export function StatusBar({ connected, status, onStart, onStop, onSettings, forw
   // carrying bare IP (SLIP without TAP) has no MAC: its address names the device.
   const seen = [status.device.mac, status.device.ipv4].filter((part) => part !== null)
   const lastSeen = seen.length > 0 && !status.device.live
-  const device = `${seen.length > 0 ? seen.join(' · ') : 'not seen yet'}${lastSeen ? ' · last seen' : ''}`
+  // With several devices this names the main one; the device list names them all.
+  const others = status.devices.length - 1
+  const device = `${seen.length > 0 ? seen.join(' · ') : 'not seen yet'}${lastSeen ? ' · last seen' : ''}${others > 0 ? ` · ${others} more` : ''}`
   return (
     <header className="status-bar">
       <span className="brand">Tunscope</span>
