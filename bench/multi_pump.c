@@ -59,6 +59,15 @@ static double now(void) {
   return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Whether fd has data before the measurement's end (`seconds` after t0), or within 10 s of the
+   start while the first data has yet to come (t0 == 0). */
+static int readable_in_time(int fd, double t0, double seconds) {
+  int wait_ms = t0 == 0 ? 10000 : (int)((seconds - (now() - t0)) * 1000);
+  if (wait_ms <= 0) return 0;
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  return poll(&p, 1, wait_ms) > 0;
+}
+
 static void die(const char *what) {
   fprintf(stderr, "multi_pump: %s\n", what);
   exit(2);
@@ -179,10 +188,7 @@ static int h2d(const char *path, const uint8_t ip[4], const uint8_t mac[6], doub
   size_t have = 0;
   double t0 = 0;
   for (;;) {
-    int wait_ms = t0 == 0 ? 10000 : (int)((seconds - (now() - t0)) * 1000);
-    if (wait_ms <= 0) break;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (poll(&p, 1, wait_ms) <= 0) break;
+    if (!readable_in_time(fd, t0, seconds)) break;
     ssize_t r = read(fd, buf + have, SPACE);
     if (r <= 0) break;
     have += (size_t)r;
@@ -237,10 +243,7 @@ static int sink(int port, double seconds) {
   unsigned long long bytes = 0;
   double t0 = 0;
   for (;;) {
-    int wait_ms = t0 == 0 ? 10000 : (int)((seconds - (now() - t0)) * 1000);
-    if (wait_ms <= 0) break;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    if (poll(&p, 1, wait_ms) <= 0) break;
+    if (!readable_in_time(fd, t0, seconds)) break;
     for (int i = 0; i < VLEN; i++) {
       iov[i].iov_base = bufs[i];
       iov[i].iov_len = sizeof bufs[i];

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path'
 import type { Command } from 'commander'
 
 import { parseIntegerInRange } from '../engine/addresses.js'
-import { toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
+import { givenDeviceSpecs, toBridgeOptions, type BridgeFlags } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
-import { deviceNames, parseDeviceSpec, type DeviceSpec } from '../engine/deviceSpecs.js'
+import { deviceNames, type DeviceSpec } from '../engine/deviceSpecs.js'
 import { DEFAULT_FRAMING, isFramePayload, isFramingName } from '../engine/framing/index.js'
 import { findPackageFile } from '../engine/packageFile.js'
 import { EngineService } from '../service/engineService.js'
@@ -53,12 +53,7 @@ function givenSettings(flags: ServeFlags, command: Command): Partial<BridgeSetti
  * its list of more devices (each [NAME=][FRAMING:]ADDRESS, as for `tunscope bridge`).
  */
 function devicesGiven(flags: ServeFlags, demo: boolean): Partial<BridgeSettings> {
-  const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
-  const specs = [
-    ...listOf(flags.socket).map((text) => parseDeviceSpec('socket', text)),
-    ...listOf(flags.tcp).map((text) => parseDeviceSpec('tcp', text)),
-    ...listOf(flags.serial).map((text) => parseDeviceSpec('serial', text))
-  ]
+  const specs = givenDeviceSpecs(flags)
   if (specs.length === 0) return demo ? { transport: 'demo' } : {}
   const transportOf = (spec: DeviceSpec): BridgeSettings['transport'] =>
     spec.kind === 'serial' ? 'serial' : spec.kind === 'tcp' ? (flags.listen ? 'tcp-listen' : 'tcp') : flags.listen ? 'listen' : 'unix'

@@ -27,6 +27,14 @@ export function describeDevice(device: DeviceInfo): string {
   return `device ${device.mac ?? 'MAC not seen yet'}${device.ipv4 ? ` ${device.ipv4}` : ''}${device.conflict ? ` — conflict: ${device.conflict}` : ''}`
 }
 
+/** All framing errors, and all drops, of a set of counters. */
+function sums(c: CountersSnapshot): { errors: number; drops: number } {
+  return {
+    errors: FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0),
+    drops: DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
+  }
+}
+
 /** How many ways the status line can be said, from all words (0) to the shortest. */
 const LEVELS = 7
 
@@ -50,8 +58,7 @@ export function statusLine(stats: BridgeStats, width = Infinity): string {
 function statusLineAt(stats: BridgeStats, level: number): string {
   const r = stats.rates.window1s
   const c = stats.counters
-  const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
-  const drops = Object.values(c.drops).reduce((sum, n) => sum + n, 0)
+  const { errors, drops } = sums(c)
   const short = level >= 4
   const count = (n: number): string => (level >= 3 ? formatCount(n) : String(n))
   const connected = stats.devices.filter((d) => d.link.status === 'connected').length
@@ -147,8 +154,7 @@ export function dhcpReport(d: DhcpServerCounters): string {
 export function severalReport(stats: BridgeStats): string {
   const line = (d: BridgeStats['devices'][number]): string => {
     const c = d.counters
-    const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
-    const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
+    const { errors, drops } = sums(c)
     return `  ${d.name} (${d.framing}, ${d.device.ipv4 ?? 'no address seen'}): → ${c.toDevice.frames} frames, ← ${c.fromDevice.frames} frames, ${errors} framing errors, ${drops} drops, ${c.reconnects} reconnects`
   }
   return [`totals over ${stats.devices.length} devices:`, finalReport(stats.counters, undefined, stats.dhcp), 'each device:', ...stats.devices.map(line)].join('\n')
@@ -159,8 +165,7 @@ export function severalReport(stats: BridgeStats): string {
  * than today's wire is named first; the DHCP server's answers last, with --dhcp).
  */
 export function finalReport(c: CountersSnapshot, framing: Framing = framingFor(DEFAULT_FRAMING), dhcp: DhcpServerCounters | null = null): string {
-  const errors = FRAMING_ERROR_KINDS.reduce((sum, k) => sum + c.framingErrors[k], 0)
-  const drops = DROP_CAUSES.reduce((sum, cause) => sum + c.drops[cause], 0)
+  const { errors, drops } = sums(c)
   const wire = framing.name === DEFAULT_FRAMING ? [] : [`framing:        ${framing.name}: ${framing.title}`]
   return [
     ...wire,

@@ -73,6 +73,11 @@ export function sameSubnet(a: string, b: string, prefixLength: number): boolean 
   return true
 }
 
+/** The netmask of a prefix length (0–32) as an unsigned 32-bit number: 24 is 0xffffff00. */
+export function subnetMask(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
+}
+
 /** The network `ip` is in, written ADDR/PREFIX (192.168.100.1 and 24: 192.168.100.0/24). */
 export function networkOf(ip: string, prefixLength: number): string {
   const bytes = ipv4ToBytes(ip)

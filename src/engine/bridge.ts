@@ -8,7 +8,7 @@ import type { InterfaceState } from '../native/index.js'
 import { formatMacBytes, ipv4ToBytes, type Ipv4Cidr } from './addresses.js'
 import type { CaptureRing } from './capture/ring.js'
 import { Counters, sumCounters, type CountersSnapshot } from './counters.js'
-import { ipv4Key } from './deviceIdentity.js'
+import { u32 } from './decode/bytes.js'
 import { DevicePort, type DeviceInfo } from './devicePort.js'
 import { DeviceSwitch } from './deviceSwitch.js'
 import { PROBE_EVERY_MS } from './fromDevice.js'
@@ -179,9 +179,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const switching = o.devices.length > 1 || !!o.growable
     this.hostIp = ipv4ToBytes(o.tun.hostIp.address)
     const { prefixLength } = o.tun.hostIp
-    this.deviceSwitch = switching ? new DeviceSwitch(this.portList, ipv4Key(this.hostIp, 0), prefixLength, this.counters) : null
+    this.deviceSwitch = switching ? new DeviceSwitch(this.portList, u32(this.hostIp, 0), prefixLength, this.counters) : null
     this.leases = o.dhcp && switching
-      ? new LeasePool({ hostIp: this.hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(ipv4Key(ip, 0)) != null })
+      ? new LeasePool({ hostIp: this.hostIp, prefixLength, firstIp: ipv4ToBytes(o.deviceIp), file: o.dhcp.leaseFile ?? null, inUse: (ip) => this.deviceSwitch?.portFor(u32(ip, 0)) != null })
       : null
     for (const d of o.devices) {
       this.checkJoining(d)
@@ -198,7 +198,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const o = this.options
     // A user-mode engine takes and gives whole Ethernet frames, as a TAP does.
     const tap = o.tun.kind === 'tap' || !!o.userNet
-    const hostKey = ipv4Key(this.hostIp, 0)
+    const hostKey = u32(this.hostIp, 0)
     const port: DevicePort = new DevicePort({
       name: d.name,
       transport: d.transport,

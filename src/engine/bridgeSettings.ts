@@ -26,10 +26,10 @@ const MAX_SOCKET_PATH = 107
 export interface BridgeFlags {
   /** Unix sockets, one device each: `[NAME=][FRAMING:]PATH[@BAUD]` (deviceSpecs.ts). */
   socket?: string | string[]
-  /** TCP addresses, one device each: `[NAME=][FRAMING:]HOST:PORT`. */
+  /** TCP addresses, one device each: `[NAME=][FRAMING:]HOST:PORT[@BAUD]`. */
   tcp?: string | string[]
   listen?: boolean
-  /** Serial devices, one device each (`[NAME=][FRAMING:]PATH`), run at `baud`. */
+  /** Serial devices, one device each (`[NAME=][FRAMING:]PATH[@BAUD]`), run at their baud, else `baud`. */
   serial?: string | string[]
   /** esp32 (the default), qemu or slip. */
   framing?: string
@@ -87,9 +87,7 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   checkPayload(flags, framings, name)
   const framing = framings[0]!
   const slipPrefix = toSlipPrefix(flags, framings, name)
-  const maxFrames = framings.map((f) => (flags.maxFrame === undefined
-    ? f.limits.defaultMaxFrame
-    : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, f.limits.largestFrame), name('--max-frame'))))
+  const maxFrames = framings.map((f) => maxFrameOf(f, flags, name))
   // A TUN's packets become frames behind an Ethernet header, unless the device takes bare IP; every device must take the TUN's largest.
   const largestMtu = Math.min(...framings.map((f, i) => maxFrames[i]! - (flags.tap || f.payload === 'ip' ? 0 : ETHERNET_HEADER)))
   const mtu = flags.mtu === undefined ? largestMtu : parseIntegerInRange(flags.mtu, 68, 65535, name('--mtu'))
@@ -99,8 +97,9 @@ export function toBridgeOptions(flags: BridgeFlags, names: FieldNames = {}, chec
   const tun = { name: parseInterfaceName(flags.tun), kind: flags.tap ? 'tap' as const : 'tun' as const, hostIp, mtu }
   const gatewayMac = parseMac(flags.gwMac, name('--gw-mac'))
   const deviceMac = flags.deviceMac === undefined ? null : parseMac(flags.deviceMac, name('--device-mac'))
-  const baud = parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
-  const bauds = specs.map((spec) => (spec.baud === null ? baud : parseIntegerInRange(spec.baud, 0, 100_000_000, `The baud of ${spec.text.slice(0, 80)}`)))
+  // --baud is checked where it is given, even when every device has its own.
+  parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  const bauds = specs.map((spec) => baudOf(spec, flags, name))
   const dhcp = toDhcp(flags, name)
   const several = specs.length > 1
   if (several && flags.userNet && flags.userNetEngine === 'passt') {
@@ -155,25 +154,40 @@ export function toDeviceOptions(device: AddedDevice, flags: BridgeFlags, names: 
   const [deviceName] = deviceNames([{ kind: device.kind, name: device.name, framing: null, address, baud: baudText, text: device.address }], fieldOf)
   if (!DEVICE_NAME.test(device.name)) throw new UserError(`The name "${device.name.slice(0, 40)}" is not one a device can have; use 1 to 32 letters, digits, '.', '_' or '-'.`)
   const framing = parseFraming(device.framing, flags, name)
-  const maxFrame = flags.maxFrame === undefined
-    ? framing.limits.defaultMaxFrame
-    : parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
+  const maxFrame = maxFrameOf(framing, flags, name)
   const spec: DeviceSpec = { kind: device.kind, name: deviceName!, framing: framing.name, address, baud: baudText, text: device.address }
-  const baud = baudText === null ? parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud')) : parseIntegerInRange(baudText, 0, 100_000_000, `The baud of ${device.address.slice(0, 80)}`)
+  const baud = baudOf(spec, flags, name)
   const transport = device.kind === 'serial' ? toSerialTransport(spec, baud, flags, name) : toTransport(spec, { ...flags, listen: device.listen }, name)
   const deviceMac = flags.deviceMac === undefined ? null : parseMac(flags.deviceMac, name('--device-mac'))
   return { name: deviceName!, transport, framing, maxFrame, deviceIp: null, defaultDeviceMac: deviceMac ?? parseMac(framing.defaultDeviceMac), baud }
 }
 
+/** A device's frame limit: --max-frame, within what its framing carries, else the framing's own. */
+function maxFrameOf(framing: Framing, flags: BridgeFlags, name: (field: BridgeField) => string): number {
+  if (flags.maxFrame === undefined) return framing.limits.defaultMaxFrame
+  return parseIntegerInRange(flags.maxFrame, 64, Math.min(LARGEST_MAX_FRAME, framing.limits.largestFrame), name('--max-frame'))
+}
+
+/** A device's baud: its own (ADDRESS@BAUD), else --baud. */
+function baudOf(spec: DeviceSpec, flags: BridgeFlags, name: (field: BridgeField) => string): number {
+  if (spec.baud === null) return parseIntegerInRange(flags.baud, 0, 100_000_000, name('--baud'))
+  return parseIntegerInRange(spec.baud, 0, 100_000_000, `The baud of ${spec.text.slice(0, 80)}`)
+}
+
 const listOf = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
-/** The devices given, in the order sockets, TCP addresses, serial ports; none: the default socket. */
-function deviceSpecs(flags: BridgeFlags, name: (field: BridgeField) => string): DeviceSpec[] {
-  const specs = [
+/** The devices the flags give, in the order sockets, TCP addresses, serial ports. */
+export function givenDeviceSpecs(flags: Pick<BridgeFlags, 'socket' | 'tcp' | 'serial'>): DeviceSpec[] {
+  return [
     ...listOf(flags.socket).map((text) => parseDeviceSpec('socket', text)),
     ...listOf(flags.tcp).map((text) => parseDeviceSpec('tcp', text)),
     ...listOf(flags.serial).map((text) => parseDeviceSpec('serial', text))
   ]
+}
+
+/** The devices given; none: the default socket. */
+function deviceSpecs(flags: BridgeFlags, name: (field: BridgeField) => string): DeviceSpec[] {
+  const specs = givenDeviceSpecs(flags)
   if (flags.listen && !specs.some((spec) => spec.kind !== 'serial') && specs.length > 0) {
     throw new UserError(`${name('--listen')} listens on a socket or a TCP address, and a serial port is neither; drop ${name('--listen')}, or add ${name('--socket')} or ${name('--tcp')}.`)
   }

@@ -10,6 +10,8 @@
 // one given its address by DHCP) proves itself with any address of the link's
 // subnet but the host's: its port is its own link, so such a frame can only
 // be the device's, and the address it uses is learned with its MAC.
+import { subnetMask } from './addresses.js'
+import { equalAt, u32 } from './decode/bytes.js'
 import { ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.js'
 
 /** Proven frames in a row from another MAC, none from the known one in between, before it takes over. */
@@ -53,15 +55,15 @@ export class DeviceIdentity {
     private readonly subnet: LinkSubnet,
     private readonly onChanged: () => void
   ) {
-    this.mask = subnet.prefixLength === 0 ? 0 : (0xffffffff << (32 - subnet.prefixLength)) >>> 0
+    this.mask = subnetMask(subnet.prefixLength)
     this.network = (subnet.hostIp & this.mask) >>> 0
-    if (deviceIp !== null) this.addressKey = ipv4Key(deviceIp, 0)
+    if (deviceIp !== null) this.addressKey = u32(deviceIp, 0)
   }
 
   /** Whether the address at b[at] can be the device's. */
   private claims(b: Uint8Array, at: number): boolean {
     if (this.deviceIp !== null) return equalAt(b, at, this.deviceIp)
-    const ip = ipv4Key(b, at)
+    const ip = u32(b, at)
     const host = (ip & ~this.mask) >>> 0
     return ((ip & this.mask) >>> 0) === this.network && ip !== this.subnet.hostIp && host !== 0 && host !== (~this.mask >>> 0)
   }
@@ -124,7 +126,7 @@ export class DeviceIdentity {
     // A changed address (a new lease) takes over after repeated frames from it alone: a device that
     // sends from ever other addresses must not make the switch and the log churn with every frame.
     if (this.ipv4 !== null) {
-      const key = ipv4Key(b, at)
+      const key = u32(b, at)
       if (this.addressChallengerFrames === 0 || key !== this.addressChallenger) {
         this.addressChallenger = key
         this.addressChallengerFrames = 0
@@ -133,19 +135,9 @@ export class DeviceIdentity {
     }
     this.addressChallengerFrames = 0
     this.ipv4 = b.slice(at, at + 4)
-    if (this.deviceIp === null) this.addressKey = ipv4Key(b, at)
+    if (this.deviceIp === null) this.addressKey = u32(b, at)
     this.onChanged()
   }
-}
-
-/** The IPv4 address at b[at] as an unsigned 32-bit number. */
-export function ipv4Key(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
-}
-
-function equalAt(b: Uint8Array, at: number, bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (b[at + i] !== bytes[i]) return false
-  return true
 }
 
 function isZeroAt(b: Uint8Array, at: number): boolean {

@@ -132,7 +132,8 @@ export class DevicePort {
 
   /**
    * One IP packet b[ip, ip + length) to the device, framed for it in a write of its own (a packet
-   * from another device): bounded like all traffic to it, and counted where it is dropped.
+   * from another device): bounded like all traffic to it, and counted where it is dropped. Its
+   * capture record is published by the caller, once for its whole batch.
    */
   sendPacket(b: Uint8Array, ip: number, length: number, time: number): void {
     this.send(b, ip, length, time, false)
@@ -153,7 +154,6 @@ export class DevicePort {
       this.pool.give(chunk)
       return
     }
-    this.options.capture?.publish()
     this.writer.write(chunk.subarray(0, wireLength), 1, () => this.pool.give(chunk))
   }
 

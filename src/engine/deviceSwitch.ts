@@ -7,9 +7,10 @@
 // has shown yet is held while the devices that have not shown theirs are asked for it (ARP), as a
 // quiet device is found only when it answers. Ports number a handful: lookups are a scan, which
 // beats a map at that size.
+import { subnetMask } from './addresses.js'
 import type { Counters } from './counters.js'
 import type { DevicePort } from './devicePort.js'
-import { ipv4Key } from './deviceIdentity.js'
+import { equalAt, u32 } from './decode/bytes.js'
 import { HeldPackets } from './heldPackets.js'
 
 /** The IPv4 destination's offset in its header. */
@@ -31,7 +32,7 @@ export class DeviceSwitch {
     /** The host side's counters: what no device takes is counted there. */
     counters: Counters
   ) {
-    this.mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0
+    this.mask = subnetMask(prefixLength)
     this.subnetBroadcast = (hostKey | ~this.mask) >>> 0
     this.held = new HeldPackets(this, counters, (packet, time) => this.ask(packet, 0, time))
   }
@@ -81,7 +82,7 @@ export class DeviceSwitch {
     const ports = this.ports
     for (let p = 0; p < ports.length; p++) {
       const mac = ports[p]!.identity.mac
-      if (mac !== null && sameMac(b, at, mac)) return p
+      if (mac !== null && equalAt(b, at, mac)) return p
     }
     return -1
   }
@@ -137,7 +138,7 @@ export class DeviceSwitch {
   fromDevice(from: DevicePort, b: Uint8Array, ip: number, length: number, time: number): boolean {
     // One device (more may join): everything goes to the host, as without the switch.
     if (this.ports.length === 1) return false
-    const key = ipv4Key(b, ip + IPV4_DESTINATION)
+    const key = u32(b, ip + IPV4_DESTINATION)
     if (this.isFlooded(key)) {
       for (const port of this.ports) if (port !== from && port.connected) port.sendPacket(b, ip, length, time)
       return false
@@ -154,9 +155,4 @@ export class DeviceSwitch {
     target.sendPacket(b, ip, length, time)
     return true
   }
-}
-
-function sameMac(b: Uint8Array, at: number, mac: Uint8Array): boolean {
-  for (let i = 0; i < 6; i++) if (b[at + i] !== mac[i]) return false
-  return true
 }

@@ -5,7 +5,8 @@
 import type { CaptureRing } from './capture/ring.js'
 import { Direction } from './capture/ring.js'
 import { framingErrorKind, TextRecord, type Counters } from './counters.js'
-import { DeviceIdentity, ipv4Key, type LinkSubnet } from './deviceIdentity.js'
+import { u32 } from './decode/bytes.js'
+import { DeviceIdentity, type LinkSubnet } from './deviceIdentity.js'
 import type { DeviceWriter } from './deviceWriter.js'
 import { ARP_FRAME, ETHERNET_HEADER, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, etherTypeAt, isArpRequestForOther, writeArpRequest, writeProxyArpReply } from './ethernet.js'
 import type { FrameDecoder, Framing, FramingSink, TextKind } from './framing/framing.js'
@@ -90,7 +91,7 @@ export class FromDevicePath implements FramingSink {
 
   constructor(private readonly ctx: FromDeviceContext) {
     this.ipPayload = ctx.framing.payload === 'ip'
-    const subnet: LinkSubnet = { hostIp: ipv4Key(ctx.hostIp, 0), prefixLength: ctx.prefixLength }
+    const subnet: LinkSubnet = { hostIp: u32(ctx.hostIp, 0), prefixLength: ctx.prefixLength }
     this.identity = new DeviceIdentity(ctx.deviceIp, subnet, () => {
       if (this.decoder) this.decoder.deviceMac = this.identity.mac
       ctx.onDeviceChanged(this.identity)
@@ -128,9 +129,9 @@ export class FromDevicePath implements FramingSink {
    */
   probeAddress(ip: Uint8Array, now: number, afresh = false): void {
     const ctx = this.ctx
-    if (this.ipPayload || (!afresh && !this.mayProbe(ipv4Key(ip, 0), now))) return
+    if (this.ipPayload || (!afresh && !this.mayProbe(u32(ip, 0), now))) return
     this.probeTimes[this.probeNext] = now
-    this.probeAddresses[this.probeNext] = ipv4Key(ip, 0)
+    this.probeAddresses[this.probeNext] = u32(ip, 0)
     this.probeNext = (this.probeNext + 1) % PROBES_PER_SECOND
     this.batchTime = now
     this.sendAnswer(ARP_FRAME, (record, at) => writeArpRequest(ctx.gatewayMac, ctx.hostIp, ip, record, at), () => ctx.counters.arpProbes++)
@@ -241,9 +242,9 @@ export class FromDevicePath implements FramingSink {
    */
   private answerArp(buffer: Uint8Array, frame: number): void {
     if (!isArpRequestForOther(buffer, frame)) return
-    const target = ipv4Key(buffer, frame + ARP_TARGET_IP)
+    const target = u32(buffer, frame + ARP_TARGET_IP)
     if (target === this.identity.addressKey) return
-    if (this.ctx.toOtherDevices !== null && ipv4Key(buffer, frame + ARP_SENDER_IP) === 0 && !this.ctx.addressTaken(target)) return
+    if (this.ctx.toOtherDevices !== null && u32(buffer, frame + ARP_SENDER_IP) === 0 && !this.ctx.addressTaken(target)) return
     const counters = this.ctx.counters
     this.sendAnswer(ARP_FRAME, (record, at) => writeProxyArpReply(buffer, frame, this.ctx.gatewayMac, record, at), () => counters.proxyArpReplies++)
   }

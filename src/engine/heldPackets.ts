@@ -4,7 +4,8 @@
 // second later. Bounded in packets and bytes; what does not fit, and what waits longer than
 // HOLD_MS, is dropped and counted (noDevice). Only this slow path copies: the packets are rare.
 import type { Counters } from './counters.js'
-import { ipv4Key } from './deviceIdentity.js'
+import { u32 } from './decode/bytes.js'
+import type { DevicePort } from './devicePort.js'
 import type { DeviceSwitch } from './deviceSwitch.js'
 
 const HOLD_PACKETS = 16
@@ -41,7 +42,7 @@ export class HeldPackets {
       return
     }
     while (this.held.length === HOLD_PACKETS || this.bytes + length > HOLD_BYTES) this.dropOldest()
-    this.held.push({ packet: b.slice(ip, ip + length), key: ipv4Key(b, ip + IPV4_DESTINATION), since: time })
+    this.held.push({ packet: b.slice(ip, ip + length), key: u32(b, ip + IPV4_DESTINATION), since: time })
     this.bytes += length
     this.timer ??= setTimeout(() => this.release(performance.now()), ASK_AGAIN_MS).unref()
   }
@@ -52,15 +53,17 @@ export class HeldPackets {
     this.timer = undefined
     if (this.held.length === 0) return
     const still: Held[] = []
+    let sent: DevicePort | null = null
     for (const h of this.held) {
       const port = this.deviceSwitch.portFor(h.key)
-      if (port !== null) port.sendPacket(h.packet, 0, h.packet.length, time)
+      if (port !== null) (sent = port).sendPacket(h.packet, 0, h.packet.length, time)
       else if (time - h.since >= HOLD_MS) this.counters.drops.noDevice++
       else still.push(h)
     }
     this.held.length = 0
     this.held.push(...still)
     this.bytes = still.reduce((sum, h) => sum + h.packet.length, 0)
+    sent?.options.capture?.publish()
     // An answer may have been lost, or a probe held back by its rate: ask again while packets wait.
     for (const h of still) this.askAgain(h.packet, time)
     if (still.length > 0) this.timer = setTimeout(() => this.release(performance.now()), ASK_AGAIN_MS).unref()

@@ -7,7 +7,7 @@
 // IPv4 only). (One device: toDevice.ts frames in place.)
 import { BufferPool } from './bufferPool.js'
 import type { Counters } from './counters.js'
-import { ipv4Key } from './deviceIdentity.js'
+import { u32 } from './decode/bytes.js'
 import type { DevicePort } from './devicePort.js'
 import { MAX_DEVICES } from './deviceSpecs.js'
 import type { DeviceSwitch } from './deviceSwitch.js'
@@ -68,6 +68,8 @@ export class ToDevicesPath {
       pos = ip + length
     }
     for (let p = 0; p < ports.length; p++) if (this.framesFor[p]! > 0) this.sendTo(ports[p]!, p, count, time)
+    // The ports share one capture: its readers hear of the batch once.
+    ports[0]?.options.capture?.publish()
   }
 
   /** Whether a packet for `target` goes to port `p`. */
@@ -97,7 +99,7 @@ export class ToDevicesPath {
       this.counters.drops.notIp++
       return NOWHERE
     }
-    const key = ipv4Key(b, ip + IPV4_DESTINATION)
+    const key = u32(b, ip + IPV4_DESTINATION)
     if (this.deviceSwitch.isFlooded(key)) return FLOOD
     if (alone) return 0
     const port = this.deviceSwitch.portIndexFor(key)
@@ -135,7 +137,6 @@ export class ToDevicesPath {
       out += wireLength
       frames++
     }
-    port.options.capture?.publish()
     if (frames === 0) {
       this.pool.give(chunk)
       return

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 import { DemoDevice } from '../demo/demoDevice.js'
-import { ipv4ToBytes, sameSubnet } from '../engine/addresses.js'
+import { ipv4ToBytes, subnetMask } from '../engine/addresses.js'
 import type { DeviceOptions } from '../engine/bridge.js'
+import { u32 } from '../engine/decode/bytes.js'
 import { toDeviceOptions, type AddedDevice, type BridgeFlags, type FieldNames } from '../engine/bridgeSettings.js'
 import { UserError } from '../engine/errors.js'
-import { framingFor, isFramingName } from '../engine/framing/index.js'
+import { framingFor } from '../engine/framing/index.js'
 import type { BridgeSettings, ExtraDeviceSettings } from '../shared/protocol.js'
 
 export interface ExtraDevicesContext {
@@ -80,19 +81,20 @@ export class ExtraDevices {
     const { transport } = device
     const kind = transport === 'tcp' || transport === 'tcp-listen' ? 'tcp' : transport === 'serial' ? 'serial' : 'socket'
     const address = transport === 'demo' ? demoSocket : kind === 'tcp' || device.address.trim() === '' ? device.address : resolve(this.ctx.baseDir, device.address)
-    return { name: device.name, kind, listen: transport === 'listen' || transport === 'tcp-listen', address, framing: isFramingName(device.framing) ? device.framing : String(device.framing) }
+    return { name: device.name, kind, listen: transport === 'listen' || transport === 'tcp-listen', address, framing: device.framing }
   }
 }
 
 /** The address `n` after `first`, which must stay in the host's subnet and not be the host's own. */
 function nthAddressAfter(first: string, n: number, hostCidr: string): string {
   const [hostIp, prefix] = hostCidr.split('/')
-  const bytes = ipv4ToBytes(first)
-  const value = (((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0) + n
-  const text = [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.')
-  const mask = (0xffffffff << (32 - Number(prefix))) >>> 0
+  const mask = subnetMask(Number(prefix))
+  const host = u32(ipv4ToBytes(hostIp!), 0)
+  const value = u32(ipv4ToBytes(first), 0) + n
   const hostPart = (value & ~mask) >>> 0
-  const edge = hostPart === 0 || hostPart === (~mask >>> 0) // the network's own address, or its broadcast
-  if (text === hostIp || edge || value > 0xffffffff || !sameSubnet(text, hostIp!, Number(prefix))) throw new UserError(`The subnet ${hostCidr} has no room for another demo device after ${first}; remove one, or use a larger subnet.`)
-  return text
+  // Not the host's, the network's own address or its broadcast, and still in the subnet.
+  if (value === host || hostPart === 0 || hostPart === (~mask >>> 0) || value > 0xffffffff || ((value & mask) >>> 0) !== ((host & mask) >>> 0)) {
+    throw new UserError(`The subnet ${hostCidr} has no room for another demo device after ${first}; remove one, or use a larger subnet.`)
+  }
+  return [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.')
 }

@@ -2,15 +2,13 @@
 // not know their addresses, so it holds the first packets for them (from the host or from another
 // device) while it asks the devices that have not shown theirs, and delivers them once one answers.
 // What nobody claims is dropped after a while and counted, within a bound.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns } from '../helpers/netns.js'
-import { deviceIn, freshStats, pingCount, sleep } from '../helpers/severalDevices.js'
+import type { BridgeProcess } from '../helpers/bridgeProcess.js'
+import { destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
+import { deviceIn, freshStats, pingCount, uartDevicesOnBridge } from '../helpers/severalDevices.js'
 
 const A = { name: 'a', mac: '02:00:00:00:00:0a', ip: '192.168.100.5' }
 const B = { name: 'b', mac: '02:00:00:00:00:0b', ip: '192.168.100.6' }
@@ -21,23 +19,12 @@ const D = { name: 'd', mac: '02:00:00:00:00:0d', ip: '192.168.100.8' }
 describe.skipIf(skipNetns)('devices that have not spoken yet, behind one bridge', () => {
   let work: string
   let host: Netns
-  const devices = new Map<string, Netns>()
+  let devices: Map<string, Netns>
   let bridge: BridgeProcess
 
   beforeAll(async () => {
     requireNetns()
-    work = mkdtempSync(join(tmpdir(), 'tunscope-quiet-'))
-    host = await createNamespace('tsquieth')
-    let latest = 0
-    for (const d of [A, B, C, D]) {
-      const ns = await createNamespace(`tsquiet${d.name}`)
-      const device = await startUartDevice(ns, join(work, `${d.name}.sock`), { ip: `${d.ip}/24`, mac: d.mac })
-      latest = Math.max(latest, device.startupDiscardUntil)
-      devices.set(d.name, ns)
-    }
-    bridge = startBridge(host, ['--tun', 'tun0', ...[A, B, C, D].flatMap((d) => ['--socket', `${d.name}=${join(work, `${d.name}.sock`)}`])])
-    await bridge.waitFor((s) => s.devices.length === 4 && s.devices.every((d) => d.link.status === 'connected'), 15_000, 'the links')
-    await sleep(Math.max(0, latest - Date.now())) // the firmware ignores its UART for its first second
+    ;({ work, host, devices, bridge } = await uartDevicesOnBridge('tsquiet', [A, B, C, D], ['--tun', 'tun0']))
   }, 60_000)
 
   afterAll(async () => {

@@ -1,15 +1,13 @@
 // Several devices behind one TAP (`--tap`): frames pass as they are, switched by MAC. The host's
 // kernel resolves each device by ARP (flooded to every device, answered by the one it names), and
 // the devices reach each other without the host.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { startBridge, type BridgeProcess } from '../helpers/bridgeProcess.js'
-import { createNamespace, destroyAll, requireNetns, skipNetns, startUartDevice, type Netns } from '../helpers/netns.js'
-import { deviceIn, freshStats, linkPackets, pingCount, sleep } from '../helpers/severalDevices.js'
+import type { BridgeProcess } from '../helpers/bridgeProcess.js'
+import { destroyAll, requireNetns, skipNetns, type Netns } from '../helpers/netns.js'
+import { deviceIn, freshStats, linkPackets, pingCount, uartDevicesOnBridge } from '../helpers/severalDevices.js'
 
 const A = { name: 'a', mac: '02:00:00:00:00:1a', ip: '192.168.100.12' }
 const B = { name: 'b', mac: '02:00:00:00:00:1b', ip: '192.168.100.13' }
@@ -17,23 +15,12 @@ const B = { name: 'b', mac: '02:00:00:00:00:1b', ip: '192.168.100.13' }
 describe.skipIf(skipNetns)('several devices behind tunscope bridge --tap', () => {
   let work: string
   let host: Netns
-  const devices = new Map<string, Netns>()
+  let devices: Map<string, Netns>
   let bridge: BridgeProcess
 
   beforeAll(async () => {
     requireNetns()
-    work = mkdtempSync(join(tmpdir(), 'tunscope-tapmany-'))
-    host = await createNamespace('tstapmh')
-    let latest = 0
-    for (const d of [A, B]) {
-      const ns = await createNamespace(`tstapm${d.name}`)
-      const device = await startUartDevice(ns, join(work, `${d.name}.sock`), { ip: `${d.ip}/24`, mac: d.mac, mtu: 1486 })
-      latest = Math.max(latest, device.startupDiscardUntil)
-      devices.set(d.name, ns)
-    }
-    bridge = startBridge(host, ['--tap', '--tun', 'tap0', '--mtu', '1486', ...[A, B].flatMap((d) => ['--socket', `${d.name}=${join(work, `${d.name}.sock`)}`])])
-    await bridge.waitFor((s) => s.devices.length === 2 && s.devices.every((d) => d.link.status === 'connected'), 15_000, 'the links')
-    await sleep(Math.max(0, latest - Date.now())) // the firmware ignores its UART for its first second
+    ;({ work, host, devices, bridge } = await uartDevicesOnBridge('tstapm', [A, B], ['--tap', '--tun', 'tap0', '--mtu', '1486'], { mtu: 1486 }))
   }, 60_000)
 
   afterAll(async () => {

@@ -2,7 +2,8 @@
 // device's, and a changed MAC takes over only after repeated proof.
 import { describe, expect, it } from 'vitest'
 
-import { DeviceIdentity, ipv4Key, TAKEOVER_FRAMES } from '../../src/engine/deviceIdentity.js'
+import { u32 } from '../../src/engine/decode/bytes.js'
+import { DeviceIdentity, TAKEOVER_FRAMES } from '../../src/engine/deviceIdentity.js'
 import { arp, DEVICE_IP, DEVICE_MAC, ethernet, GATEWAY_MAC, HOST_IP, ipv4, udp } from '../helpers/frames.js'
 
 const OTHER_MAC = Uint8Array.of(2, 0, 0, 0, 0, 0x22)
@@ -14,7 +15,7 @@ const arpFrom = (mac: Uint8Array, sender: Uint8Array, target: Uint8Array): Uint8
 
 function watch(): { identity: DeviceIdentity; changes: () => number; see: (frame: Uint8Array) => void } {
   let changes = 0
-  const identity = new DeviceIdentity(DEVICE_IP, { hostIp: ipv4Key(HOST_IP, 0), prefixLength: 24 }, () => changes++)
+  const identity = new DeviceIdentity(DEVICE_IP, { hostIp: u32(HOST_IP, 0), prefixLength: 24 }, () => changes++)
   return { identity, changes: () => changes, see: (f) => identity.observe(f, 0, (f[12]! << 8) | f[13]!) }
 }
 
@@ -82,7 +83,7 @@ describe('DeviceIdentity', () => {
 
   it('learns an unconfigured device (one of several) from any address of its subnet but the host\'s, and nothing else', () => {
     let changes = 0
-    const identity = new DeviceIdentity(null, { hostIp: ipv4Key(HOST_IP, 0), prefixLength: 24 }, () => changes++)
+    const identity = new DeviceIdentity(null, { hostIp: u32(HOST_IP, 0), prefixLength: 24 }, () => changes++)
     const see = (f: Uint8Array): void => identity.observe(f, 0, (f[12]! << 8) | f[13]!)
     see(udpFrom(DEVICE_MAC, HOST_IP)) // the host's own address
     see(udpFrom(DEVICE_MAC, Uint8Array.of(192, 168, 100, 255))) // the subnet's broadcast
@@ -91,6 +92,6 @@ describe('DeviceIdentity', () => {
     expect([identity.mac, identity.ipv4, identity.addressKey, changes]).toEqual([null, null, -1, 0])
     const seven = Uint8Array.of(192, 168, 100, 7)
     see(arpFrom(DEVICE_MAC, seven, HOST_IP))
-    expect([identity.mac, identity.ipv4, identity.addressKey]).toEqual([DEVICE_MAC, seven, ipv4Key(seven, 0)])
+    expect([identity.mac, identity.ipv4, identity.addressKey]).toEqual([DEVICE_MAC, seven, u32(seven, 0)])
   })
 })

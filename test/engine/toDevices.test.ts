@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { Counters } from '../../src/engine/counters.js'
-import { ipv4Key } from '../../src/engine/deviceIdentity.js'
+import { u32 } from '../../src/engine/decode/bytes.js'
 import { DevicePort } from '../../src/engine/devicePort.js'
 import { DeviceSwitch } from '../../src/engine/deviceSwitch.js'
 import { esp32Framing } from '../../src/engine/framing/esp32.js'
@@ -99,7 +99,7 @@ describe('the host side of the switch', () => {
     const alone = await deviceEnd('alone', DEVICE_IP)
     const counters = new Counters()
     const ports = [alone.port]
-    const path = new ToDevicesPath(new DeviceSwitch(ports, ipv4Key(HOST_IP, 0), 24, counters), counters, batch([
+    const path = new ToDevicesPath(new DeviceSwitch(ports, u32(HOST_IP, 0), 24, counters), counters, batch([
       ipv4(HOST_IP, DEVICE_IP, 17, udp(1, 2, new Uint8Array(4))),
       ipv4(HOST_IP, Uint8Array.of(192, 168, 100, 5), 17, udp(1, 2, new Uint8Array(4))), // not its configured address
       ipv6To(5)
@@ -113,7 +113,7 @@ describe('the host side of the switch', () => {
     const a = await deviceEnd('a', Uint8Array.of(192, 168, 100, 7))
     const b = await deviceEnd('b', Uint8Array.of(192, 168, 100, 8))
     const counters = new Counters()
-    const sw = new DeviceSwitch([a.port, b.port], ipv4Key(HOST_IP, 0), 24, counters)
+    const sw = new DeviceSwitch([a.port, b.port], u32(HOST_IP, 0), 24, counters)
     const path = new ToDevicesPath(sw, counters, batch([
       ipv4(HOST_IP, Uint8Array.of(192, 168, 100, 7), 17, udp(1, 2, new Uint8Array(4))),
       ipv4(HOST_IP, Uint8Array.of(192, 168, 100, 8), 17, udp(1, 2, new Uint8Array(5))),

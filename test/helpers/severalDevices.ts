@@ -1,13 +1,17 @@
 // What the several-devices suites share: the bridge's last line (`{ final: true, devices }`), a
 // device that must first be found (the bridge learns each device's address from its frames, and
 // a host packet for an address no device has shown yet may be lost while it asks), the TUN's own
-// packet counters, and pings counted.
+// packet counters, pings counted, and Linux devices (uart_device.py) behind one bridge.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
 import { expect } from 'vitest'
 
 import type { BridgeStats, DeviceStats } from '../../src/engine/bridge.js'
 import type { CountersSnapshot } from '../../src/engine/counters.js'
-import type { BridgeProcess } from './bridgeProcess.js'
-import type { Netns } from './netns.js'
+import { startBridge, type BridgeProcess } from './bridgeProcess.js'
+import { createNamespace, startUartDevice, type Netns, type UartDeviceOptions } from './netns.js'
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -125,4 +129,41 @@ export function startPinging(ns: Netns, ip: string, intervalS = 0.2): Pinging {
       return { transmitted, received: Number(m[2]), unanswered, output }
     }
   }
+}
+
+/** A device played by test/fixtures/uart_device.py: its name on the bridge, MAC and address. */
+export interface UartDeviceSpec {
+  name: string
+  mac: string
+  ip: string
+}
+
+export interface UartDevicesOnBridge {
+  work: string
+  host: Netns
+  /** Each device's own namespace, by name. */
+  devices: Map<string, Netns>
+  bridge: BridgeProcess
+}
+
+/**
+ * A host namespace running `tunscope bridge ...bridgeArgs --socket NAME=PATH ...` to one
+ * uart_device.py per spec (each in a namespace of its own, with its MAC and address/24); resolves
+ * once every link is up and the devices listen to their UARTs (past their first second).
+ */
+export async function uartDevicesOnBridge(prefix: string, specs: readonly UartDeviceSpec[], bridgeArgs: readonly string[], deviceOptions: UartDeviceOptions = {}): Promise<UartDevicesOnBridge> {
+  const work = mkdtempSync(join(tmpdir(), `tunscope-${prefix}-`))
+  const host = await createNamespace(`${prefix}h`)
+  const devices = new Map<string, Netns>()
+  let latest = 0
+  for (const d of specs) {
+    const ns = await createNamespace(`${prefix}${d.name}`)
+    const device = await startUartDevice(ns, join(work, `${d.name}.sock`), { ...deviceOptions, ip: `${d.ip}/24`, mac: d.mac })
+    latest = Math.max(latest, device.startupDiscardUntil)
+    devices.set(d.name, ns)
+  }
+  const bridge = startBridge(host, [...bridgeArgs, ...specs.flatMap((d) => ['--socket', `${d.name}=${join(work, `${d.name}.sock`)}`])])
+  await bridge.waitFor((s) => s.devices.length === specs.length && s.devices.every((d) => d.link.status === 'connected'), 15_000, 'the links')
+  await sleep(Math.max(0, latest - Date.now())) // the firmware ignores its UART for its first second
+  return { work, host, devices, bridge }
 }

@@ -16,6 +16,12 @@ export function u32(bytes: Uint8Array, offset: number): number {
   return bytes[offset] * 0x1000000 + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3])
 }
 
+/** Whether b[at, at + bytes.length) holds `bytes`. */
+export function equalAt(b: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (b[at + i] !== bytes[i]) return false
+  return true
+}
+
 /** `0x` and at least `digits` lowercase hex digits. */
 export function hex(value: number, digits: number): string {
   return '0x' + value.toString(16).padStart(digits, '0')

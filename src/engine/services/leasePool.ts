@@ -17,7 +17,8 @@
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-import { formatMacBytes } from '../addresses.js'
+import { formatMacBytes, subnetMask } from '../addresses.js'
+import { u32 } from '../decode/bytes.js'
 import { moveAside } from '../fileAside.js'
 
 export interface LeasePoolConfig {
@@ -51,10 +52,6 @@ interface Lease {
 
 const MAC_TEXT = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/
 const IP_PART = /^(0|[1-9]\d{0,2})$/
-
-function toNumber(ip: Uint8Array): number {
-  return ((ip[0]! << 24) | (ip[1]! << 16) | (ip[2]! << 8) | ip[3]!) >>> 0
-}
 
 function toBytes(value: number, out = new Uint8Array(4)): Uint8Array {
   out[0] = value >>> 24
@@ -108,9 +105,9 @@ export class LeasePool {
     const { hostIp, prefixLength, firstIp } = config
     if (hostIp.length !== 4 || firstIp.length !== 4) throw new RangeError('Lease pool: hostIp and firstIp must be 4 bytes')
     if (!Number.isInteger(prefixLength) || prefixLength < 1 || prefixLength > 32) throw new RangeError('Lease pool: prefixLength must be 1 to 32')
-    const mask = (0xffffffff << (32 - prefixLength)) >>> 0
-    const host = toNumber(hostIp)
-    const first = toNumber(firstIp)
+    const mask = subnetMask(prefixLength)
+    const host = u32(hostIp, 0)
+    const first = u32(firstIp, 0)
     if (((host ^ first) & mask) >>> 0 !== 0) throw new RangeError('Lease pool: firstIp must be in the subnet of hostIp')
     this.network = (host & mask) >>> 0
     this.prefixLength = prefixLength
