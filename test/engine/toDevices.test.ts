@@ -1,7 +1,8 @@
 // The host's packets through the switch, over real unix sockets (the devices' ends read what the
 // bridge writes): one device (where more may join) takes every packet as without the switch,
 // whatever its address or IP version; with two, each packet goes to the device with its address,
-// a broadcast to both, and IPv6 unicast to neither (counted).
+// a broadcast to both, and IPv6 unicast to neither (counted); a device that never reads costs only
+// its own bounded queue.
 import { createServer, type Server, type Socket } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -66,10 +67,14 @@ describe('the host side of the switch', () => {
   let work: string
   const ends: DeviceEnd[] = []
 
-  async function deviceEnd(name: string, deviceIp: Uint8Array | null): Promise<DeviceEnd> {
+  /** A device's socket end; one that never reads lets the bridge's writes back up. */
+  async function deviceEnd(name: string, deviceIp: Uint8Array | null, neverReads = false): Promise<DeviceEnd> {
     const path = join(work, `${name}.sock`)
     const received: Buffer[] = []
-    const server = createServer((socket: Socket) => socket.on('data', (d) => received.push(d)))
+    const server = createServer((socket: Socket) => {
+      if (neverReads) socket.pause()
+      else socket.on('data', (d) => received.push(d))
+    })
     await new Promise<void>((resolve) => server.listen(path, resolve))
     const port = new DevicePort({
       name, transport: { kind: 'unix-client', path }, framing: esp32Framing, maxFrame: 1500, baud: 115_200, defaultDeviceMac: Uint8Array.of(2, 0, 0, 0, 0, 2),
@@ -127,5 +132,24 @@ describe('the host side of the switch', () => {
     expect(records(b).map((r) => r.length)).toEqual([47, 48])
     expect(counters.drops.noDevice).toBe(1)
     sw.held.clear()
+  })
+
+  it('a device that never reads costs its own bounded queue and drops, counted; the other still gets every packet', async () => {
+    const stuck = await deviceEnd('stuck', Uint8Array.of(192, 168, 100, 9), true)
+    const reading = await deviceEnd('reading', Uint8Array.of(192, 168, 100, 10))
+    const counters = new Counters()
+    const sw = new DeviceSwitch([stuck.port, reading.port], u32(HOST_IP, 0), 24, counters)
+    const payload = new Uint8Array(1400)
+    const packets = [ipv4(HOST_IP, Uint8Array.of(192, 168, 100, 9), 17, udp(1, 2, payload)), ipv4(HOST_IP, Uint8Array.of(192, 168, 100, 10), 17, udp(1, 2, payload))]
+    const path = new ToDevicesPath(sw, counters, batch(packets), 16)
+    const BATCHES = 2000 // 2000 × 1.4 kB to the stuck device: far beyond its 256 KiB bound
+    for (let i = 0; i < BATCHES; i++) {
+      path.onTunBatch(2)
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r)) // let the reading end drain
+    }
+    await expect.poll(() => records(reading).length, { timeout: 10_000 }).toBe(BATCHES)
+    expect(stuck.port.counters.drops.backPressure).toBeGreaterThan(0)
+    expect(reading.port.counters.drops.backPressure).toBe(0)
+    expect(stuck.port.transport.queuedBytes).toBeLessThan(400 * 1024)
   })
 })
